@@ -1,0 +1,110 @@
+# fdpass: GNU Make build.
+#
+#   make              build obj/fdpass (installs missing Debian packages as
+#                     root, or names the command to run)
+#   make demo         show a descriptor crossing from one process to another
+#   make check        every test: unit and bats, normally and under
+#                     AddressSanitizer/UBSan
+#   make install      PREFIX, DESTDIR, BINDIR, MANDIR are honoured
+#   make uninstall
+
+VERSION = 0.1.0
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share
+DESTDIR ?=
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARNINGS = -Wall -Wextra -Werror
+OBJDIR ?= obj
+SANITIZE ?=
+
+ifneq ($(SANITIZE),)
+SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+endif
+
+SHELL = /bin/bash
+.SHELLFLAGS = -o pipefail -ec
+
+LIB_SRCS = msg.c wire.c transfer.c deadline.c address.c endpoint.c \
+	options.c placement.c describe.c
+CMD_SRCS = main.c cmd_send.c cmd_recv.c
+LIB_OBJS = $(LIB_SRCS:%.c=$(OBJDIR)/%.o)
+CMD_OBJS = $(CMD_SRCS:%.c=$(OBJDIR)/%.o)
+UNIT_TESTS = $(OBJDIR)/test_msg $(OBJDIR)/test_wire
+
+BIN = $(OBJDIR)/fdpass
+LIB = $(OBJDIR)/libfdpass.a
+
+# The build flags come from pkg-config, once build/deps.sh has made sure
+# libbsd-dev is there.  Goals that compile nothing need neither.
+NO_BUILD_GOALS = clean uninstall
+ifneq ($(filter-out $(NO_BUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
+include $(OBJDIR)/config.mk
+endif
+
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DFDPASS_VERSION='"$(VERSION)"' \
+	$(WARNINGS) $(CFLAGS) $(SANFLAGS) $(BSD_CFLAGS) -Isrc -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+ALL_LIBS = $(BSD_LIBS)
+
+all: $(BIN)
+
+$(OBJDIR)/config.mk: build/deps.sh
+	@mkdir -p $(OBJDIR)
+	build/deps.sh build
+	@{ echo "BSD_CFLAGS = $$(pkg-config --cflags libbsd-overlay)"; \
+	   echo "BSD_LIBS = $$(pkg-config --libs libbsd-overlay)"; } > $@
+
+$(OBJDIR)/%.o: src/%.c $(OBJDIR)/config.mk
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(OBJDIR)/%.o: tests/unit/%.c $(OBJDIR)/config.mk
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BIN): $(CMD_OBJS) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJS) $(LIB) $(ALL_LIBS)
+
+$(OBJDIR)/test_%: $(OBJDIR)/test_%.o $(OBJDIR)/unit.o $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LIBS)
+
+demo: $(BIN)
+	@FDPASS=$(BIN) tests/demo.sh
+
+# One pass of the tests against the build in $(OBJDIR).
+check-unit: $(UNIT_TESTS)
+	@for t in $(UNIT_TESTS); do $$t; done
+
+check-bats: $(BIN)
+	@build/deps.sh check
+	FDPASS=$(abspath $(BIN)) bats --formatter tap tests/*.bats \
+		| tee $(OBJDIR)/bats.log
+	@echo "bats: $$(grep -c '^ok' $(OBJDIR)/bats.log) passed," \
+		"$$(grep -c '^not ok' $(OBJDIR)/bats.log || true) failed"
+
+check-pass: check-unit check-bats
+
+check: check-pass
+	$(MAKE) OBJDIR=$(OBJDIR)/sanitize SANITIZE=1 check-pass
+
+install: $(BIN)
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/fdpass
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/fdpass
+
+clean:
+	rm -rf $(OBJDIR)
+
+.PHONY: all demo check check-pass check-unit check-bats install uninstall clean
+
+-include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d)

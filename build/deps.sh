@@ -1,0 +1,45 @@
+#!/bin/sh
+# Makes sure the Debian packages fdpass needs are installed: as root it
+# installs what is missing with apt-get, otherwise it prints the command to
+# run and fails.
+#
+# usage: build/deps.sh build|check
+#   build   what compiling needs (pkg-config, libbsd-dev)
+#   check   what `make check` needs besides (bats, bats-assert, bats-support)
+set -eu
+
+missing=""
+need() {
+	# need PACKAGE TEST...: PACKAGE is missing when the test fails.
+	package=$1
+	shift
+	"$@" >/dev/null 2>&1 || missing="$missing $package"
+}
+
+case "${1:-}" in
+build)
+	need pkg-config command -v pkg-config
+	need libbsd-dev pkg-config --exists libbsd-overlay
+	;;
+check)
+	need bats command -v bats
+	need bats-support test -f /usr/lib/bats/bats-support/load.bash
+	need bats-assert test -f /usr/lib/bats/bats-assert/load.bash
+	;;
+*)
+	echo "usage: build/deps.sh build|check" >&2
+	exit 2
+	;;
+esac
+
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+	echo "fdpass: missing packages:$missing" >&2
+	echo "fdpass: install them with: sudo apt-get install$missing" >&2
+	exit 1
+fi
+echo "fdpass: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >&2
+# shellcheck disable=SC2086 # one word per package
+apt-get install -y -qq --no-install-recommends $missing >&2

@@ -1,0 +1,203 @@
+/*
+ * Connecting to and listening on AF_UNIX addresses.  A listener replaces a
+ * socket file only when nobody answers on it, never follows a symbolic
+ * link there, and removes on exit only the file it created itself.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stddef.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "address.h"
+
+/*
+ * Fills in a from "PATH" or "@NAME" (a Linux abstract name).  Fails with
+ * EINVAL for an empty name and ENAMETOOLONG when it does not fit sun_path.
+ */
+int
+address_parse(const char *text, struct address *a)
+{
+	size_t len = strlen(text);
+
+	memset(a, 0, sizeof(*a));
+	a->sun.sun_family = AF_UNIX;
+	a->abstract = text[0] == '@';
+	if (len == 0 || (a->abstract && len == 1)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (len >= sizeof(a->sun.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(a->sun.sun_path, text, len);
+	if (a->abstract) {
+		/* The abstract namespace starts with a NUL and has no end mark. */
+		a->sun.sun_path[0] = '\0';
+		a->len = offsetof(struct sockaddr_un, sun_path) + len;
+	} else
+		a->len = sizeof(a->sun);
+	return 0;
+}
+
+/* Sleeps a hundredth of a second, for connect retries. */
+static void
+pause_briefly(void)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Tells whether the deadline d is set and not yet reached. */
+static int
+before_deadline(const struct deadline *d)
+{
+	struct timespec now;
+
+	if (d == NULL || (d->at.tv_sec == 0 && d->at.tv_nsec == 0))
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec < d->at.tv_sec ||
+	    (now.tv_sec == d->at.tv_sec && now.tv_nsec < d->at.tv_nsec);
+}
+
+/*
+ * Connects a new socket of the given type to a.  Until the deadline, if
+ * there is one, it waits for a listener to appear: it retries while the
+ * address does not exist or refuses.  Returns the socket, close-on-exec.
+ */
+int
+address_connect(const struct address *a, int type, const struct deadline *d)
+{
+	int fd, saved;
+
+	for (;;) {
+		if ((fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0)) == -1)
+			return -1;
+		if (connect(fd, (const struct sockaddr *)&a->sun, a->len) == 0)
+			return fd;
+		saved = errno;
+		close(fd);
+		errno = saved;
+		if ((errno != ENOENT && errno != ECONNREFUSED) ||
+		    !before_deadline(d))
+			return -1;
+		pause_briefly();
+	}
+}
+
+/*
+ * Makes way for a new socket file at path: nothing there is fine, a socket
+ * nobody listens on is removed, anything else is refused.
+ */
+static int
+clear_stale(const struct address *a, int type, struct listener *l)
+{
+	const char *path = a->sun.sun_path;
+	struct stat st;
+	int probe, alive;
+
+	if (lstat(path, &st) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (S_ISLNK(st.st_mode)) {
+		l->why = "is a symbolic link";
+		errno = EEXIST;
+		return -1;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		l->why = "exists and is not a socket";
+		errno = EEXIST;
+		return -1;
+	}
+	if ((probe = socket(AF_UNIX, type | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	alive = connect(probe, (const struct sockaddr *)&a->sun, a->len) == 0
+	    || errno != ECONNREFUSED;
+	close(probe);
+	if (alive) {
+		l->why = "in use by another process";
+		errno = EADDRINUSE;
+		return -1;
+	}
+	return unlink(path);
+}
+
+/*
+ * Creates a listening socket of the given type at a, the socket file with
+ * the given mode.  Datagram sockets are only bound.
+ */
+int
+address_listen(const struct address *a, int type, mode_t mode,
+    struct listener *l)
+{
+	struct stat st;
+	mode_t old;
+	int fd, ret, saved;
+
+	l->fd = -1;
+	l->path = NULL;
+	l->why = NULL;
+	if (!a->abstract && clear_stale(a, type, l) == -1)
+		return -1;
+	if ((fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	/* bind creates the file; the umask gives it its mode with no race. */
+	old = umask(~mode & 0777);
+	ret = bind(fd, (const struct sockaddr *)&a->sun, a->len);
+	umask(old);
+	if (ret == -1)
+		goto fail;
+	if (!a->abstract) {
+		if (lstat(a->sun.sun_path, &st) == -1)
+			goto fail;
+		l->path = a->sun.sun_path;
+		l->dev = st.st_dev;
+		l->ino = st.st_ino;
+	}
+	if (type != SOCK_DGRAM && listen(fd, SOMAXCONN) == -1)
+		goto fail;
+	l->fd = fd;
+	return 0;
+fail:
+	saved = errno;
+	close(fd);
+	listener_remove(l);
+	errno = saved;
+	return -1;
+}
+
+/* Accepts the next connection, close-on-exec, waiting until the deadline. */
+int
+listener_accept(const struct listener *l, const struct deadline *d)
+{
+	int fd;
+
+	do {
+		if (deadline_wait(d, l->fd, POLLIN) == -1)
+			return -1;
+		fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
+	} while (fd == -1 && (errno == EINTR || errno == ECONNABORTED));
+	return fd;
+}
+
+/*
+ * Removes the socket file if it is still the one this listener created.
+ * Safe in a signal handler.
+ */
+void
+listener_remove(struct listener *l)
+{
+	struct stat st;
+
+	if (l->path == NULL)
+		return;
+	if (lstat(l->path, &st) == 0 && st.st_dev == l->dev &&
+	    st.st_ino == l->ino)
+		unlink(l->path);
+	l->path = NULL;
+}

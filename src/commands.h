@@ -1,0 +1,14 @@
+/*
+ * The subcommands main() dispatches to.  Each parses its own arguments and
+ * returns the exit status, or exits or execs itself.
+ */
+#ifndef FDPASS_COMMANDS_H
+#define FDPASS_COMMANDS_H
+
+extern const char send_usage[];
+extern const char recv_usage[];
+
+int	cmd_send(int, char **);
+int	cmd_recv(int, char **);
+
+#endif

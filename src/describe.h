@@ -1,0 +1,12 @@
+/*
+ * Telling the user what a received descriptor is.
+ */
+#ifndef FDPASS_DESCRIBE_H
+#define FDPASS_DESCRIBE_H
+
+#include <stddef.h>
+
+const char	*describe_kind(int);
+int		 describe_path(int, char *, size_t);
+
+#endif

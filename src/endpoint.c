@@ -1,0 +1,137 @@
+/*
+ * Opening the command line's end of the socket, with messages in the form
+ * "fdpass: connect SOCKET: why", and removal of a socket file this process
+ * created when it exits or is killed.
+ */
+#include <err.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "endpoint.h"
+#include "msg.h"
+
+/* The listener whose socket file goes away at exit; one per process. */
+static struct listener *active;
+
+static void
+remove_active(void)
+{
+	if (active != NULL)
+		listener_remove(active);
+}
+
+/* Removes the socket file, then dies of the signal as if not caught. */
+static void
+on_fatal_signal(int sig)
+{
+	remove_active();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+parse_address(const char *text, struct address *a)
+{
+	if (address_parse(text, a) == -1) {
+		if (errno == EINVAL)
+			errx(2, "socket address '%s': empty name", text);
+		errx(2, "socket address '%s': longer than %zu bytes", text,
+		    sizeof(a->sun.sun_path) - 1);
+	}
+}
+
+/* Connects to SOCKET text; exits 1 on failure. */
+int
+endpoint_connect(const char *text, int type, const struct deadline *d)
+{
+	struct address a;
+	int fd;
+
+	parse_address(text, &a);
+	if ((fd = address_connect(&a, type, d)) == -1)
+		err(1, "connect %s", text);
+	return fd;
+}
+
+/*
+ * Listens on SOCKET text and arranges for the socket file to be removed
+ * when the process exits or is killed by SIGHUP, SIGINT or SIGTERM.
+ */
+void
+endpoint_listen(struct listener *l, const char *text, int type, mode_t mode)
+{
+	static struct address a;	/* l->path points into it */
+	struct sigaction sa;
+
+	parse_address(text, &a);
+	if (address_listen(&a, type, mode, l) == -1) {
+		if (l->why != NULL)
+			errx(1, "listen %s: %s", text, l->why);
+		err(1, "listen %s", text);
+	}
+	active = l;
+	atexit(remove_active);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_fatal_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/*
+ * Makes this process leave the socket file alone: for a child forked to
+ * serve one connection, and before exec.
+ */
+void
+endpoint_forget(void)
+{
+	active = NULL;
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+}
+
+static int
+allowed(const struct access *acc, const struct fdp_peer *p)
+{
+	size_t i;
+
+	if (p->uid == geteuid())
+		return 1;
+	for (i = 0; i < acc->nuids; i++)
+		if (acc->uids[i] == p->uid)
+			return 1;
+	for (i = 0; i < acc->ngids; i++)
+		if (acc->gids[i] == p->gid)
+			return 1;
+	return 0;
+}
+
+/*
+ * Accepts the next peer that the access rules allow; others are told
+ * nothing, logged and disconnected, so whatever they sent is discarded by
+ * the kernel with the connection.  Exits 1 on failure or timeout.
+ */
+int
+endpoint_accept(const struct listener *l, const char *text,
+    const struct access *acc, const struct deadline *d)
+{
+	struct fdp_peer peer;
+	int fd;
+
+	for (;;) {
+		if ((fd = listener_accept(l, d)) == -1)
+			err(1, "accept %s", text);
+		if (fdp_peer(fd, &peer) == -1)
+			err(1, "peer credentials on %s", text);
+		if (allowed(acc, &peer))
+			return fd;
+		warnx("refused peer pid %ld uid %ld gid %ld on %s",
+		    (long)peer.pid, (long)peer.uid, (long)peer.gid, text);
+		close(fd);
+	}
+}

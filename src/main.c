@@ -1,0 +1,98 @@
+/*
+ * fdpass: pass open file descriptors between processes over AF_UNIX
+ * sockets.
+ *
+ * main.c	dispatch to a subcommand
+ * cmd_send.c	fdpass send: open files, connect or listen, send
+ * cmd_recv.c	fdpass recv: receive, then exec COMMAND or print
+ * options.c	options the subcommands share, usage errors
+ * endpoint.c	the command line's end of the socket, access rules
+ * address.c	AF_UNIX paths and abstract names, stale socket files
+ * transfer.c	a whole transfer: header, descriptors, names, data
+ * wire.c	the wire header and name list, as bytes
+ * msg.c	the core: sendmsg/recvmsg, SCM_RIGHTS, peer credentials
+ * placement.c	moving descriptors to the numbers a child expects
+ * describe.c	what a descriptor is, for printing
+ * deadline.c	--timeout over a whole exchange
+ */
+#include <err.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+
+struct command {
+	const char	*name;
+	int		(*run)(int, char **);
+	const char	*usage;
+};
+
+static const struct command commands[] = {
+	{ "send",	cmd_send,	send_usage },
+	{ "recv",	cmd_recv,	recv_usage },
+};
+
+static void
+usage(FILE *out)
+{
+	const char *line;
+	size_t i;
+
+	fputs("usage: fdpass COMMAND [OPTION...] ...\n"
+	    "Pass open file descriptors between processes over AF_UNIX "
+	    "sockets.\n\nCommands:\n", out);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		/* The first line of each command's usage, less "usage: ". */
+		line = strchr(commands[i].usage, ' ') + 1;
+		fprintf(out, "  %.*s\n", (int)strcspn(line, "\n"), line);
+	}
+	fputs("\nRun 'fdpass COMMAND --help' for the options of each.\n"
+	    "  -h, --help     show this help and exit\n"
+	    "  -V, --version  show the version and exit\n", out);
+}
+
+/*
+ * Opens /dev/null on any of 0, 1 and 2 that is closed, so that no socket
+ * or received descriptor lands there by accident.
+ */
+static void
+ensure_std_fds(void)
+{
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) != -1)
+			continue;
+		if (open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
+			exit(1);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	ensure_std_fds();
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+		printf("fdpass %s\n", FDPASS_VERSION);
+		return 0;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	warnx("unknown command '%s'", argv[1]);
+	fputs("Try 'fdpass --help'.\n", stderr);
+	return 2;
+}

@@ -1,0 +1,69 @@
+/*
+ * The fdpass core: sendmsg(2) and recvmsg(2) with gather/scatter I/O and
+ * ancillary data, SCM_RIGHTS helpers and peer credentials.
+ *
+ * Every function returns a count or 0 on success and -1 with errno set on
+ * failure.  None of them prints, exits or knows about the command line.
+ */
+#ifndef FDPASS_MSG_H
+#define FDPASS_MSG_H
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <stddef.h>
+
+/*
+ * The most descriptors Linux accepts in one SCM_RIGHTS message (SCM_MAX_FD
+ * in the kernel, not exported to user space).  The helpers split larger
+ * sets over several messages.
+ */
+#define FDP_MAX_FDS_PER_MSG 253
+
+/* Control buffer room for one SCM_RIGHTS item of FDP_MAX_FDS_PER_MSG fds. */
+#define FDP_RIGHTS_SPACE CMSG_SPACE(FDP_MAX_FDS_PER_MSG * sizeof(int))
+
+/*
+ * One ancillary data item: a cmsg level, type and payload, as in
+ * Twisted's (level, type, bytes) tuples.  On receive, data points into the
+ * caller's control buffer.
+ */
+struct fdp_ancil {
+	int		 level;
+	int		 type;
+	size_t		 len;
+	const void	*data;
+};
+
+/*
+ * Where a received message's ancillary data goes.  The caller provides the
+ * control buffer (aligned for struct cmsghdr) and room for the items; the
+ * call fills in nitems and msg_flags.
+ */
+struct fdp_control {
+	void		*buf;
+	size_t		 size;
+	struct fdp_ancil *items;
+	size_t		 maxitems;
+	size_t		 nitems;
+	int		 msg_flags;
+};
+
+/* The credentials of the process at the other end of a unix socket. */
+struct fdp_peer {
+	pid_t	pid;
+	uid_t	uid;
+	gid_t	gid;
+};
+
+ssize_t	fdp_send(int, const struct iovec *, size_t, const struct fdp_ancil *,
+	    size_t, int);
+ssize_t	fdp_recv(int, struct iovec *, size_t, struct fdp_control *, int);
+void	fdp_close_rights(const struct fdp_control *);
+
+int	fdp_send_fds(int, const int *, size_t, const void *, size_t);
+ssize_t	fdp_recv_fds(int, int *, size_t, size_t *, void *, size_t);
+
+int	fdp_peer(int, struct fdp_peer *);
+
+#endif

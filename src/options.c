@@ -1,0 +1,124 @@
+/*
+ * Parsing of the options send and recv have in common.  Bad input ends
+ * the process with status 2 and a pointer to --help.
+ */
+#include <err.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+
+#include "options.h"
+
+/* Sets the defaults: stream socket, mode 0600, no timeout. */
+void
+socket_options_init(struct socket_options *so, int listen)
+{
+	so->listen = listen;
+	so->type = SOCK_STREAM;
+	so->mode = 0600;
+	so->timeout = 0;
+	so->access.nuids = 0;
+	so->access.ngids = 0;
+}
+
+/* Prints "fdpass: message" and how to get help, then exits 2. */
+void
+usage_error(const char *command, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarnx(fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Try 'fdpass %s --help'.\n", command);
+	exit(2);
+}
+
+/* Reports the option getopt_long did not accept. */
+void
+bad_option(const char *command, char *const *argv, int ch)
+{
+	if (ch == ':')
+		usage_error(command, "option '%s' needs an argument",
+		    argv[optind - 1]);
+	if (optopt != 0)
+		usage_error(command, "unknown option '-%c'", optopt);
+	usage_error(command, "unknown option '%s'", argv[optind - 1]);
+}
+
+/* Reads a decimal number in [min, max] for option what; exits 2 if not. */
+long long
+parse_number(const char *what, const char *arg, long long min, long long max)
+{
+	const char *why;
+	long long n;
+
+	n = strtonum(arg, min, max, &why);
+	if (why != NULL) {
+		warnx("%s '%s': %s (allowed: %lld to %lld)", what, arg, why,
+		    min, max);
+		exit(2);
+	}
+	return n;
+}
+
+static mode_t
+parse_mode(const char *arg)
+{
+	char *end;
+	long mode;
+
+	mode = strtol(arg, &end, 8);
+	if (*arg == '\0' || *end != '\0' || mode < 0 || mode > 0777) {
+		warnx("--mode '%s': not an octal mode from 0 to 777", arg);
+		exit(2);
+	}
+	return mode;
+}
+
+static void
+allow(const char *what, const char *arg, unsigned int *ids, size_t *n)
+{
+	if (*n == MAX_ALLOWED) {
+		warnx("%s: at most %d", what, MAX_ALLOWED);
+		exit(2);
+	}
+	ids[(*n)++] = parse_number(what, arg, 0, 0xfffffffe);
+}
+
+/* Handles one of the shared options; returns 0 for any other. */
+int
+socket_option(struct socket_options *so, int ch, const char *arg)
+{
+	switch (ch) {
+	case 'l':
+		so->listen = 1;
+		break;
+	case 'c':
+		so->listen = 0;
+		break;
+	case OPT_SEQPACKET:
+		so->type = SOCK_SEQPACKET;
+		break;
+	case OPT_DGRAM:
+		so->type = SOCK_DGRAM;
+		break;
+	case 'm':
+		so->mode = parse_mode(arg);
+		break;
+	case 't':
+		so->timeout = parse_number("--timeout", arg, 1, 86400 * 365);
+		break;
+	case OPT_ALLOW_UID:
+		allow("--allow-uid", arg, so->access.uids, &so->access.nuids);
+		break;
+	case OPT_ALLOW_GID:
+		allow("--allow-gid", arg, so->access.gids, &so->access.ngids);
+		break;
+	default:
+		return 0;
+	}
+	return 1;
+}

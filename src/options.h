@@ -1,0 +1,41 @@
+/*
+ * What the send and recv commands share on the command line: the socket
+ * options, number parsing and usage errors.
+ */
+#ifndef FDPASS_OPTIONS_H
+#define FDPASS_OPTIONS_H
+
+#include <sys/types.h>
+
+#include "endpoint.h"
+
+/* Long options without a short letter. */
+enum {
+	OPT_SEQPACKET = 256,
+	OPT_DGRAM,
+	OPT_ALLOW_UID,
+	OPT_ALLOW_GID,
+	OPT_RDWR,
+	OPT_CREATE,
+	OPT_TRUNCATE,
+	OPT_AT,
+	OPT_LISTEN_FDS,
+	OPT_ONCE,
+};
+
+struct socket_options {
+	int		listen;
+	int		type;
+	mode_t		mode;
+	unsigned int	timeout;
+	struct access	access;
+};
+
+void		socket_options_init(struct socket_options *, int);
+int		socket_option(struct socket_options *, int, const char *);
+long long	parse_number(const char *, const char *, long long, long long);
+void		usage_error(const char *, const char *, ...)
+		    __attribute__((format(printf, 2, 3), noreturn));
+void		bad_option(const char *, char *const *, int);
+
+#endif

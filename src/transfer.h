@@ -1,0 +1,55 @@
+/*
+ * A transfer: descriptors, their names and data bytes moved as one unit,
+ * framed by the wire header, or, from a sender that is not fdpass, one
+ * plain SCM_RIGHTS message.
+ */
+#ifndef FDPASS_TRANSFER_H
+#define FDPASS_TRANSFER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "deadline.h"
+
+/* Bytes a receiver holds at once; a datagram transfer must fit in it. */
+#define RECEIVER_BUF	65536
+
+struct outgoing {
+	const int		*fds;
+	size_t			 nfds;
+	const char *const	*names;		/* nfds entries (NULL: unnamed), or NULL */
+	const void		*data;		/* data bytes from memory */
+	size_t			 datalen;
+	int			 data_fd;	/* -1, or a file whose next... */
+	uint64_t		 data_fd_len;	/* ...bytes follow the memory data */
+};
+
+/*
+ * The receiving end of one connection or datagram socket.  It owns the
+ * descriptors it collects until the caller takes them over.
+ */
+struct receiver {
+	int			 sock;
+	int			 stream;
+	const struct deadline	*deadline;
+	const char		*why;		/* what went wrong, or NULL */
+	size_t			 limit;		/* the most fds it may hold */
+	int			*fds;
+	char			**names;	/* parallel to fds, NULL: unnamed */
+	size_t			 nfds;
+	size_t			 cap;
+	int			 framed;
+	uint64_t		 data_left;	/* data bytes not yet read */
+	size_t			 off;		/* unread bytes are buf[off..len) */
+	size_t			 len;
+	unsigned char		 buf[RECEIVER_BUF];
+};
+
+int	transfer_send(int, const struct outgoing *);
+
+int	receiver_init(struct receiver *, int, const struct deadline *);
+int	receiver_next(struct receiver *, size_t);
+ssize_t	receiver_data(struct receiver *, void *, size_t);
+void	receiver_release(struct receiver *);
+
+#endif
