@@ -301,17 +301,17 @@ set_data_env(struct receiver *r, struct data_env *env)
 static int *
 targets_for(const struct recv_options *o, struct receiver *r)
 {
+	size_t i, n = r->nfds;
 	int *targets;
-	size_t i;
 
-	if (o->nat > 0 && o->nat != r->nfds) {
+	if (o->nat > 0 && o->nat != n) {
 		receiver_release(r);
-		errx(1, "received %zu descriptors, but --at places %zu",
-		    r->nfds, o->nat);
+		errx(1, "received %zu descriptors, but --at places %zu", n,
+		    o->nat);
 	}
-	if ((targets = reallocarray(NULL, r->nfds + 1, sizeof(int))) == NULL)
+	if ((targets = reallocarray(NULL, n + 1, sizeof(int))) == NULL)
 		err(1, "memory");
-	for (i = 0; i < r->nfds; i++) {
+	for (i = 0; i < n; i++) {
 		if (o->nat > 0)
 			targets[i] = o->at[i];
 		else if (o->listen_fds)

@@ -1,0 +1,211 @@
+#!/usr/bin/env bats
+# Bad input: a clear message, a meaningful exit status, nothing lost.
+
+load test_helper
+
+@test "no arguments: usage on stderr, status 2" {
+	run "$FDPASS"
+	assert_failure 2
+	assert_output --partial "usage: fdpass COMMAND"
+}
+
+@test "an unknown command is a usage error" {
+	run "$FDPASS" sned s
+	assert_failure 2
+	assert_line --index 0 "fdpass: unknown command 'sned'"
+}
+
+@test "a prefix of a command is not accepted" {
+	run "$FDPASS" se s
+	assert_failure 2
+}
+
+@test "an unknown option is a usage error naming it" {
+	run "$FDPASS" send --bogus s
+	assert_failure 2
+	assert_line --index 0 "fdpass: unknown option '--bogus'"
+	assert_line --index 1 "Try 'fdpass send --help'."
+}
+
+@test "an option missing its argument is a usage error" {
+	run "$FDPASS" recv --count
+	assert_failure 2
+	assert_line --index 0 "fdpass: option '--count' needs an argument"
+}
+
+@test "missing SOCKET is a usage error" {
+	run "$FDPASS" send
+	assert_failure 2
+	assert_line --index 0 "fdpass: missing SOCKET"
+}
+
+@test "--help and --version succeed on stdout" {
+	run "$FDPASS" send --help
+	assert_success
+	assert_line --index 0 --partial "usage: fdpass send"
+	run "$FDPASS" --version
+	assert_success
+	assert_output --regexp '^fdpass [0-9]+\.[0-9]+\.[0-9]+$'
+}
+
+@test "sending to a socket that does not exist fails with the reason" {
+	run "$FDPASS" send nowhere /dev/null
+	assert_failure 1
+	assert_output "fdpass: connect nowhere: No such file or directory"
+}
+
+@test "sending to a file that is not a socket fails" {
+	touch plain
+	run "$FDPASS" send plain /dev/null
+	assert_failure 1
+	assert_output "fdpass: connect plain: Connection refused"
+}
+
+@test "listening where a regular file is refuses and keeps the file" {
+	echo precious >plain
+	run "$FDPASS" recv plain cat
+	assert_failure 1
+	assert_output "fdpass: listen plain: exists and is not a socket"
+	assert_equal "$(cat plain)" "precious"
+}
+
+@test "listening where a symbolic link is refuses and follows nothing" {
+	ln -s target link
+	run "$FDPASS" recv link cat
+	assert_failure 1
+	assert_output "fdpass: listen link: is a symbolic link"
+	[ ! -e target ]
+	[ -L link ]
+}
+
+@test "a socket path too long for sun_path is a usage error" {
+	run "$FDPASS" recv "$(printf 'x%.0s' {1..120})" cat
+	assert_failure 2
+	assert_output --partial "longer than 107 bytes"
+}
+
+@test "a non-numeric --fd is a usage error" {
+	run "$FDPASS" send --fd abc s
+	assert_failure 2
+	assert_output --partial "fdpass: --fd 'abc': invalid"
+}
+
+@test "--fd of a descriptor that is not open fails" {
+	run "$FDPASS" send --fd 99 s
+	assert_failure 1
+	assert_output "fdpass: --fd 99: Bad file descriptor"
+}
+
+@test "a negative --at is a usage error" {
+	run "$FDPASS" recv --at -1 s cat
+	assert_failure 2
+	assert_output --partial "fdpass: --at '-1': too small"
+}
+
+@test "--at naming a number twice is a usage error" {
+	run "$FDPASS" recv --at 3,3 s cat
+	assert_failure 2
+	assert_line --index 0 "fdpass: --at names 3 twice"
+}
+
+@test "--at without COMMAND is a usage error" {
+	run "$FDPASS" recv --at 3 s
+	assert_failure 2
+	assert_line --index 0 "fdpass: --at needs a COMMAND"
+}
+
+@test "--name with ':' is a usage error" {
+	run "$FDPASS" send --name a:b s /dev/null
+	assert_failure 2
+	assert_output --partial "--name 'a:b'"
+}
+
+@test "more names than descriptors is a usage error" {
+	run "$FDPASS" send -n a -n b s /dev/null
+	assert_failure 2
+	assert_line --index 0 "fdpass: 2 names for 1 descriptors"
+}
+
+@test "a COMMAND that does not exist: 127, and the file was received" {
+	bg "$FDPASS" recv s no-such-command-here
+	"$FDPASS" send -t $WAIT s /dev/null
+	bg_wait
+	assert_equal "$BG_STATUS" 127
+	assert_equal "$(cat bg.err)" "fdpass: no-such-command-here: No such file or directory"
+}
+
+@test "a COMMAND that cannot be executed: 126" {
+	touch not-executable
+	bg "$FDPASS" recv s ./not-executable
+	"$FDPASS" send -t $WAIT s /dev/null
+	bg_wait
+	assert_equal "$BG_STATUS" 126
+	assert_equal "$(cat bg.err)" "fdpass: ./not-executable: Permission denied"
+}
+
+@test "recv exits with the command's status" {
+	bg "$FDPASS" recv s sh -c 'exit 42'
+	"$FDPASS" send -t $WAIT s /dev/null
+	bg_wait
+	assert_equal "$BG_STATUS" 42
+}
+
+@test "more descriptors than --at places: status 1, none handed on" {
+	bg "$FDPASS" recv --at 3 s sh -c 'echo ran'
+	"$FDPASS" send -t $WAIT s /dev/null /dev/null
+	bg_wait
+	assert_equal "$BG_STATUS" 1
+	assert_equal "$(cat bg.err)" "fdpass: received 2 descriptors, but --at places 1"
+	assert_equal "$(cat bg.out)" ""
+}
+
+@test "more descriptors than --count: refused" {
+	bg "$FDPASS" recv --count 1 s sh -c 'echo ran'
+	"$FDPASS" send -t $WAIT s /dev/null /dev/null
+	bg_wait
+	assert_equal "$BG_STATUS" 1
+	assert_equal "$(cat bg.err)" "fdpass: receive on s: more descriptors than expected"
+	assert_equal "$(cat bg.out)" ""
+}
+
+@test "a sender that leaves early short of --count: refused" {
+	bg "$FDPASS" recv --count 3 s sh -c 'echo ran'
+	"$FDPASS" send -t $WAIT s /dev/null
+	bg_wait
+	assert_equal "$BG_STATUS" 1
+	assert_equal "$(cat bg.err)" "fdpass: receive on s: connection closed after 1 of 3 descriptors"
+}
+
+@test "recv --connect to a sender that sends nothing fails clearly" {
+	/usr/bin/python3 - 3>&- <<'PY' &
+import socket, os
+s = socket.socket(socket.AF_UNIX)
+s.bind("s")
+s.listen()
+c, _ = s.accept()
+c.close()
+os.unlink("s")
+PY
+	BG=$!
+	BG_PIDS+=("$BG")
+	wait_for_socket s
+	run "$FDPASS" recv --connect s cat
+	assert_failure 1
+	assert_output "fdpass: receive on s: connection closed before anything arrived"
+	bg_wait
+}
+
+@test "data with a NUL byte cannot go into FDPASS_DATA" {
+	printf 'a\0b' >nul
+	bg "$FDPASS" recv s sh -c 'echo ran'
+	"$FDPASS" send -t $WAIT --data-file nul s /dev/null
+	bg_wait
+	assert_equal "$BG_STATUS" 1
+	assert_equal "$(cat bg.err)" "fdpass: data for COMMAND contains a NUL byte"
+}
+
+@test "--create without a write mode is a usage error" {
+	run "$FDPASS" send --create s f
+	assert_failure 2
+	[ ! -e f ]
+}

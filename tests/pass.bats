@@ -1,0 +1,355 @@
+#!/usr/bin/env bats
+# Passing descriptors from `fdpass send` to `fdpass recv` and its COMMAND.
+
+load test_helper
+
+@test "stdin of send becomes stdin of recv's command in a pipeline" {
+	bg "$FDPASS" recv s cat
+	run bash -c 'echo hi | "$FDPASS" send -t $WAIT s'
+	assert_success
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(cat bg.out)" "hi"
+}
+
+@test "the command reads a named file, opened read-only by default" {
+	echo "file contents" >f
+	bg "$FDPASS" recv s cat
+	run "$FDPASS" send -t $WAIT s f
+	assert_success
+	bg_wait
+	assert_equal "$(cat bg.out)" "file contents"
+	run "$FDPASS" send -t 1 s f
+	assert_failure 1
+}
+
+@test "--write passes a file the command writes without truncating" {
+	echo "0123456789" >f
+	bg "$FDPASS" recv s sh -c 'printf AB >&0'
+	"$FDPASS" send -t $WAIT --write s f
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(cat f)" "AB23456789"
+}
+
+@test "--write --truncate empties the file first" {
+	echo "0123456789" >f
+	bg "$FDPASS" recv s sh -c 'printf AB >&0'
+	"$FDPASS" send -t $WAIT --write --truncate s f
+	bg_wait
+	assert_equal "$(cat f)" "AB"
+}
+
+@test "--append adds to the end of the file" {
+	echo "first" >f
+	bg "$FDPASS" recv s sh -c 'echo second >&0'
+	"$FDPASS" send -t $WAIT --append s f
+	bg_wait
+	assert_equal "$(cat f)" "first
+second"
+}
+
+@test "--rdwr passes a descriptor open for both reading and writing" {
+	echo "abc" >f
+	bg "$FDPASS" recv s sh -c 'cat /proc/self/fdinfo/0; printf X >&0'
+	"$FDPASS" send -t $WAIT --rdwr s f
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	run grep '^flags:' bg.out
+	# O_RDWR is 02 in the low bits of the octal flags.
+	assert_output --regexp 'flags:[[:space:]]+[0-7]*2$'
+	assert_equal "$(cat f)" "Xbc"
+}
+
+@test "--create makes a missing file, which plain --write refuses" {
+	run "$FDPASS" send -t 1 --write s missing
+	assert_failure 1
+	assert_output --partial "fdpass: open missing: No such file or directory"
+	bg "$FDPASS" recv s sh -c 'echo made >&0'
+	"$FDPASS" send -t $WAIT --write --create s created
+	bg_wait
+	assert_equal "$(cat created)" "made"
+}
+
+@test "several descriptors go to 0, 3, 4 by default" {
+	echo one >a
+	echo two >b
+	echo three >c
+	bg "$FDPASS" recv s sh -c 'cat <&0; cat <&3; cat <&4'
+	"$FDPASS" send -t $WAIT s a b c
+	bg_wait
+	assert_equal "$(cat bg.out)" "one
+two
+three"
+}
+
+@test "--at places descriptors at the numbers given, even crossing each other" {
+	echo one >a
+	echo two >b
+	bg "$FDPASS" recv --at 4,3 s sh -c 'cat <&3; cat <&4'
+	"$FDPASS" send -t $WAIT s a b
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(cat bg.out)" "two
+one"
+}
+
+@test "--at 1 hands a writable file to the command as its stdout" {
+	bg "$FDPASS" recv --at 1 s echo "to the file"
+	"$FDPASS" send -t $WAIT --write --create s out
+	bg_wait
+	assert_equal "$(cat out)" "to the file"
+	assert_equal "$(cat bg.out)" ""
+}
+
+@test "the command inherits only 0-2 and what it was handed" {
+	echo x >a
+	bg "$FDPASS" recv --at 5 s sh -c 'ls /proc/$$/fd' 7</dev/null
+	"$FDPASS" send -t $WAIT s a
+	bg_wait
+	assert_equal "$(sort -n bg.out | tr '\n' ' ')" "0 1 2 5 "
+}
+
+@test "--listen-fds follows the systemd convention" {
+	echo x >a
+	echo y >b
+	bg "$FDPASS" recv --listen-fds s sh -c \
+		'echo "$LISTEN_FDS $LISTEN_FDNAMES"; [ "$LISTEN_PID" = $$ ] && echo pid-ok; cat <&3; cat <&4'
+	"$FDPASS" send -t $WAIT --name first s a b
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(sed -n 1p bg.out)" "2 first:unknown"
+	assert_equal "$(sed -n 2p bg.out)" "pid-ok"
+	assert_equal "$(sed -n 3,4p bg.out)" "x
+y"
+}
+
+@test "stale LISTEN_ variables are not passed to a command without --listen-fds" {
+	echo x >a
+	LISTEN_FDS=9 LISTEN_PID=1 bg "$FDPASS" recv s sh -c 'echo "[${LISTEN_FDS-unset}${LISTEN_PID-unset}]"'
+	"$FDPASS" send -t $WAIT s a
+	bg_wait
+	assert_equal "$(cat bg.out)" "[unsetunset]"
+}
+
+@test "an abstract socket works with no file on disk" {
+	name=$(abstract_name)
+	bg "$FDPASS" recv "$name" cat
+	echo abstract >a
+	"$FDPASS" send -t $WAIT "$name" a
+	bg_wait
+	assert_equal "$(cat bg.out)" "abstract"
+	assert_equal "$(ls)" "a
+bg.err
+bg.out"
+}
+
+@test "send can listen and recv connect" {
+	echo reversed >a
+	bg "$FDPASS" send --listen s a
+	wait_for_socket s
+	run "$FDPASS" recv --connect s cat
+	assert_success
+	assert_output "reversed"
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	[ ! -e s ]
+}
+
+@test "--data reaches the command in FDPASS_DATA" {
+	echo x >a
+	bg "$FDPASS" recv s sh -c 'echo "[$FDPASS_DATA]"'
+	"$FDPASS" send -t $WAIT --data "hello world" s a
+	bg_wait
+	assert_equal "$(cat bg.out)" "[hello world]"
+}
+
+@test "without COMMAND recv prints each descriptor, then the data" {
+	echo x >a
+	bg "$FDPASS" recv s
+	"$FDPASS" send -t $WAIT --name conf --data "payload" s a /dev/null
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	run cat bg.out
+	assert_line --index 0 --regexp "^[0-9]+ file conf $BATS_TEST_TMPDIR/a\$"
+	assert_line --index 1 --regexp '^[0-9]+ char - /dev/null$'
+	assert_line --index 2 "payload"
+}
+
+@test "a pipe is reported as a pipe" {
+	bg "$FDPASS" recv s
+	run bash -c 'echo | "$FDPASS" send -t $WAIT s'
+	bg_wait
+	assert_output ""
+	run cat bg.out
+	assert_output --regexp '^[0-9]+ pipe - pipe:\[[0-9]+\]$'
+}
+
+@test "--data-file sends a large file's bytes intact" {
+	head -c 3000000 /dev/urandom >big
+	bg "$FDPASS" recv s
+	"$FDPASS" send -t $WAIT --data-file big s /dev/null
+	bg_wait
+	tail -c 3000000 bg.out >got
+	cmp big got
+}
+
+@test "--data-file from a pipe is read into memory first" {
+	bg "$FDPASS" recv s
+	run bash -c 'echo piped | "$FDPASS" send -t $WAIT --data-file /dev/stdin s /dev/null'
+	assert_success
+	bg_wait
+	assert_equal "$(tail -n 1 bg.out)" "piped"
+}
+
+@test "--fd passes a descriptor fdpass inherited" {
+	echo inherited >a
+	bg "$FDPASS" recv s cat
+	run "$FDPASS" send -t $WAIT --fd 7 s 7<a
+	assert_success
+	bg_wait
+	assert_equal "$(cat bg.out)" "inherited"
+}
+
+@test "600 descriptors arrive in one transfer" {
+	ulimit -n 4096
+	args=()
+	for i in $(seq 600); do args+=(/dev/null); done
+	bg "$FDPASS" recv --count 600 s ls /proc/self/fd
+	"$FDPASS" send -t $WAIT s "${args[@]}"
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	# The first replaces stdin, the others are 3 to 601; with 1, 2 and the
+	# descriptor ls reads the directory with, 603.
+	assert_equal "$(wc -l <bg.out)" "603"
+}
+
+@test "--count collects plain one-fd messages (data x each) until it has enough" {
+	bg "$FDPASS" recv --count 2 s
+	/usr/bin/python3 - <<'PY'
+import socket, time, os
+s = socket.socket(socket.AF_UNIX)
+for _ in range(500):
+    try:
+        s.connect("s")
+        break
+    except OSError:
+        time.sleep(0.01)
+for path in ("/dev/null", "/dev/zero"):
+    fd = os.open(path, os.O_RDONLY)
+    socket.send_fds(s, [b"x"], [fd])
+    os.close(fd)
+s.close()
+PY
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	run cat bg.out
+	assert_line --index 0 --regexp '^[0-9]+ char - /dev/null$'
+	assert_line --index 1 --regexp '^x[0-9]+ char - /dev/zero$'
+}
+
+@test "--seqpacket carries a transfer" {
+	echo seq >a
+	bg "$FDPASS" recv --seqpacket s cat
+	"$FDPASS" send -t $WAIT --seqpacket s a
+	bg_wait
+	assert_equal "$(cat bg.out)" "seq"
+}
+
+@test "--dgram carries a transfer with data" {
+	echo dgram >a
+	bg "$FDPASS" recv --dgram s sh -c 'cat; echo "$FDPASS_DATA"'
+	wait_for_socket s
+	"$FDPASS" send --dgram --data d s a
+	bg_wait
+	assert_equal "$(cat bg.out)" "dgram
+d"
+}
+
+@test "--keep-listening runs the command once per sender" {
+	echo one >a
+	echo two >b
+	bg "$FDPASS" recv --keep-listening s sh -c 'cat >>log'
+	"$FDPASS" send -t $WAIT s a
+	"$FDPASS" send -t $WAIT s b
+	for ((i = 0; i < WAIT * 100; i++)); do
+		[ "$(wc -l <log 2>/dev/null)" = 2 ] && break
+		sleep 0.01
+	done
+	assert_equal "$(sort log)" "one
+two"
+	kill "$BG"
+	bg_wait
+	[ ! -e s ]
+}
+
+@test "--keep-listening holds no descriptor after 200 senders" {
+	bg "$FDPASS" recv --keep-listening s true
+	"$FDPASS" send -t $WAIT s /dev/null
+	before=$(count_fds "$BG")
+	for i in $(seq 200); do
+		"$FDPASS" send s /dev/null /dev/null
+	done
+	assert_equal "$(count_fds "$BG")" "$before"
+}
+
+@test "the socket file is created with mode 0600, or --mode" {
+	bg "$FDPASS" recv s cat
+	wait_for_socket s
+	assert_equal "$(stat -c %a s)" "600"
+	kill "$BG"
+	bg "$FDPASS" recv --mode 660 s2 cat
+	wait_for_socket s2
+	assert_equal "$(stat -c %a s2)" "660"
+}
+
+@test "the listener removes its socket file when killed" {
+	bg "$FDPASS" recv s cat
+	wait_for_socket s
+	kill -TERM "$BG"
+	bg_wait
+	assert_equal "$BG_STATUS" 143
+	[ ! -e s ]
+}
+
+@test "a stale socket file is replaced" {
+	/usr/bin/python3 -c 'import socket; socket.socket(socket.AF_UNIX).bind("s")'
+	[ -S s ]
+	echo fresh >a
+	bg "$FDPASS" recv s cat
+	"$FDPASS" send -t $WAIT s a
+	bg_wait
+	assert_equal "$(cat bg.out)" "fresh"
+}
+
+@test "a socket in use by a live listener is left alone" {
+	bg "$FDPASS" recv s cat
+	first=$BG
+	wait_for_socket s
+	run "$FDPASS" recv s cat
+	assert_failure 1
+	assert_output "fdpass: listen s: in use by another process"
+	echo still >a
+	"$FDPASS" send -t $WAIT s a
+	BG=$first
+	bg_wait
+	assert_equal "$(cat bg.out)" "still"
+}
+
+@test "--timeout ends a receiver nobody sends to" {
+	run "$FDPASS" recv --timeout 1 s cat
+	assert_failure 1
+	assert_output "fdpass: accept s: Connection timed out"
+	[ ! -e s ]
+}
+
+@test "--timeout makes send wait for a listener that comes later" {
+	echo late >a
+	bg "$FDPASS" send -t $WAIT s a
+	sleep 0.3
+	run "$FDPASS" recv s cat
+	assert_success
+	assert_output "late"
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+}

@@ -1,0 +1,68 @@
+# Shared set-up for the bats suites: a scratch directory, the binary under
+# test in $FDPASS, and background processes that teardown always stops.
+
+bats_load_library bats-support
+bats_load_library bats-assert
+
+FDPASS=${FDPASS:-$BATS_TEST_DIRNAME/../obj/fdpass}
+export FDPASS
+
+# How long a test waits for its background processes, in seconds.
+export WAIT=10
+
+setup() {
+	cd "$BATS_TEST_TMPDIR" || return 1
+	BG_PIDS=()
+}
+
+teardown() {
+	local pid
+	for pid in "${BG_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null || true
+	done
+	for pid in "${BG_PIDS[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+}
+
+# count_fds PID: the number of descriptors open in process PID.
+count_fds() {
+	local fds=(/proc/"$1"/fd/*)
+	echo "${#fds[@]}"
+}
+
+# bg CMD...: starts CMD in the background with fd 3 closed (bats waits on
+# it otherwise), output to bg.out and bg.err; its pid is in $BG.
+bg() {
+	"$@" >bg.out 2>bg.err 3>&- &
+	BG=$!
+	BG_PIDS+=("$BG")
+}
+
+# bg_wait: waits for the background process and puts its exit status in
+# $BG_STATUS, failing the test if it runs past $WAIT seconds.
+bg_wait() {
+	local i
+	for ((i = 0; i < WAIT * 100; i++)); do
+		kill -0 "$BG" 2>/dev/null || break
+		sleep 0.01
+	done
+	kill -0 "$BG" 2>/dev/null && fail "background process still running after ${WAIT}s"
+	BG_STATUS=0
+	wait "$BG" || BG_STATUS=$?
+}
+
+# wait_for_socket PATH: waits until a listener has created PATH.
+wait_for_socket() {
+	local i
+	for ((i = 0; i < WAIT * 100; i++)); do
+		[ -S "$1" ] && return 0
+		sleep 0.01
+	done
+	fail "no socket at $1 after ${WAIT}s"
+}
+
+# An abstract socket name unique to this test.
+abstract_name() {
+	echo "@fdpass-test-$$-$BATS_TEST_NUMBER-$RANDOM"
+}
