@@ -343,6 +343,8 @@ next_framed(struct receiver *r, size_t before)
 	if (h.nfds > r->limit - before)
 		return fail(r, "more descriptors than expected");
 	r->limit = before + h.nfds;
+	if (r->nfds > r->limit)
+		return fail(r, "more descriptors than the header says");
 	batches = (h.nfds + FDP_MAX_FDS_PER_MSG - 1) / FDP_MAX_FDS_PER_MSG;
 	while (batches-- > 1) {
 		if (take(r, &nul, 1) == -1)

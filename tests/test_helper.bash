@@ -66,3 +66,8 @@ wait_for_socket() {
 abstract_name() {
 	echo "@fdpass-test-$$-$BATS_TEST_NUMBER-$RANDOM"
 }
+
+# peer <<'PY' ... PY: runs a Python snippet that can `from peer import *`.
+peer() {
+	PYTHONPATH="$BATS_TEST_DIRNAME" /usr/bin/python3 - "$@"
+}

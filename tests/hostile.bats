@@ -1,0 +1,221 @@
+#!/usr/bin/env bats
+# Peers that are not to be trusted: other users, and senders that lie,
+# overflow, stall or vanish.  Each must be refused without a descriptor
+# leaking or reaching COMMAND.
+
+load test_helper
+
+# as_nobody CMD...: runs CMD as user and group nobody.
+as_nobody() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+}
+
+# pipe_writers_closed: after a peer sent pipe write ends, true once every
+# copy of them is closed, i.e. the read ends see end of file.
+PIPE_EOF='
+import select
+for r in readers:
+    ready, _, _ = select.select([r], [], [], WAIT)
+    assert ready and os.read(r, 1) == b"", "a passed pipe end is still open"
+print("closed")
+'
+
+@test "a peer of another user is refused, logged, and the listener waits on" {
+	name=$(abstract_name)
+	bg "$FDPASS" recv "$name" sh -c 'echo accepted'
+	as_nobody "$FDPASS" send -t $WAIT "$name" /dev/null || true
+	"$FDPASS" send -t $WAIT "$name" /dev/null
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(cat bg.out)" "accepted"
+	run cat bg.err
+	assert_output --regexp "^fdpass: refused peer pid [0-9]+ uid 65534 gid 65534 on $name\$"
+}
+
+@test "--allow-uid admits that user" {
+	name=$(abstract_name)
+	bg "$FDPASS" recv --allow-uid 65534 "$name" cat
+	echo from-nobody >a
+	chmod 644 a
+	as_nobody "$FDPASS" send -t $WAIT "$name" a
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(cat bg.out)" "from-nobody"
+}
+
+@test "--allow-gid admits that group" {
+	name=$(abstract_name)
+	bg "$FDPASS" recv --allow-gid 65534 "$name" cat
+	as_nobody "$FDPASS" send -t $WAIT --data ok "$name" /dev/null
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+}
+
+@test "a plain sender with more descriptors than --count: refused, all closed" {
+	bg "$FDPASS" recv --count 1 s sleep 60
+	run peer <<PY
+from peer import *
+sock = connect("s")
+readers, writers = zip(*(os.pipe() for _ in range(2)))
+socket.send_fds(sock, [b"x"], list(writers))
+for w in writers:
+    os.close(w)
+$PIPE_EOF
+PY
+	assert_success
+	assert_output "closed"
+	bg_wait
+	assert_equal "$BG_STATUS" 1
+	assert_equal "$(cat bg.err)" "fdpass: receive on s: more descriptors than expected"
+}
+
+@test "a datagram larger than the receiver's buffer: MSG_TRUNC, its descriptor closed" {
+	bg "$FDPASS" recv --dgram s sleep 60
+	wait_for_socket s
+	run peer <<PY
+from peer import *
+sock = connect("s", socket.SOCK_DGRAM)
+sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
+r, w = os.pipe()
+readers = [r]
+socket.send_fds(sock, [b"x" * 100000], [w])
+os.close(w)
+$PIPE_EOF
+PY
+	assert_success
+	assert_output "closed"
+	bg_wait
+	assert_equal "$BG_STATUS" 1
+	assert_equal "$(cat bg.err)" "fdpass: receive on s: message truncated (MSG_TRUNC)"
+}
+
+@test "a header of an unknown version is refused" {
+	bg "$FDPASS" recv s sleep 60
+	run peer <<PY
+from peer import *
+sock = connect("s")
+r, w = os.pipe()
+readers = [r]
+socket.send_fds(sock, [header(1, version=2)], [w])
+os.close(w)
+$PIPE_EOF
+PY
+	assert_success
+	bg_wait
+	assert_equal "$BG_STATUS" 1
+	assert_equal "$(cat bg.err)" "fdpass: receive on s: unsupported protocol version"
+}
+
+@test "a header that promises more descriptors than come is refused" {
+	bg "$FDPASS" recv s sleep 60
+	run peer <<PY
+from peer import *
+sock = connect("s")
+r, w = os.pipe()
+readers = [r]
+socket.send_fds(sock, [header(3)], [w])
+os.close(w)
+$PIPE_EOF
+PY
+	assert_success
+	bg_wait
+	assert_equal "$BG_STATUS" 1
+	assert_equal "$(cat bg.err)" "fdpass: receive on s: fewer descriptors than the header says"
+}
+
+@test "names that break the rules are refused" {
+	bg "$FDPASS" recv --listen-fds s sleep 60
+	run peer <<PY
+from peer import *
+sock = connect("s")
+r, w = os.pipe()
+readers = [r]
+socket.send_fds(sock, [header(1, names_len=4) + b"a:b\0"], [w])
+os.close(w)
+$PIPE_EOF
+PY
+	assert_success
+	bg_wait
+	assert_equal "$BG_STATUS" 1
+	assert_equal "$(cat bg.err)" "fdpass: receive on s: bad descriptor names"
+}
+
+@test "a peer that connects and never sends is dropped at --timeout" {
+	bg "$FDPASS" recv --timeout 1 s sleep 60
+	run peer <<'PY'
+from peer import *
+sock = connect("s")
+assert sock.recv(1) == b"", "fdpass recv did not hang up"
+print("dropped")
+PY
+	assert_output "dropped"
+	bg_wait
+	assert_equal "$BG_STATUS" 1
+	assert_equal "$(cat bg.err)" "fdpass: receive on s: Connection timed out"
+}
+
+@test "a peer that disconnects in mid-data is reported, nothing run" {
+	bg "$FDPASS" recv s sh -c 'echo ran'
+	run peer <<PY
+from peer import *
+sock = connect("s")
+r, w = os.pipe()
+readers = [r]
+socket.send_fds(sock, [header(1, data_len=100) + b"only ten.."], [w])
+os.close(w)
+sock.close()
+$PIPE_EOF
+PY
+	assert_success
+	bg_wait
+	assert_equal "$BG_STATUS" 1
+	assert_equal "$(cat bg.err)" "fdpass: receive on s: connection closed in mid-transfer"
+	assert_equal "$(cat bg.out)" ""
+}
+
+@test "bytes that are not a header are a plain sender's data" {
+	bg "$FDPASS" recv s
+	peer <<'PY'
+from peer import *
+sock = connect("s")
+socket.send_fds(sock, [b"FDP? not a header"], null_fds(1))
+PY
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(tail -c 17 bg.out)" "FDP? not a header"
+}
+
+@test "10,000 senders in a row leave --keep-listening's descriptors and children as they were" {
+	bg "$FDPASS" recv --keep-listening s
+	peer <<'PY'
+from peer import *
+sock = connect("s")
+socket.send_fds(sock, [b"x"], null_fds(1))
+PY
+	before=$(count_fds "$BG")
+	run peer <<'PY'
+from peer import *
+fds = null_fds(3)
+for i in range(10000):
+    sock = connect("s")
+    # One in ten sends a header for one fd with three, one sends nothing.
+    if i % 10 == 0:
+        socket.send_fds(sock, [header(1)], fds)
+    elif i % 10 != 1:
+        socket.send_fds(sock, [b"x"], fds[:1])
+    sock.close()
+# Children run one at a time: when this one's data is out, all are done.
+socket.send_fds(connect("s"), [b"END"], fds[:1])
+print("sent")
+PY
+	assert_output "sent"
+	for ((i = 0; i < WAIT * 100; i++)); do
+		[ "$(tail -c 3 bg.out)" = END ] &&
+			[ -z "$(cat /proc/"$BG"/task/*/children)" ] && break
+		sleep 0.01
+	done
+	assert_equal "$(tail -c 3 bg.out)" "END"
+	assert_equal "$(cat /proc/"$BG"/task/*/children)" ""
+	assert_equal "$(count_fds "$BG")" "$before"
+	kill -0 "$BG"
+}

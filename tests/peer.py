@@ -1,0 +1,37 @@
+"""A raw peer for the bats tests: it speaks to fdpass with plain sockets,
+so a test can send what fdpass itself never would.  Imported by the
+/usr/bin/python3 snippets in tests/*.bats (PYTHONPATH is tests/)."""
+
+import os
+import socket
+import struct
+import time
+
+WAIT = float(os.environ.get("WAIT", "10"))
+
+
+def connect(path, kind=socket.SOCK_STREAM):
+    """Connects to path (or @name), waiting for the listener to appear."""
+    address = "\0" + path[1:] if path.startswith("@") else path
+    deadline = time.monotonic() + WAIT
+    while True:
+        sock = socket.socket(socket.AF_UNIX, kind)
+        try:
+            sock.connect(address)
+            return sock
+        except (FileNotFoundError, ConnectionRefusedError):
+            sock.close()
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
+def header(nfds, names_len=0, data_len=0, version=1, flags=0):
+    """The fdpass wire header, as src/wire.c lays it out."""
+    return b"FDPM" + struct.pack(">BBHIQ", version, flags, nfds, names_len,
+                                 data_len)
+
+
+def null_fds(n):
+    """n fresh descriptors of /dev/null."""
+    return [os.open("/dev/null", os.O_RDONLY) for _ in range(n)]
