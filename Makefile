@@ -3,6 +3,8 @@
 #   make              build obj/fdpass (installs missing Debian packages as
 #                     root, or names the command to run)
 #   make demo         show a descriptor crossing from one process to another
+#   make bench        fdpass against s6, python3, socat and a raw loop
+#   make fuzz         fuzz the receiver for FUZZ_SECONDS (default 60)
 #   make check        every test: unit and bats, normally and under
 #                     AddressSanitizer/UBSan
 #   make install      PREFIX, DESTDIR, BINDIR, MANDIR are honoured
@@ -79,6 +81,31 @@ $(OBJDIR)/test_%: $(OBJDIR)/test_%.o $(OBJDIR)/unit.o $(LIB)
 demo: $(BIN)
 	@FDPASS=$(BIN) tests/demo.sh
 
+# Speed and memory against baselines measured in the same run; prints a
+# table and never fails on the figures.
+bench: $(BIN) $(OBJDIR)/bench_core
+	@FDPASS=$(BIN) BENCH_CORE=$(OBJDIR)/bench_core tests/bench/run.sh
+
+$(OBJDIR)/bench_core: tests/bench/bench_core.c $(LIB) $(OBJDIR)/config.mk
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LIB) $(ALL_LIBS)
+
+# The fuzzer: clang's libFuzzer over the receiver, for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 60
+FUZZ_SRCS = tests/fuzz/fuzz_receiver.c src/msg.c src/wire.c src/transfer.c \
+	src/deadline.c
+
+fuzz: $(OBJDIR)/fuzz_receiver
+	@mkdir -p $(OBJDIR)/fuzz-corpus
+	$(OBJDIR)/fuzz_receiver -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+		-timeout=10 -artifact_prefix=$(OBJDIR)/ \
+		$(OBJDIR)/fuzz-corpus tests/fuzz/corpus
+
+$(OBJDIR)/fuzz_receiver: $(FUZZ_SRCS) $(OBJDIR)/config.mk
+	build/deps.sh fuzz
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror \
+		-fsanitize=fuzzer,address,undefined $(BSD_CFLAGS) -Isrc \
+		-o $@ $(FUZZ_SRCS) $(BSD_LIBS)
+
 # One pass of the tests against the build in $(OBJDIR).
 check-unit: $(UNIT_TESTS)
 	@for t in $(UNIT_TESTS); do $$t; done
@@ -105,6 +132,6 @@ uninstall:
 clean:
 	rm -rf $(OBJDIR)
 
-.PHONY: all demo check check-pass check-unit check-bats install uninstall clean
+.PHONY: all demo bench fuzz check check-pass check-unit check-bats install uninstall clean
 
 -include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d)

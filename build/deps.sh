@@ -3,9 +3,10 @@
 # installs what is missing with apt-get, otherwise it prints the command to
 # run and fails.
 #
-# usage: build/deps.sh build|check
+# usage: build/deps.sh build|check|fuzz
 #   build   what compiling needs (pkg-config, libbsd-dev)
 #   check   what `make check` needs besides (bats, bats-assert, bats-support)
+#   fuzz    what `make fuzz` needs (clang and its libFuzzer runtime)
 set -eu
 
 missing=""
@@ -26,8 +27,13 @@ check)
 	need bats-support test -f /usr/lib/bats/bats-support/load.bash
 	need bats-assert test -f /usr/lib/bats/bats-assert/load.bash
 	;;
+fuzz)
+	need clang command -v clang
+	need libclang-rt-dev sh -c 'echo "int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }" |
+	    clang -x c -fsanitize=fuzzer -o /dev/null -'
+	;;
 *)
-	echo "usage: build/deps.sh build|check" >&2
+	echo "usage: build/deps.sh build|check|fuzz" >&2
 	exit 2
 	;;
 esac

@@ -154,7 +154,7 @@ receiver_init(struct receiver *r, int sock, const struct deadline *deadline)
 	if (getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &len) == -1)
 		return -1;
 	r->sock = sock;
-	r->stream = type == SOCK_STREAM;
+	r->type = type;
 	r->deadline = deadline;
 	return 0;
 }
@@ -282,7 +282,7 @@ take(struct receiver *r, void *dst, size_t len)
 	memcpy(dst, r->buf + r->off, got);
 	r->off += got;
 	while (got < len) {
-		if (!r->stream)
+		if (r->type != SOCK_STREAM)
 			return fail(r, "message shorter than its header says");
 		if ((n = recv_into(r, (char *)dst + got, len - got)) == -1)
 			return -1;
@@ -380,8 +380,11 @@ receiver_next(struct receiver *r, size_t limit)
 	if (r->off == r->len) {
 		if ((n = fill(r)) == -1)
 			return -1;
-		/* An empty datagram is a message; on a stream it is the end. */
-		if (n == 0 && r->stream)
+		/*
+		 * An empty datagram is a message; on a stream or seqpacket
+		 * socket, reading nothing means the peer has gone.
+		 */
+		if (n == 0 && r->type != SOCK_DGRAM)
 			return 0;
 	}
 	/* The header comes whole in the first message of a transfer. */

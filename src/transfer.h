@@ -30,7 +30,7 @@ struct outgoing {
  */
 struct receiver {
 	int			 sock;
-	int			 stream;
+	int			 type;		/* SOCK_STREAM, ... */
 	const struct deadline	*deadline;
 	const char		*why;		/* what went wrong, or NULL */
 	size_t			 limit;		/* the most fds it may hold */

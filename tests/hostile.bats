@@ -173,6 +173,19 @@ PY
 	assert_equal "$(cat bg.out)" ""
 }
 
+@test "a seqpacket peer that hangs up without sending does not count" {
+	bg "$FDPASS" recv --seqpacket s sh -c 'echo "ran with $(cat)"'
+	peer <<'PY'
+from peer import *
+connect("s", socket.SOCK_SEQPACKET).close()
+PY
+	echo data >a
+	"$FDPASS" send -t $WAIT --seqpacket s a
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(cat bg.out)" "ran with data"
+}
+
 @test "bytes that are not a header are a plain sender's data" {
 	bg "$FDPASS" recv s
 	peer <<'PY'
