@@ -6,7 +6,8 @@
 #   make bench        fdpass against s6, python3, socat and a raw loop
 #   make fuzz         fuzz the receiver for FUZZ_SECONDS (default 60)
 #   make check        every test: unit and bats, normally and under
-#                     AddressSanitizer/UBSan
+#                     AddressSanitizer/UBSan, a subset under valgrind, and
+#                     a short fuzzing run
 #   make install      PREFIX, DESTDIR, BINDIR, MANDIR are honoured
 #   make uninstall
 
@@ -108,7 +109,7 @@ $(OBJDIR)/fuzz_receiver: $(FUZZ_SRCS) $(OBJDIR)/config.mk
 
 # One pass of the tests against the build in $(OBJDIR).
 check-unit: $(UNIT_TESTS)
-	@for t in $(UNIT_TESTS); do $$t; done
+	@status=0; for t in $(UNIT_TESTS); do $$t || status=1; done; exit $$status
 
 check-bats: $(BIN)
 	@build/deps.sh check
@@ -119,7 +120,32 @@ check-bats: $(BIN)
 
 check-pass: check-unit check-bats
 
-check: check-pass
+# The tests tagged valgrind, each fdpass process under valgrind: memory
+# errors fail the test, and a process that succeeds may leave no descriptor
+# open at exit that it did not inherit.
+check-valgrind: $(BIN)
+	@build/deps.sh check
+	rm -rf $(OBJDIR)/valgrind
+	mkdir -p -m 1777 $(OBJDIR)/valgrind
+	FDPASS=$(abspath tests/valgrind-fdpass) FDPASS_REAL=$(abspath $(BIN)) \
+		VALGRIND_LOG=$(abspath $(OBJDIR)/valgrind) \
+		bats --formatter tap --filter-tags valgrind tests/*.bats
+	@for log in $$(grep -l '^==exit== 0$$' $(OBJDIR)/valgrind/*.log); do \
+		awk '/== Open / { fd = $$0; getline; \
+			if ($$0 !~ /inherited from parent/) { print FILENAME ": " fd; bad = 1 } } \
+			END { exit bad }' $$log || exit 1; \
+	done
+	@echo "valgrind: $$(grep -l '^==exit== 0$$' $(OBJDIR)/valgrind/*.log | wc -l)" \
+		"successful processes, none left a descriptor open"
+
+# A short fuzzing run, its chatter kept in a log unless it finds something.
+check-fuzz:
+	@mkdir -p $(OBJDIR)
+	@$(MAKE) -s fuzz FUZZ_SECONDS=15 >$(OBJDIR)/fuzz.log 2>&1 || \
+		{ tail -n 40 $(OBJDIR)/fuzz.log; exit 1; }
+	@echo "fuzz: $$(grep -o 'Done [0-9]* runs' $(OBJDIR)/fuzz.log), no crash, leak or hang"
+
+check: check-pass check-valgrind check-fuzz
 	$(MAKE) OBJDIR=$(OBJDIR)/sanitize SANITIZE=1 check-pass
 
 install: $(BIN)
@@ -132,6 +158,10 @@ uninstall:
 clean:
 	rm -rf $(OBJDIR)
 
-.PHONY: all demo bench fuzz check check-pass check-unit check-bats install uninstall clean
+.PHONY: all demo bench fuzz check check-valgrind check-fuzz check-pass \
+	check-unit check-bats install uninstall clean
 
--include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d)
+# Keep the unit tests' objects, which make would otherwise delete.
+.SECONDARY:
+
+-include $(wildcard $(OBJDIR)/*.d)

@@ -337,6 +337,7 @@ run_command(const struct recv_options *o, struct receiver *r)
 	targets = targets_for(o, r);
 	if (place_fds(r->fds, targets, r->nfds) == -1)
 		err(1, "hand descriptors to %s", o->command[0]);
+	free(targets);
 	/* They belong to the command now. */
 	r->nfds = 0;
 	signal(SIGCHLD, SIG_DFL);
@@ -370,6 +371,7 @@ recv_connected(const struct recv_options *o)
 	if (receive(o, sock, &d) == 0)
 		errx(1, "receive on %s: connection closed before anything "
 		    "arrived", o->socket_arg);
+	close(sock);
 	return finish(o);
 }
 
@@ -379,7 +381,7 @@ recv_connected(const struct recv_options *o)
  * socket, does not count.
  */
 static int
-recv_once(const struct recv_options *o, struct listener *l)
+recv_once(const struct recv_options *o, const struct listener *l)
 {
 	struct deadline d;
 	int conn;
@@ -396,15 +398,19 @@ recv_once(const struct recv_options *o, struct listener *l)
 				break;
 			close(conn);
 		}
+		close(conn);
 	}
-	listener_remove(l);
-	endpoint_forget();
+	endpoint_close();
 	return finish(o);
 }
 
-/* Serves one sender in a child; returns in the parent with its pid. */
+/*
+ * Serves the sender on sock (a connection, or the datagram socket l->fd)
+ * in a child; returns in the parent with its pid.
+ */
 static pid_t
-serve_in_child(const struct recv_options *o, int sock)
+serve_in_child(const struct recv_options *o, const struct listener *l,
+    int sock)
 {
 	struct deadline d;
 	pid_t pid;
@@ -414,10 +420,13 @@ serve_in_child(const struct recv_options *o, int sock)
 	if (pid > 0)
 		return pid;
 	endpoint_forget();
+	if (sock != l->fd)
+		close(l->fd);
 	deadline_set(&d, o->sock.timeout);
 	/* A peer that sent nothing gets no COMMAND. */
 	if (receive(o, sock, &d) == 0)
 		exit(0);
+	close(sock);
 	exit(finish(o));
 }
 
@@ -428,7 +437,7 @@ serve_in_child(const struct recv_options *o, int sock)
  * output does not interleave.
  */
 static int __attribute__((noreturn))
-recv_forever(const struct recv_options *o, struct listener *l)
+recv_forever(const struct recv_options *o, const struct listener *l)
 {
 	int conn;
 	pid_t pid;
@@ -438,13 +447,13 @@ recv_forever(const struct recv_options *o, struct listener *l)
 	for (;;) {
 		if (o->sock.type == SOCK_DGRAM) {
 			/* Children share the one socket: one at a time. */
-			pid = serve_in_child(o, l->fd);
+			pid = serve_in_child(o, l, l->fd);
 			waitpid(pid, NULL, 0);
 			continue;
 		}
 		conn = endpoint_accept(l, o->socket_arg, &o->sock.access,
 		    NULL);
-		pid = serve_in_child(o, conn);
+		pid = serve_in_child(o, l, conn);
 		close(conn);
 		if (o->command == NULL)
 			waitpid(pid, NULL, 0);
@@ -455,13 +464,13 @@ int
 cmd_recv(int argc, char **argv)
 {
 	struct recv_options o;
-	struct listener l;
+	const struct listener *l;
 
 	parse_recv_options(argc, argv, &o);
 	if (!o.sock.listen)
 		return recv_connected(&o);
-	endpoint_listen(&l, o.socket_arg, o.sock.type, o.sock.mode);
+	l = endpoint_listen(o.socket_arg, o.sock.type, o.sock.mode);
 	if (o.keep)
-		recv_forever(&o, &l);
-	return recv_once(&o, &l);
+		recv_forever(&o, l);
+	return recv_once(&o, l);
 }

@@ -77,8 +77,9 @@ struct send_options {
 	struct socket_options	 sock;
 	int			 access_mode;	/* O_RDONLY, O_WRONLY or O_RDWR */
 	int			 open_flags;	/* O_APPEND, O_CREAT, O_TRUNC */
-	int			*fds;		/* from --fd */
+	int			*fds;		/* --fd ones, then FILEs */
 	size_t			 nfds;
+	size_t			 nopened;	/* FILEs opened here, at the end */
 	const char		**names;	/* from --name */
 	size_t			 nnames;
 	const char		*data;
@@ -203,6 +204,7 @@ open_files(struct send_options *o, char **files, int nfiles)
 			err(1, "open %s", files[i]);
 		o->fds = append(o->fds, &o->nfds, sizeof(*o->fds));
 		o->fds[o->nfds - 1] = fd;
+		o->nopened++;
 	}
 	if (o->nnames > o->nfds)
 		usage_error("send", "%zu names for %zu descriptors",
@@ -213,6 +215,17 @@ open_files(struct send_options *o, char **files, int nfiles)
 		err(1, "memory");
 	for (i = o->nnames; (size_t)i < o->nfds; i++)
 		o->names[i] = NULL;
+}
+
+/* Closes the FILEs open_files opened; the rest were inherited. */
+static void
+close_files(const struct send_options *o)
+{
+	size_t i;
+
+	for (i = o->nfds - o->nopened; i < o->nfds; i++)
+		if (o->fds[i] != STDIN_FILENO)
+			close(o->fds[i]);
 }
 
 /* Reads all of fd into memory, up to max bytes. */
@@ -289,7 +302,7 @@ cmd_send(int argc, char **argv)
 	struct send_options o;
 	struct outgoing out = { 0 };
 	struct deadline deadline;
-	struct listener l;
+	const struct listener *l;
 	const char *socket_arg;
 	char *data_buf;
 	int sock;
@@ -303,9 +316,10 @@ cmd_send(int argc, char **argv)
 	prepare_data(&o, &out, &data_buf);
 	deadline_set(&deadline, o.sock.timeout);
 	if (o.sock.listen) {
-		endpoint_listen(&l, socket_arg, o.sock.type, o.sock.mode);
-		sock = endpoint_accept(&l, socket_arg, &o.sock.access,
+		l = endpoint_listen(socket_arg, o.sock.type, o.sock.mode);
+		sock = endpoint_accept(l, socket_arg, &o.sock.access,
 		    &deadline);
+		endpoint_close();
 	} else
 		sock = endpoint_connect(socket_arg, o.sock.type, &deadline);
 	if (transfer_send(sock, &out) == -1) {
@@ -317,6 +331,9 @@ cmd_send(int argc, char **argv)
 		err(1, "send to %s", socket_arg);
 	}
 	close(sock);
+	close_files(&o);
+	if (out.data_fd != -1)
+		close(out.data_fd);
 	free(data_buf);
 	free(o.fds);
 	free(o.names);

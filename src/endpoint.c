@@ -13,14 +13,18 @@
 #include "endpoint.h"
 #include "msg.h"
 
-/* The listener whose socket file goes away at exit; one per process. */
-static struct listener *active;
+/*
+ * The process's one listener, whose socket file goes away at exit while
+ * active is set.  Static, as the exit handler outlives any caller's frame.
+ */
+static struct listener listener;
+static int active;
 
 static void
 remove_active(void)
 {
-	if (active != NULL)
-		listener_remove(active);
+	if (active)
+		listener_remove(&listener);
 }
 
 /* Removes the socket file, then dies of the signal as if not caught. */
@@ -60,19 +64,19 @@ endpoint_connect(const char *text, int type, const struct deadline *d)
  * Listens on SOCKET text and arranges for the socket file to be removed
  * when the process exits or is killed by SIGHUP, SIGINT or SIGTERM.
  */
-void
-endpoint_listen(struct listener *l, const char *text, int type, mode_t mode)
+const struct listener *
+endpoint_listen(const char *text, int type, mode_t mode)
 {
-	static struct address a;	/* l->path points into it */
+	static struct address a;	/* listener.path points into it */
 	struct sigaction sa;
 
 	parse_address(text, &a);
-	if (address_listen(&a, type, mode, l) == -1) {
-		if (l->why != NULL)
-			errx(1, "listen %s: %s", text, l->why);
+	if (address_listen(&a, type, mode, &listener) == -1) {
+		if (listener.why != NULL)
+			errx(1, "listen %s: %s", text, listener.why);
 		err(1, "listen %s", text);
 	}
-	active = l;
+	active = 1;
 	atexit(remove_active);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_fatal_signal;
@@ -80,6 +84,19 @@ endpoint_listen(struct listener *l, const char *text, int type, mode_t mode)
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	return &listener;
+}
+
+/*
+ * Closes the listening socket and removes its file: for a listener that
+ * has served its one peer.
+ */
+void
+endpoint_close(void)
+{
+	remove_active();
+	close(listener.fd);
+	endpoint_forget();
 }
 
 /*
@@ -89,7 +106,7 @@ endpoint_listen(struct listener *l, const char *text, int type, mode_t mode)
 void
 endpoint_forget(void)
 {
-	active = NULL;
+	active = 0;
 	signal(SIGHUP, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);

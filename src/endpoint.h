@@ -22,9 +22,10 @@ struct access {
 };
 
 int	endpoint_connect(const char *, int, const struct deadline *);
-void	endpoint_listen(struct listener *, const char *, int, mode_t);
+const struct listener *endpoint_listen(const char *, int, mode_t);
 int	endpoint_accept(const struct listener *, const char *,
 	    const struct access *, const struct deadline *);
+void	endpoint_close(void);
 void	endpoint_forget(void);
 
 #endif

@@ -346,7 +346,8 @@ fdp_send_fds(int sock, const int *fds, size_t nfds, const void *data,
 		batch = nfds - done;
 		if (batch > FDP_MAX_FDS_PER_MSG)
 			batch = FDP_MAX_FDS_PER_MSG;
-		rights.data = fds + done;
+		/* Not fds + done: with no fds at all, fds may be NULL. */
+		rights.data = batch > 0 ? fds + done : NULL;
 		rights.len = batch * sizeof(int);
 		if (fdp_send(sock, &iov, 1, &rights, batch > 0, 0) == -1)
 			return -1;
@@ -376,11 +377,12 @@ fdp_recv_fds(int sock, int *fds, size_t maxfds, size_t *nfds, void *buf,
 	size_t i, count = 0;
 	int saved;
 
-	if (maxfds > FDP_MAX_FDS_PER_MSG)
-		maxfds = FDP_MAX_FDS_PER_MSG;
+	/*
+	 * Room for a full message, so that extra descriptors, or an item of
+	 * another kind, arrive whole and are refused below, not truncated.
+	 */
 	ctl.buf = space.bytes;
-	/* Room for maxfds and no more, so that the kernel truncates extras. */
-	ctl.size = CMSG_SPACE(maxfds * sizeof(int));
+	ctl.size = sizeof(space.bytes);
 	ctl.items = items;
 	ctl.maxitems = sizeof(items) / sizeof(items[0]);
 	if ((n = fdp_recv(sock, &iov, 1, &ctl, 0)) == -1)
@@ -391,7 +393,6 @@ fdp_recv_fds(int sock, int *fds, size_t maxfds, size_t *nfds, void *buf,
 			errno = EBADMSG;
 			goto fail;
 		}
-		/* CMSG_SPACE pads, so a few more than maxfds may still fit. */
 		if (count + ctl.items[i].len / sizeof(int) > maxfds) {
 			errno = EMSGSIZE;
 			goto fail;

@@ -20,17 +20,21 @@
 
 #define COPY_CHUNK	65536
 
-/* Lays the names out as NUL-terminated strings; *len 0 when none is set. */
-static char *
-join_names(const struct outgoing *out, size_t *len)
+/*
+ * Lays the names out as NUL-terminated strings in *list, NULL with *len 0
+ * when no descriptor has a name.
+ */
+static int
+join_names(const struct outgoing *out, char **list, size_t *len)
 {
 	size_t i, total = 0, n;
 	int any = 0;
-	char *list, *p;
+	char *p;
 
+	*list = NULL;
 	*len = 0;
 	if (out->names == NULL)
-		return NULL;
+		return 0;
 	for (i = 0; i < out->nfds; i++) {
 		if (out->names[i] != NULL) {
 			any = 1;
@@ -39,17 +43,17 @@ join_names(const struct outgoing *out, size_t *len)
 		total++;
 	}
 	if (!any)
-		return NULL;
-	if ((list = malloc(total)) == NULL)
-		return NULL;
-	for (i = 0, p = list; i < out->nfds; i++) {
+		return 0;
+	if ((*list = malloc(total)) == NULL)
+		return -1;
+	for (i = 0, p = *list; i < out->nfds; i++) {
 		n = out->names[i] != NULL ? strlen(out->names[i]) : 0;
 		memcpy(p, out->names[i] != NULL ? out->names[i] : "", n);
 		p[n] = '\0';
 		p += n + 1;
 	}
 	*len = total;
-	return list;
+	return 0;
 }
 
 /* Sends exactly len bytes read from fd, failing with EIO if it ends early. */
@@ -107,8 +111,7 @@ transfer_send(int sock, const struct outgoing *out)
 		errno = EMSGSIZE;
 		return -1;
 	}
-	names = join_names(out, &names_len);
-	if (names == NULL && names_len > 0)
+	if (join_names(out, &names, &names_len) == -1)
 		return -1;
 	h.nfds = out->nfds;
 	h.names_len = names_len;
@@ -129,7 +132,9 @@ transfer_send(int sock, const struct outgoing *out)
 		if (fdp_send_fds(sock, out->fds, out->nfds, header,
 		    sizeof(header)) == -1)
 			goto done;
-		if (fdp_send(sock, iov + 1, 2, NULL, 0, 0) == -1)
+		/* With nothing left, the receiver may be gone already. */
+		if (names_len + out->datalen > 0 &&
+		    fdp_send(sock, iov + 1, 2, NULL, 0, 0) == -1)
 			goto done;
 	}
 	if (out->data_fd != -1 &&
@@ -226,7 +231,7 @@ keep_fds(struct receiver *r, const struct fdp_control *ctl)
 
 /* Reads up to len bytes into dst, keeping any descriptors they bring. */
 static ssize_t
-recv_into(struct receiver *r, void *dst, size_t len)
+recv_into(struct receiver *r, void *dst, size_t len, int flags)
 {
 	union {
 		struct cmsghdr	align;
@@ -238,9 +243,10 @@ recv_into(struct receiver *r, void *dst, size_t len)
 	struct iovec iov = { dst, len };
 	ssize_t n;
 
-	if (deadline_wait(r->deadline, r->sock, POLLIN) == -1)
+	if (!(flags & MSG_DONTWAIT) &&
+	    deadline_wait(r->deadline, r->sock, POLLIN) == -1)
 		return -1;
-	if ((n = fdp_recv(r->sock, &iov, 1, &ctl, 0)) == -1) {
+	if ((n = fdp_recv(r->sock, &iov, 1, &ctl, flags)) == -1) {
 		if (errno == EMSGSIZE)
 			r->why = ctl.msg_flags & MSG_CTRUNC ?
 			    "control data truncated (MSG_CTRUNC)" :
@@ -252,19 +258,35 @@ recv_into(struct receiver *r, void *dst, size_t len)
 	return n;
 }
 
-/* Reads more bytes into the buffer; 0 at end of file. */
+/*
+ * Reads the first bytes of a transfer into the empty buffer; 0 at end of
+ * file.  On a stream, only a header's worth: a longer read would run on
+ * into the next transfer and take its descriptors, as the kernel joins
+ * data up to the next message that carries some.  A plain sender's message
+ * may be longer than a header, so for one the rest of what has already
+ * arrived is added.
+ */
 static ssize_t
 fill(struct receiver *r)
 {
-	ssize_t n;
+	size_t want = sizeof(r->buf);
+	ssize_t n, more;
 
-	if (r->off > 0) {
-		memmove(r->buf, r->buf + r->off, r->len - r->off);
-		r->len -= r->off;
-		r->off = 0;
+	if (r->type == SOCK_STREAM)
+		want = WIRE_HEADER_SIZE;
+	r->off = r->len = 0;
+	if ((n = recv_into(r, r->buf, want, 0)) <= 0)
+		return n;
+	r->len = n;
+	if (r->type == SOCK_STREAM && (size_t)n == want &&
+	    !wire_is_framed(r->buf, n)) {
+		more = recv_into(r, r->buf + n, sizeof(r->buf) - n,
+		    MSG_DONTWAIT);
+		if (more == -1 && errno != EAGAIN)
+			return -1;
+		if (more > 0)
+			r->len += more;
 	}
-	if ((n = recv_into(r, r->buf + r->len, sizeof(r->buf) - r->len)) > 0)
-		r->len += n;
 	return n;
 }
 
@@ -284,7 +306,7 @@ take(struct receiver *r, void *dst, size_t len)
 	while (got < len) {
 		if (r->type != SOCK_STREAM)
 			return fail(r, "message shorter than its header says");
-		if ((n = recv_into(r, (char *)dst + got, len - got)) == -1)
+		if ((n = recv_into(r, (char *)dst + got, len - got, 0)) == -1)
 			return -1;
 		if (n == 0)
 			return fail(r, "connection closed in mid-transfer");
@@ -398,28 +420,33 @@ receiver_next(struct receiver *r, size_t limit)
 	return 1;
 }
 
-/* Reads up to len data bytes of the current transfer; 0 at its end. */
+/*
+ * Reads up to len data bytes of the current transfer, as read(2) would:
+ * what is buffered, or else what one read of the socket brings.  Returns 0
+ * at the end of the data.
+ */
 ssize_t
 receiver_data(struct receiver *r, void *buf, size_t len)
 {
-	size_t n;
+	ssize_t n;
 
 	if (len > r->data_left)
 		len = r->data_left;
 	if (len == 0)
 		return 0;
-	n = r->len - r->off;
-	if (n > 0) {
-		if (n > len)
-			n = len;
+	if (r->off < r->len) {
+		n = r->len - r->off < len ? r->len - r->off : len;
 		memcpy(buf, r->buf + r->off, n);
 		r->off += n;
 	} else {
+		if (r->type != SOCK_STREAM)
+			return fail(r, "message shorter than its header says");
 		/* No further descriptors may come with the data. */
 		r->limit = r->nfds;
-		if (take(r, buf, len) == -1)
+		if ((n = recv_into(r, buf, len, 0)) == -1)
 			return -1;
-		n = len;
+		if (n == 0)
+			return fail(r, "connection closed in mid-transfer");
 	}
 	r->data_left -= n;
 	return n;

@@ -48,6 +48,7 @@ load test_helper
 	assert_output --regexp '^fdpass [0-9]+\.[0-9]+\.[0-9]+$'
 }
 
+# bats test_tags=valgrind
 @test "sending to a socket that does not exist fails with the reason" {
 	run "$FDPASS" send nowhere /dev/null
 	assert_failure 1
@@ -126,6 +127,7 @@ load test_helper
 	assert_line --index 0 "fdpass: 2 names for 1 descriptors"
 }
 
+# bats test_tags=valgrind
 @test "a COMMAND that does not exist: 127, and the file was received" {
 	bg "$FDPASS" recv s no-such-command-here
 	"$FDPASS" send -t $WAIT s /dev/null
@@ -150,6 +152,7 @@ load test_helper
 	assert_equal "$BG_STATUS" 42
 }
 
+# bats test_tags=valgrind
 @test "more descriptors than --at places: status 1, none handed on" {
 	bg "$FDPASS" recv --at 3 s sh -c 'echo ran'
 	"$FDPASS" send -t $WAIT s /dev/null /dev/null

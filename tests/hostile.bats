@@ -20,6 +20,7 @@ for r in readers:
 print("closed")
 '
 
+# bats test_tags=valgrind
 @test "a peer of another user is refused, logged, and the listener waits on" {
 	name=$(abstract_name)
 	bg "$FDPASS" recv "$name" sh -c 'echo accepted'
@@ -51,6 +52,7 @@ print("closed")
 	assert_equal "$BG_STATUS" 0
 }
 
+# bats test_tags=valgrind
 @test "a plain sender with more descriptors than --count: refused, all closed" {
 	bg "$FDPASS" recv --count 1 s sleep 60
 	run peer <<PY
@@ -69,6 +71,7 @@ PY
 	assert_equal "$(cat bg.err)" "fdpass: receive on s: more descriptors than expected"
 }
 
+# bats test_tags=valgrind
 @test "a datagram larger than the receiver's buffer: MSG_TRUNC, its descriptor closed" {
 	bg "$FDPASS" recv --dgram s sleep 60
 	wait_for_socket s
@@ -89,6 +92,7 @@ PY
 	assert_equal "$(cat bg.err)" "fdpass: receive on s: message truncated (MSG_TRUNC)"
 }
 
+# bats test_tags=valgrind
 @test "a header of an unknown version is refused" {
 	bg "$FDPASS" recv s sleep 60
 	run peer <<PY
@@ -154,6 +158,7 @@ PY
 	assert_equal "$(cat bg.err)" "fdpass: receive on s: Connection timed out"
 }
 
+# bats test_tags=valgrind
 @test "a peer that disconnects in mid-data is reported, nothing run" {
 	bg "$FDPASS" recv s sh -c 'echo ran'
 	run peer <<PY

@@ -3,6 +3,7 @@
 
 load test_helper
 
+# bats test_tags=valgrind
 @test "stdin of send becomes stdin of recv's command in a pipeline" {
 	bg "$FDPASS" recv s cat
 	run bash -c 'echo hi | "$FDPASS" send -t $WAIT s'
@@ -71,6 +72,7 @@ second"
 	assert_equal "$(cat created)" "made"
 }
 
+# bats test_tags=valgrind
 @test "several descriptors go to 0, 3, 4 by default" {
 	echo one >a
 	echo two >b
@@ -83,6 +85,7 @@ two
 three"
 }
 
+# bats test_tags=valgrind
 @test "--at places descriptors at the numbers given, even crossing each other" {
 	echo one >a
 	echo two >b
@@ -110,6 +113,7 @@ one"
 	assert_equal "$(sort -n bg.out | tr '\n' ' ')" "0 1 2 5 "
 }
 
+# bats test_tags=valgrind
 @test "--listen-fds follows the systemd convention" {
 	echo x >a
 	echo y >b
@@ -132,6 +136,7 @@ y"
 	assert_equal "$(cat bg.out)" "[unsetunset]"
 }
 
+# bats test_tags=valgrind
 @test "an abstract socket works with no file on disk" {
 	name=$(abstract_name)
 	bg "$FDPASS" recv "$name" cat
@@ -144,6 +149,7 @@ bg.err
 bg.out"
 }
 
+# bats test_tags=valgrind
 @test "send can listen and recv connect" {
 	echo reversed >a
 	bg "$FDPASS" send --listen s a
@@ -164,6 +170,7 @@ bg.out"
 	assert_equal "$(cat bg.out)" "[hello world]"
 }
 
+# bats test_tags=valgrind
 @test "without COMMAND recv prints each descriptor, then the data" {
 	echo x >a
 	bg "$FDPASS" recv s
@@ -185,6 +192,7 @@ bg.out"
 	assert_output --regexp '^[0-9]+ pipe - pipe:\[[0-9]+\]$'
 }
 
+# bats test_tags=valgrind
 @test "--data-file sends a large file's bytes intact" {
 	head -c 3000000 /dev/urandom >big
 	bg "$FDPASS" recv s
@@ -211,6 +219,7 @@ bg.out"
 	assert_equal "$(cat bg.out)" "inherited"
 }
 
+# bats test_tags=valgrind
 @test "600 descriptors arrive in one transfer" {
 	ulimit -n 4096
 	args=()
@@ -224,6 +233,7 @@ bg.out"
 	assert_equal "$(wc -l <bg.out)" "603"
 }
 
+# bats test_tags=valgrind
 @test "--count collects plain one-fd messages (data x each) until it has enough" {
 	bg "$FDPASS" recv --count 2 s
 	/usr/bin/python3 - <<'PY'
@@ -248,6 +258,7 @@ PY
 	assert_line --index 1 --regexp '^x[0-9]+ char - /dev/zero$'
 }
 
+# bats test_tags=valgrind
 @test "--seqpacket carries a transfer" {
 	echo seq >a
 	bg "$FDPASS" recv --seqpacket s cat
@@ -256,6 +267,7 @@ PY
 	assert_equal "$(cat bg.out)" "seq"
 }
 
+# bats test_tags=valgrind
 @test "--dgram carries a transfer with data" {
 	echo dgram >a
 	bg "$FDPASS" recv --dgram s sh -c 'cat; echo "$FDPASS_DATA"'
@@ -283,6 +295,7 @@ two"
 	[ ! -e s ]
 }
 
+# bats test_tags=valgrind
 @test "--keep-listening holds no descriptor after 200 senders" {
 	bg "$FDPASS" recv --keep-listening s true
 	"$FDPASS" send -t $WAIT s /dev/null
