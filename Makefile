@@ -34,11 +34,13 @@ SHELL = /bin/bash
 .SHELLFLAGS = -o pipefail -ec
 
 LIB_SRCS = msg.c wire.c transfer.c deadline.c address.c endpoint.c \
-	options.c placement.c describe.c
+	options.c placement.c describe.c inspect.c sockets.c grab.c handoff.c \
+	background.c
 CMD_SRCS = main.c cmd_send.c cmd_recv.c
 LIB_OBJS = $(LIB_SRCS:%.c=$(OBJDIR)/%.o)
 CMD_OBJS = $(CMD_SRCS:%.c=$(OBJDIR)/%.o)
-UNIT_TESTS = $(OBJDIR)/test_msg $(OBJDIR)/test_wire
+UNIT_TESTS = $(OBJDIR)/test_msg $(OBJDIR)/test_wire $(OBJDIR)/test_inspect \
+	$(OBJDIR)/test_sockets
 
 BIN = $(OBJDIR)/fdpass
 LIB = $(OBJDIR)/libfdpass.a

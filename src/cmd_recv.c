@@ -6,29 +6,34 @@
 
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "background.h"
 #include "commands.h"
 #include "describe.h"
+#include "handoff.h"
+#include "inspect.h"
 #include "options.h"
-#include "placement.h"
 #include "transfer.h"
 #include "wire.h"
 
-/* The most data bytes COMMAND can get, in FDPASS_DATA. */
-#define DATA_ENV_MAX	65536
+/* The most data bytes held for FDPASS_DATA or a --json line. */
+#define DATA_HELD_MAX	65536
 
 /* The highest descriptor number --at accepts. */
 #define AT_MAX		1048575
 
 const char recv_usage[] =
 "usage: fdpass recv [OPTION...] SOCKET [--] [COMMAND [ARG...]]\n"
+"       fdpass recv --stdin [OPTION...] [--] [COMMAND [ARG...]]\n"
 "Receive descriptors on SOCKET (a path, or @name for a Linux abstract\n"
 "socket) and run COMMAND with them: by default the first on standard input\n"
 "and any others from 3 up.  Data that came with them is in FDPASS_DATA.\n"
@@ -37,76 +42,149 @@ const char recv_usage[] =
 "\n"
 "  -l, --listen           listen on SOCKET (the default)\n"
 "  -c, --connect          connect to SOCKET, where a sender listens\n"
-"      --at N[,M...]      place the descriptors at N, M, ... in COMMAND\n"
+"      --stdin            receive on the unix socket that is standard input\n"
+"      --at N[=NAME][,...]  place the descriptors at N, ...: the one named\n"
+"                         NAME, or the next in order\n"
 "      --listen-fds       place them from 3 and set LISTEN_FDS, LISTEN_PID\n"
 "                         and LISTEN_FDNAMES (the systemd convention)\n"
+"      --inetd            place the first on 0 and 1 (or two on 0 and 1)\n"
+"      --ucspi            place the first on 6 and 7 (or two on 6 and 7)\n"
+"      --blocking         clear O_NONBLOCK on what COMMAND gets\n"
 "  -n, --count N          wait for exactly N descriptors\n"
+"      --json             print a JSON object per transfer instead\n"
 "      --once             serve one sender, then exit or exec (the default)\n"
 "  -k, --keep-listening   serve senders until killed, each in a new process\n"
+"  -b, --background       return once listening; serve in the background\n"
+"      --ready-fd N       write a newline to descriptor N once listening\n"
+"      --pid-file FILE    write the serving process's pid to FILE\n"
 "      --seqpacket        use a SOCK_SEQPACKET socket\n"
 "      --dgram            use a SOCK_DGRAM socket\n"
 "  -t, --timeout SECONDS  give up after SECONDS without a complete transfer\n"
 "  -m, --mode MODE        the socket file's mode (default 600)\n"
 "      --allow-uid UID    also accept senders of user UID\n"
 "      --allow-gid GID    also accept senders of group GID\n"
+"      --peer-uid UID     accept only a sender of user UID\n"
+"      --peer-gid GID     accept only a sender of group GID\n"
+"      --peer-pid PID     accept only the sender with process id PID\n"
 "  -h, --help             show this help and exit\n";
 
 static const struct option recv_longopts[] = {
 	{ "listen",	no_argument,		NULL, 'l' },
 	{ "connect",	no_argument,		NULL, 'c' },
+	{ "stdin",	no_argument,		NULL, OPT_STDIN },
 	{ "at",		required_argument,	NULL, OPT_AT },
 	{ "listen-fds",	no_argument,		NULL, OPT_LISTEN_FDS },
+	{ "inetd",	no_argument,		NULL, OPT_INETD },
+	{ "ucspi",	no_argument,		NULL, OPT_UCSPI },
+	{ "blocking",	no_argument,		NULL, OPT_BLOCKING },
 	{ "count",	required_argument,	NULL, 'n' },
+	{ "json",	no_argument,		NULL, OPT_JSON },
 	{ "once",	no_argument,		NULL, OPT_ONCE },
 	{ "keep-listening", no_argument,	NULL, 'k' },
+	{ "background",	no_argument,		NULL, 'b' },
+	{ "ready-fd",	required_argument,	NULL, OPT_READY_FD },
+	{ "pid-file",	required_argument,	NULL, OPT_PID_FILE },
 	{ "seqpacket",	no_argument,		NULL, OPT_SEQPACKET },
 	{ "dgram",	no_argument,		NULL, OPT_DGRAM },
 	{ "timeout",	required_argument,	NULL, 't' },
 	{ "mode",	required_argument,	NULL, 'm' },
 	{ "allow-uid",	required_argument,	NULL, OPT_ALLOW_UID },
 	{ "allow-gid",	required_argument,	NULL, OPT_ALLOW_GID },
+	{ "peer-uid",	required_argument,	NULL, OPT_PEER_UID },
+	{ "peer-gid",	required_argument,	NULL, OPT_PEER_GID },
+	{ "peer-pid",	required_argument,	NULL, OPT_PEER_PID },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ NULL,		0,			NULL, 0 }
 };
 
 struct recv_options {
 	struct socket_options	 sock;
-	const char		*socket_arg;
-	int			*at;
-	size_t			 nat;
-	int			 listen_fds;
+	const char		*socket_arg;	/* SOCKET, or "stdin" */
+	int			 use_stdin;
+	struct handoff		 handoff;	/* style, --at, COMMAND */
+	struct at_item		*at;
 	size_t			 count;		/* 0: whatever one transfer brings */
 	int			 keep;
-	char			**command;	/* NULL when printing */
+	int			 background;
+	int			 ready_fd;	/* -1: none */
+	const char		*pid_file;
+	int			 json;
 };
 
-/* Data collected for COMMAND's environment. */
-struct data_env {
+/* Data held for COMMAND's environment or a --json line. */
+struct data_held {
 	size_t	len;
-	char	bytes[DATA_ENV_MAX + 1];
+	char	bytes[DATA_HELD_MAX + 1];
 };
 
-/* The receiver and its 64 KiB buffer: one per process, so not on the stack. */
+/*
+ * What one process receives: the receiver with its 64 KiB buffer, the
+ * data, and the peer's credentials.  Static, not on the stack, and one
+ * per process, as each sender is served by a process of its own.
+ */
 static struct receiver receiver;
-static struct data_env data_env;
+static struct data_held held;
+static struct fdp_peer peer;
+static int have_peer;
 
+/* Reads "N" or "N=NAME" items, comma-separated, for --at. */
 static void
 parse_at(struct recv_options *o, char *arg)
 {
-	char *item;
-	size_t i;
+	char *item, *name;
+	size_t i, n;
 	int fd;
 
 	while ((item = strsep(&arg, ",")) != NULL) {
+		if ((name = strchr(item, '=')) != NULL) {
+			*name++ = '\0';
+			if (*name == '\0' || !wire_name_valid(name))
+				usage_error("recv", "--at %s=%s: not a valid "
+				    "descriptor name", item, name);
+		}
 		fd = parse_number("--at", item, 0, AT_MAX);
-		for (i = 0; i < o->nat; i++)
-			if (o->at[i] == fd)
+		n = o->handoff.nat;
+		for (i = 0; i < n; i++)
+			if (o->at[i].target == fd)
 				usage_error("recv", "--at names %d twice", fd);
-		if ((o->at = reallocarray(o->at, o->nat + 1,
-		    sizeof(*o->at))) == NULL)
+		if ((o->at = reallocarray(o->at, n + 1, sizeof(*o->at))) ==
+		    NULL)
 			err(1, "memory");
-		o->at[o->nat++] = fd;
+		o->at[n].target = fd;
+		o->at[n].name = name;
+		o->handoff.at = o->at;
+		o->handoff.nat = n + 1;
 	}
+}
+
+/* Records a placement style; only one may be given. */
+static void
+set_style(struct recv_options *o, enum style style)
+{
+	if (o->handoff.style != STYLE_DEFAULT && o->handoff.style != style)
+		usage_error("recv", "--at, --listen-fds, --inetd and --ucspi "
+		    "exclude each other");
+	o->handoff.style = style;
+}
+
+/* Checks the combinations that make no sense, once all are parsed. */
+static void
+check_recv_options(const struct recv_options *o)
+{
+	const struct socket_options *so = &o->sock;
+
+	if (o->handoff.style != STYLE_DEFAULT && o->handoff.command == NULL)
+		usage_error("recv", "--at, --listen-fds, --inetd and --ucspi "
+		    "need a COMMAND");
+	if (o->json && o->handoff.command != NULL)
+		usage_error("recv", "--json prints; it takes no COMMAND");
+	if ((o->keep || o->background || o->ready_fd != -1) && !so->listen)
+		usage_error("recv", "--keep-listening, --background and "
+		    "--ready-fd need --listen");
+	if (so->type == SOCK_DGRAM && (so->access.check_uid ||
+	    so->access.check_gid || so->access.check_pid))
+		usage_error("recv", "--peer-uid, --peer-gid and --peer-pid "
+		    "need a connected socket, not --dgram");
 }
 
 static void
@@ -116,27 +194,57 @@ parse_recv_options(int argc, char **argv, struct recv_options *o)
 
 	memset(o, 0, sizeof(*o));
 	socket_options_init(&o->sock, 1);
+	o->ready_fd = -1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+:lcn:kt:m:h", recv_longopts,
+	while ((ch = getopt_long(argc, argv, "+:lcn:kbt:m:h", recv_longopts,
 	    NULL)) != -1) {
 		if (socket_option(&o->sock, ch, optarg))
 			continue;
 		switch (ch) {
+		case OPT_STDIN:
+			o->use_stdin = 1;
+			o->sock.listen = 0;
+			break;
 		case OPT_AT:
+			set_style(o, STYLE_AT);
 			parse_at(o, optarg);
 			break;
 		case OPT_LISTEN_FDS:
-			o->listen_fds = 1;
+			set_style(o, STYLE_LISTEN_FDS);
+			break;
+		case OPT_INETD:
+			set_style(o, STYLE_INETD);
+			break;
+		case OPT_UCSPI:
+			set_style(o, STYLE_UCSPI);
+			break;
+		case OPT_BLOCKING:
+			o->handoff.blocking = 1;
 			break;
 		case 'n':
 			o->count = parse_number("--count", optarg, 1,
 			    WIRE_MAX_FDS);
+			break;
+		case OPT_JSON:
+			o->json = 1;
 			break;
 		case OPT_ONCE:
 			o->keep = 0;
 			break;
 		case 'k':
 			o->keep = 1;
+			break;
+		case 'b':
+			o->background = 1;
+			break;
+		case OPT_READY_FD:
+			o->ready_fd = parse_number("--ready-fd", optarg, 0,
+			    INT32_MAX);
+			if (fcntl(o->ready_fd, F_GETFD) == -1)
+				err(1, "--ready-fd %d", o->ready_fd);
+			break;
+		case OPT_PID_FILE:
+			o->pid_file = optarg;
 			break;
 		case 'h':
 			fputs(recv_usage, stdout);
@@ -145,32 +253,50 @@ parse_recv_options(int argc, char **argv, struct recv_options *o)
 			bad_option("recv", argv, ch);
 		}
 	}
-	if (optind == argc)
+	if (o->use_stdin)
+		o->socket_arg = "stdin";
+	else if (optind == argc)
 		usage_error("recv", "missing SOCKET");
-	o->socket_arg = argv[optind++];
+	else
+		o->socket_arg = argv[optind++];
 	if (optind < argc && strcmp(argv[optind], "--") == 0)
 		optind++;
-	o->command = optind < argc ? argv + optind : NULL;
-	if (o->nat > 0 && o->listen_fds)
-		usage_error("recv", "--at and --listen-fds exclude each other");
-	if ((o->nat > 0 || o->listen_fds) && o->command == NULL)
-		usage_error("recv", "--%s needs a COMMAND",
-		    o->listen_fds ? "listen-fds" : "at");
-	if (o->keep && !o->sock.listen)
-		usage_error("recv", "--keep-listening needs --listen");
+	o->handoff.command = optind < argc ? argv + optind : NULL;
+	check_recv_options(o);
 }
 
-/* Reports a failed receive, closing what had arrived, and exits 1. */
+/*
+ * Refuses what arrived: tells a sender that asked, closes every received
+ * descriptor and exits EXIT_REFUSED.
+ */
+static void __attribute__((noreturn, format(printf, 2, 3)))
+refuse(const struct recv_options *o, const char *fmt, ...)
+{
+	struct receiver *r = &receiver;
+	va_list ap;
+
+	if (r->flags & WIRE_ACK)
+		transfer_reply(r->sock, WIRE_REFUSED, EXIT_REFUSED);
+	receiver_release(r);
+	fprintf(stderr, "fdpass: receive on %s: ", o->socket_arg);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(EXIT_REFUSED);
+}
+
+/* Reports a failed receive: refused for a bad message, else status 1. */
 static void __attribute__((noreturn))
-receive_failed(struct receiver *r, const char *socket_arg)
+receive_failed(const struct recv_options *o)
 {
 	int saved = errno;
 
-	receiver_release(r);
-	if (r->why != NULL)
-		errx(1, "receive on %s: %s", socket_arg, r->why);
+	if (receiver.why != NULL)
+		refuse(o, "%s", receiver.why);
+	receiver_release(&receiver);
 	errno = saved;
-	err(1, "receive on %s", socket_arg);
+	err(1, "receive on %s", o->socket_arg);
 }
 
 /* Prints a line for each of the descriptors from the first on. */
@@ -190,41 +316,63 @@ print_fds(const struct receiver *r, size_t first)
 
 /* Reads the current transfer's data to standard output. */
 static void
-print_data(struct receiver *r, const char *socket_arg)
+print_data(const struct recv_options *o)
 {
 	char buf[65536];
 	ssize_t n;
 
-	while ((n = receiver_data(r, buf, sizeof(buf))) > 0)
+	while ((n = receiver_data(&receiver, buf, sizeof(buf))) > 0)
 		if (fwrite(buf, 1, n, stdout) != (size_t)n)
 			err(1, "stdout");
 	if (n == -1)
-		receive_failed(r, socket_arg);
+		receive_failed(o);
 }
 
-/* Collects the current transfer's data for FDPASS_DATA. */
+/* Adds the current transfer's data to what is held, up to its limit. */
 static void
-collect_data(struct receiver *r, struct data_env *env, const char *socket_arg)
+hold_data(const struct recv_options *o)
 {
 	ssize_t n;
 
-	while ((n = receiver_data(r, env->bytes + env->len,
-	    sizeof(env->bytes) - env->len)) > 0) {
-		env->len += n;
-		if (env->len > DATA_ENV_MAX) {
-			receiver_release(r);
-			errx(1, "receive on %s: more than %d bytes of data "
-			    "for COMMAND", socket_arg, DATA_ENV_MAX);
-		}
+	while ((n = receiver_data(&receiver, held.bytes + held.len,
+	    sizeof(held.bytes) - held.len)) > 0) {
+		held.len += n;
+		if (held.len > DATA_HELD_MAX)
+			refuse(o, "more than %d bytes of data for %s",
+			    DATA_HELD_MAX, o->json ? "--json" : "COMMAND");
 	}
 	if (n == -1)
-		receive_failed(r, socket_arg);
+		receive_failed(o);
+}
+
+/* Prints one JSON object for the transfer whose fds start at first. */
+static void
+print_json(const struct receiver *r, size_t first)
+{
+	size_t i;
+
+	fputs("{\"fds\":[", stdout);
+	for (i = first; i < r->nfds; i++) {
+		if (i > first)
+			putchar(',');
+		json_fd(stdout, r->fds[i], r->names[i]);
+	}
+	fputs("],\"data\":", stdout);
+	json_string(stdout, held.bytes, held.len);
+	if (have_peer)
+		printf(",\"peer\":{\"pid\":%ld,\"uid\":%ld,\"gid\":%ld}",
+		    (long)peer.pid, (long)peer.uid, (long)peer.gid);
+	else
+		fputs(",\"peer\":null", stdout);
+	fputs("}\n", stdout);
+	held.len = 0;
 }
 
 /*
  * Receives on sock: one transfer, or with --count transfers until that
- * many descriptors have come.  Returns 0 if the peer left without sending
- * anything, 1 when done; exits 1 on failure.
+ * many descriptors have come, printing each unless there is a COMMAND.
+ * Returns 0 if the peer left without sending anything, 1 when done;
+ * exits on failure.
  */
 static int
 receive(const struct recv_options *o, int sock, const struct deadline *d)
@@ -238,124 +386,109 @@ receive(const struct recv_options *o, int sock, const struct deadline *d)
 	for (;;) {
 		shown = r->nfds;
 		if ((n = receiver_next(r, limit)) == -1)
-			receive_failed(r, o->socket_arg);
+			receive_failed(o);
 		if (n == 0) {
 			if (transfers == 0)
 				return 0;
-			receiver_release(r);
-			errx(1, "receive on %s: connection closed after %zu of "
-			    "%zu descriptors", o->socket_arg, shown, o->count);
+			refuse(o, "connection closed after %zu of %zu "
+			    "descriptors", shown, o->count);
 		}
 		transfers++;
-		if (o->command != NULL)
-			collect_data(r, &data_env, o->socket_arg);
-		else {
+		if (o->handoff.command != NULL)
+			hold_data(o);
+		else if (o->json) {
+			hold_data(o);
+			print_json(r, shown);
+		} else {
 			print_fds(r, shown);
-			print_data(r, o->socket_arg);
+			print_data(o);
 		}
 		if (o->count == 0 || r->nfds == o->count)
 			return 1;
+		/* An fdpass sender sends all it has in one transfer. */
+		if (r->framed)
+			refuse(o, "expected %zu descriptors, got %zu",
+			    o->count, r->nfds);
 	}
 }
 
-/* Sets LISTEN_FDS, LISTEN_PID and LISTEN_FDNAMES for n descriptors. */
-static void
-set_listen_env(const struct receiver *r)
+/* The held data for FDPASS_DATA, or NULL; it may not hold a NUL byte. */
+static const char *
+data_for_env(const struct recv_options *o)
 {
-	char num[32], *names = NULL, *joined;
-	size_t i;
-
-	snprintf(num, sizeof(num), "%zu", r->nfds);
-	setenv("LISTEN_FDS", num, 1);
-	snprintf(num, sizeof(num), "%ld", (long)getpid());
-	setenv("LISTEN_PID", num, 1);
-	for (i = 0; i < r->nfds; i++) {
-		if (asprintf(&joined, "%s%s%s", names != NULL ? names : "",
-		    i > 0 ? ":" : "", r->names[i] != NULL ? r->names[i] :
-		    "unknown") == -1)
-			err(1, "memory");
-		free(names);
-		names = joined;
-	}
-	setenv("LISTEN_FDNAMES", names != NULL ? names : "", 1);
-	free(names);
+	if (held.len == 0)
+		return NULL;
+	if (memchr(held.bytes, '\0', held.len) != NULL)
+		refuse(o, "data for COMMAND contains a NUL byte");
+	held.bytes[held.len] = '\0';
+	return held.bytes;
 }
 
-/* Puts the data in FDPASS_DATA, which cannot hold a NUL byte. */
-static void
-set_data_env(struct receiver *r, struct data_env *env)
+/* Waits for pid and returns its status as a shell reports it. */
+static int
+wait_for(pid_t pid)
 {
-	if (env->len == 0) {
-		unsetenv("FDPASS_DATA");
-		return;
-	}
-	if (memchr(env->bytes, '\0', env->len) != NULL) {
-		receiver_release(r);
-		errx(1, "data for COMMAND contains a NUL byte");
-	}
-	env->bytes[env->len] = '\0';
-	setenv("FDPASS_DATA", env->bytes, 1);
+	int status;
+
+	while (waitpid(pid, &status, 0) == -1)
+		if (errno != EINTR)
+			err(1, "waitpid");
+	return WIFEXITED(status) ? WEXITSTATUS(status) :
+	    128 + WTERMSIG(status);
 }
 
-/* Works out where each descriptor goes; exits 1 if --at does not fit. */
-static int *
-targets_for(const struct recv_options *o, struct receiver *r)
-{
-	size_t i, n = r->nfds;
-	int *targets;
-
-	if (o->nat > 0 && o->nat != n) {
-		receiver_release(r);
-		errx(1, "received %zu descriptors, but --at places %zu", n,
-		    o->nat);
-	}
-	if ((targets = reallocarray(NULL, n + 1, sizeof(int))) == NULL)
-		err(1, "memory");
-	for (i = 0; i < n; i++) {
-		if (o->nat > 0)
-			targets[i] = o->at[i];
-		else if (o->listen_fds)
-			targets[i] = 3 + i;
-		else
-			targets[i] = i == 0 ? 0 : i + 2;
-	}
-	return targets;
-}
-
-/* Hands the descriptors to COMMAND and execs it; exits 126/127 if not. */
+/*
+ * Hands the descriptors to COMMAND.  Usually recv becomes COMMAND; when
+ * the sender waits for COMMAND's status, recv runs it as a child, reports
+ * how it exited and exits the same way.
+ */
 static void __attribute__((noreturn))
-run_command(const struct recv_options *o, struct receiver *r)
+hand_over(const struct recv_options *o)
 {
-	int *targets, code;
+	struct receiver *r = &receiver;
+	struct handoff h = o->handoff;
+	struct placement *plan;
+	const char *why;
+	size_t np;
+	int reply = r->flags & WIRE_ACK ? r->sock : -1, status;
+	pid_t pid;
 
-	unsetenv("LISTEN_FDS");
-	unsetenv("LISTEN_PID");
-	unsetenv("LISTEN_FDNAMES");
-	if (o->listen_fds)
-		set_listen_env(r);
-	set_data_env(r, &data_env);
-	targets = targets_for(o, r);
-	if (place_fds(r->fds, targets, r->nfds) == -1)
-		err(1, "hand descriptors to %s", o->command[0]);
-	free(targets);
-	/* They belong to the command now. */
-	r->nfds = 0;
-	signal(SIGCHLD, SIG_DFL);
-	execvp(o->command[0], o->command);
-	code = errno == ENOENT ? 127 : 126;
-	warn("%s", o->command[0]);
-	_exit(code);
+	h.peer = have_peer ? &peer : NULL;
+	h.data = data_for_env(o);
+	if ((plan = handoff_plan(&h, r->names, r->nfds, &np, &why)) == NULL)
+		refuse(o, "%s", why);
+	if (!(r->flags & WIRE_WAIT)) {
+		if (reply != -1)
+			transfer_reply(reply, WIRE_DELIVERED, 0);
+		handoff_exec(&h, r->fds, r->names, r->nfds, plan, np, reply);
+	}
+	if ((pid = fork()) == -1)
+		err(1, "fork");
+	if (pid == 0)
+		handoff_exec(&h, r->fds, r->names, r->nfds, plan, np, -1);
+	free(plan);
+	receiver_release(r);
+	transfer_reply(reply, WIRE_DELIVERED, 0);
+	status = wait_for(pid);
+	transfer_reply(reply, WIRE_EXITED, status);
+	exit(status);
 }
 
-/* Finishes one sender's turn: exec COMMAND or flush what was printed. */
+/* Finishes one sender's turn: exec COMMAND, or flush what was printed. */
 static int
 finish(const struct recv_options *o)
 {
-	if (o->command != NULL)
-		run_command(o, &receiver);
-	receiver_release(&receiver);
+	struct receiver *r = &receiver;
+
+	if (o->handoff.command != NULL)
+		hand_over(o);
+	receiver_release(r);
 	if (fflush(stdout) == EOF || ferror(stdout))
 		err(1, "stdout");
+	if (r->flags & WIRE_ACK)
+		transfer_reply(r->sock, WIRE_DELIVERED, 0);
+	if (r->flags & WIRE_WAIT)
+		transfer_reply(r->sock, WIRE_EXITED, 0);
 	return 0;
 }
 
@@ -367,12 +500,42 @@ recv_connected(const struct recv_options *o)
 	int sock;
 
 	deadline_set(&d, o->sock.timeout);
-	sock = endpoint_connect(o->socket_arg, o->sock.type, &d);
+	sock = endpoint_connect(o->socket_arg, o->sock.type, &o->sock.access,
+	    &d, &peer);
+	have_peer = o->sock.type != SOCK_DGRAM;
 	if (receive(o, sock, &d) == 0)
 		errx(1, "receive on %s: connection closed before anything "
 		    "arrived", o->socket_arg);
+	finish(o);
 	close(sock);
-	return finish(o);
+	return 0;
+}
+
+/*
+ * recv --stdin: standard input is a connected unix socket, as a
+ * ProxyCommand-style parent or `nc -F` provides.  It moves off 0 so that
+ * COMMAND does not inherit it there.
+ */
+static int
+recv_stdin(const struct recv_options *o)
+{
+	struct deadline d;
+	int sock, null;
+
+	if (strcmp(describe_kind(STDIN_FILENO), "socket") != 0)
+		errx(1, "--stdin: standard input is not a socket");
+	if ((sock = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3)) == -1 ||
+	    (null = open("/dev/null", O_RDONLY)) == -1 ||
+	    dup2(null, STDIN_FILENO) == -1)
+		err(1, "--stdin");
+	close(null);
+	have_peer = fdp_peer(sock, &peer) == 0;
+	deadline_set(&d, o->sock.timeout);
+	if (receive(o, sock, &d) == 0)
+		errx(1, "receive on stdin: closed before anything arrived");
+	finish(o);
+	close(sock);
+	return 0;
 }
 
 /*
@@ -390,18 +553,21 @@ recv_once(const struct recv_options *o, const struct listener *l)
 	if (o->sock.type == SOCK_DGRAM) {
 		while (receive(o, l->fd, &d) == 0)
 			continue;
-	} else {
-		for (;;) {
-			conn = endpoint_accept(l, o->socket_arg,
-			    &o->sock.access, &d);
-			if (receive(o, conn, &d) == 1)
-				break;
-			close(conn);
-		}
+		endpoint_close();
+		return finish(o);
+	}
+	for (;;) {
+		conn = endpoint_accept(l, o->socket_arg, &o->sock.access, &d,
+		    &peer);
+		have_peer = 1;
+		if (receive(o, conn, &d) == 1)
+			break;
 		close(conn);
 	}
 	endpoint_close();
-	return finish(o);
+	finish(o);
+	close(conn);
+	return 0;
 }
 
 /*
@@ -420,14 +586,16 @@ serve_in_child(const struct recv_options *o, const struct listener *l,
 	if (pid > 0)
 		return pid;
 	endpoint_forget();
+	signal(SIGCHLD, SIG_DFL);
 	if (sock != l->fd)
 		close(l->fd);
 	deadline_set(&d, o->sock.timeout);
 	/* A peer that sent nothing gets no COMMAND. */
 	if (receive(o, sock, &d) == 0)
 		exit(0);
+	finish(o);
 	close(sock);
-	exit(finish(o));
+	exit(0);
 }
 
 /*
@@ -436,13 +604,13 @@ serve_in_child(const struct recv_options *o, const struct listener *l,
  * side by side; without COMMAND they run one at a time, so that their
  * output does not interleave.
  */
-static int __attribute__((noreturn))
+static void __attribute__((noreturn))
 recv_forever(const struct recv_options *o, const struct listener *l)
 {
 	int conn;
 	pid_t pid;
 
-	/* Children reap themselves; run_command restores SIGCHLD for exec. */
+	/* Children reap themselves; each restores SIGCHLD for its own. */
 	signal(SIGCHLD, SIG_IGN);
 	for (;;) {
 		if (o->sock.type == SOCK_DGRAM) {
@@ -452,10 +620,11 @@ recv_forever(const struct recv_options *o, const struct listener *l)
 			continue;
 		}
 		conn = endpoint_accept(l, o->socket_arg, &o->sock.access,
-		    NULL);
+		    NULL, &peer);
+		have_peer = 1;
 		pid = serve_in_child(o, l, conn);
 		close(conn);
-		if (o->command == NULL)
+		if (o->handoff.command == NULL)
 			waitpid(pid, NULL, 0);
 	}
 }
@@ -467,9 +636,12 @@ cmd_recv(int argc, char **argv)
 	const struct listener *l;
 
 	parse_recv_options(argc, argv, &o);
+	if (o.use_stdin)
+		return recv_stdin(&o);
 	if (!o.sock.listen)
 		return recv_connected(&o);
 	l = endpoint_listen(o.socket_arg, o.sock.type, o.sock.mode);
+	announce_listening(o.background, o.ready_fd, o.pid_file);
 	if (o.keep)
 		recv_forever(&o, l);
 	return recv_once(&o, l);

@@ -1,5 +1,6 @@
 /*
- * fdpass send: open what is to be passed, reach the receiver, hand it over.
+ * fdpass send: open or make what is to be passed, reach the receiver,
+ * hand it over, and wait for the receiver's word that it arrived.
  */
 #include <sys/stat.h>
 
@@ -14,8 +15,10 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "grab.h"
 #include "msg.h"
 #include "options.h"
+#include "sockets.h"
 #include "transfer.h"
 #include "wire.h"
 
@@ -24,23 +27,39 @@
 
 const char send_usage[] =
 "usage: fdpass send [OPTION...] SOCKET [FILE...]\n"
+"       fdpass send --stdout|--notify-fdstore NAME [OPTION...] [FILE...]\n"
 "Pass open file descriptors to the receiver at SOCKET (a path, or @name for\n"
-"a Linux abstract socket).  The descriptors go in this order: each --fd,\n"
-"then each FILE.  With neither, standard input is passed; FILE '-' is\n"
-"standard input too.\n"
+"a Linux abstract socket).  The descriptors go in the order of the options\n"
+"that make them (--fd, --tcp-listen, ...), then each FILE.  With none of\n"
+"these, standard input is passed; FILE '-' is standard input too.  send\n"
+"exits 0 once the receiver has taken them.\n"
 "\n"
 "  -c, --connect          connect to SOCKET (the default)\n"
 "  -l, --listen           listen on SOCKET and send to the first peer\n"
+"      --stdout           send on the unix socket that is standard output\n"
+"                         (as nc -F does, for ssh's ProxyUseFdpass)\n"
+"      --notify-fdstore NAME  store the descriptors in systemd's fd store\n"
+"                         through $NOTIFY_SOCKET, under NAME\n"
 "  -r, --read             open each FILE read-only (the default)\n"
 "  -w, --write            open each FILE write-only\n"
 "  -a, --append           open each FILE write-only, appending\n"
 "      --rdwr             open each FILE for reading and writing\n"
 "      --create           create a FILE that does not exist (mode 666 & ~umask)\n"
 "      --truncate         truncate each FILE when opening it for writing\n"
-"  -f, --fd N             pass descriptor N of fdpass itself (repeatable)\n"
+"  -f, --fd N             pass descriptor N of fdpass itself\n"
+"      --from-pid PID:FD  pass descriptor FD of process PID (pidfd_getfd)\n"
+"      --tcp-listen [HOST:]PORT  pass a new listening TCP socket\n"
+"      --tcp-connect HOST:PORT   pass a new TCP connection\n"
+"      --udp [HOST:]PORT  pass a new bound UDP socket\n"
+"      --unix-listen PATH pass a new listening unix socket\n"
+"      --backlog N        the listen backlog of the sockets made (default 128)\n"
 "  -n, --name NAME        name the next descriptor (repeatable)\n"
 "  -d, --data STRING      send STRING with the descriptors\n"
 "  -D, --data-file FILE   send the contents of FILE with the descriptors\n"
+"      --raw              send a plain SCM_RIGHTS message, for a receiver\n"
+"                         that is not fdpass (no names; no acknowledgement)\n"
+"      --wait             wait for the receiver's COMMAND and exit with its\n"
+"                         status\n"
 "      --seqpacket        use a SOCK_SEQPACKET socket\n"
 "      --dgram            use a SOCK_DGRAM socket\n"
 "  -t, --timeout SECONDS  give up after SECONDS; until then wait for a\n"
@@ -48,11 +67,16 @@ const char send_usage[] =
 "  -m, --mode MODE        with --listen, the socket file's mode (default 600)\n"
 "      --allow-uid UID    with --listen, also accept peers of user UID\n"
 "      --allow-gid GID    with --listen, also accept peers of group GID\n"
+"      --peer-uid UID     send only to a peer of user UID\n"
+"      --peer-gid GID     send only to a peer of group GID\n"
+"      --peer-pid PID     send only to the peer with process id PID\n"
 "  -h, --help             show this help and exit\n";
 
 static const struct option send_longopts[] = {
 	{ "connect",	no_argument,		NULL, 'c' },
 	{ "listen",	no_argument,		NULL, 'l' },
+	{ "stdout",	no_argument,		NULL, OPT_STDOUT },
+	{ "notify-fdstore", required_argument,	NULL, OPT_NOTIFY_FDSTORE },
 	{ "read",	no_argument,		NULL, 'r' },
 	{ "write",	no_argument,		NULL, 'w' },
 	{ "append",	no_argument,		NULL, 'a' },
@@ -60,30 +84,56 @@ static const struct option send_longopts[] = {
 	{ "create",	no_argument,		NULL, OPT_CREATE },
 	{ "truncate",	no_argument,		NULL, OPT_TRUNCATE },
 	{ "fd",		required_argument,	NULL, 'f' },
+	{ "from-pid",	required_argument,	NULL, OPT_FROM_PID },
+	{ "tcp-listen",	required_argument,	NULL, OPT_TCP_LISTEN },
+	{ "tcp-connect", required_argument,	NULL, OPT_TCP_CONNECT },
+	{ "udp",	required_argument,	NULL, OPT_UDP },
+	{ "unix-listen", required_argument,	NULL, OPT_UNIX_LISTEN },
+	{ "backlog",	required_argument,	NULL, OPT_BACKLOG },
 	{ "name",	required_argument,	NULL, 'n' },
 	{ "data",	required_argument,	NULL, 'd' },
 	{ "data-file",	required_argument,	NULL, 'D' },
+	{ "raw",	no_argument,		NULL, OPT_RAW },
+	{ "wait",	no_argument,		NULL, OPT_WAIT },
 	{ "seqpacket",	no_argument,		NULL, OPT_SEQPACKET },
 	{ "dgram",	no_argument,		NULL, OPT_DGRAM },
 	{ "timeout",	required_argument,	NULL, 't' },
 	{ "mode",	required_argument,	NULL, 'm' },
 	{ "allow-uid",	required_argument,	NULL, OPT_ALLOW_UID },
 	{ "allow-gid",	required_argument,	NULL, OPT_ALLOW_GID },
+	{ "peer-uid",	required_argument,	NULL, OPT_PEER_UID },
+	{ "peer-gid",	required_argument,	NULL, OPT_PEER_GID },
+	{ "peer-pid",	required_argument,	NULL, OPT_PEER_PID },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ NULL,		0,			NULL, 0 }
 };
 
+/* A descriptor-making option, kept in order until all options are read. */
+struct source {
+	int		 kind;		/* 'f' or OPT_TCP_LISTEN, ... */
+	const char	*arg;
+};
+
 struct send_options {
 	struct socket_options	 sock;
+	const char		*socket_arg;	/* SOCKET, "stdout", ... */
+	int			 use_stdout;
+	const char		*fdstore_name;
 	int			 access_mode;	/* O_RDONLY, O_WRONLY or O_RDWR */
 	int			 open_flags;	/* O_APPEND, O_CREAT, O_TRUNC */
-	int			*fds;		/* --fd ones, then FILEs */
-	size_t			 nfds;
-	size_t			 nopened;	/* FILEs opened here, at the end */
+	struct source		*sources;
+	size_t			 nsources;
+	int			 backlog;
 	const char		**names;	/* from --name */
 	size_t			 nnames;
 	const char		*data;
 	const char		*data_file;
+	int			 raw;
+	int			 wait;
+	int			*fds;		/* what is sent, in order */
+	size_t			 nfds;
+	int			*owned;		/* what send made and closes */
+	size_t			 nowned;
 };
 
 /* Appends one element to a growing array; exits 1 when memory runs out. */
@@ -99,15 +149,11 @@ append(void *array, size_t *n, size_t size)
 }
 
 static void
-add_fd(struct send_options *o, const char *arg)
+add_source(struct send_options *o, int kind, const char *arg)
 {
-	int fd;
-
-	fd = parse_number("--fd", arg, 0, INT32_MAX);
-	if (fcntl(fd, F_GETFD) == -1)
-		err(1, "--fd %d", fd);
-	o->fds = append(o->fds, &o->nfds, sizeof(*o->fds));
-	o->fds[o->nfds - 1] = fd;
+	o->sources = append(o->sources, &o->nsources, sizeof(*o->sources));
+	o->sources[o->nsources - 1].kind = kind;
+	o->sources[o->nsources - 1].arg = arg;
 }
 
 static void
@@ -121,6 +167,39 @@ add_name(struct send_options *o, const char *arg)
 	o->names[o->nnames - 1] = arg;
 }
 
+/* Checks the combinations that make no sense, once all are parsed. */
+static void
+check_send_options(const struct send_options *o)
+{
+	const struct socket_options *so = &o->sock;
+	int elsewhere = o->use_stdout || o->fdstore_name != NULL;
+
+	if (o->data != NULL && o->data_file != NULL)
+		usage_error("send", "--data and --data-file exclude each other");
+	if ((o->open_flags & (O_CREAT | O_TRUNC)) &&
+	    o->access_mode == O_RDONLY)
+		usage_error("send", "--create and --truncate need --write, "
+		    "--append or --rdwr");
+	if (so->listen && so->type == SOCK_DGRAM)
+		usage_error("send", "--listen needs a connected socket, "
+		    "not --dgram");
+	if (o->use_stdout && o->fdstore_name != NULL)
+		usage_error("send", "--stdout and --notify-fdstore exclude "
+		    "each other");
+	if (elsewhere && (so->listen || so->type != SOCK_STREAM))
+		usage_error("send", "--stdout and --notify-fdstore take no "
+		    "--listen, --seqpacket or --dgram");
+	if (o->wait && (o->raw || elsewhere || so->type == SOCK_DGRAM))
+		usage_error("send", "--wait needs an fdpass receiver on a "
+		    "connected socket");
+	if (o->nnames > 0 && (o->raw || elsewhere))
+		usage_error("send", "--name needs the fdpass wire format, not "
+		    "--raw, --stdout or --notify-fdstore");
+	if (o->fdstore_name != NULL && (o->data != NULL ||
+	    o->data_file != NULL))
+		usage_error("send", "--notify-fdstore sends no --data");
+}
+
 static void
 parse_send_options(int argc, char **argv, struct send_options *o)
 {
@@ -129,12 +208,22 @@ parse_send_options(int argc, char **argv, struct send_options *o)
 	memset(o, 0, sizeof(*o));
 	socket_options_init(&o->sock, 0);
 	o->access_mode = O_RDONLY;
+	o->backlog = 128;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+:clrwaf:n:d:D:t:m:h",
 	    send_longopts, NULL)) != -1) {
 		if (socket_option(&o->sock, ch, optarg))
 			continue;
 		switch (ch) {
+		case OPT_STDOUT:
+			o->use_stdout = 1;
+			break;
+		case OPT_NOTIFY_FDSTORE:
+			if (optarg[0] == '\0' || !wire_name_valid(optarg))
+				usage_error("send", "--notify-fdstore '%s': "
+				    "not a valid descriptor name", optarg);
+			o->fdstore_name = optarg;
+			break;
 		case 'r':
 			o->access_mode = O_RDONLY;
 			break;
@@ -155,7 +244,16 @@ parse_send_options(int argc, char **argv, struct send_options *o)
 			o->open_flags |= O_TRUNC;
 			break;
 		case 'f':
-			add_fd(o, optarg);
+		case OPT_FROM_PID:
+		case OPT_TCP_LISTEN:
+		case OPT_TCP_CONNECT:
+		case OPT_UDP:
+		case OPT_UNIX_LISTEN:
+			add_source(o, ch, optarg);
+			break;
+		case OPT_BACKLOG:
+			o->backlog = parse_number("--backlog", optarg, 1,
+			    65535);
 			break;
 		case 'n':
 			add_name(o, optarg);
@@ -166,6 +264,12 @@ parse_send_options(int argc, char **argv, struct send_options *o)
 		case 'D':
 			o->data_file = optarg;
 			break;
+		case OPT_RAW:
+			o->raw = 1;
+			break;
+		case OPT_WAIT:
+			o->wait = 1;
+			break;
 		case 'h':
 			fputs(send_usage, stdout);
 			exit(0);
@@ -173,59 +277,137 @@ parse_send_options(int argc, char **argv, struct send_options *o)
 			bad_option("send", argv, ch);
 		}
 	}
-	if (o->data != NULL && o->data_file != NULL)
-		usage_error("send", "--data and --data-file exclude each other");
-	if ((o->open_flags & (O_CREAT | O_TRUNC)) &&
-	    o->access_mode == O_RDONLY)
-		usage_error("send", "--create and --truncate need --write, "
-		    "--append or --rdwr");
-	if (o->sock.listen && o->sock.type == SOCK_DGRAM)
-		usage_error("send", "--listen needs a connected socket, "
-		    "not --dgram");
-	if (optind == argc)
+	check_send_options(o);
+	if (o->use_stdout)
+		o->socket_arg = "stdout";
+	else if (o->fdstore_name != NULL)
+		o->socket_arg = "NOTIFY_SOCKET";
+	else if (optind == argc)
 		usage_error("send", "missing SOCKET");
+	else
+		o->socket_arg = argv[optind++];
 }
 
-/* Opens each FILE after the --fd ones; none at all means standard input. */
 static void
-open_files(struct send_options *o, char **files, int nfiles)
+add_fd(struct send_options *o, int fd, int owned)
 {
-	int i, fd;
-
-	if (nfiles == 0 && o->nfds == 0) {
-		o->fds = append(o->fds, &o->nfds, sizeof(*o->fds));
-		o->fds[0] = STDIN_FILENO;
+	o->fds = append(o->fds, &o->nfds, sizeof(*o->fds));
+	o->fds[o->nfds - 1] = fd;
+	if (owned) {
+		o->owned = append(o->owned, &o->nowned, sizeof(*o->owned));
+		o->owned[o->nowned - 1] = fd;
 	}
-	for (i = 0; i < nfiles; i++) {
-		if (strcmp(files[i], "-") == 0)
-			fd = STDIN_FILENO;
-		else if ((fd = open(files[i], o->access_mode | o->open_flags |
+}
+
+/* --fd N: a descriptor fdpass inherited. */
+static int
+inherited_fd(const char *arg)
+{
+	int fd;
+
+	fd = parse_number("--fd", arg, 0, INT32_MAX);
+	if (fcntl(fd, F_GETFD) == -1)
+		err(1, "--fd %d", fd);
+	return fd;
+}
+
+/* --from-pid PID:FD: a copy of another process's descriptor. */
+static int
+grabbed_fd(const char *arg)
+{
+	char pid[16];
+	const char *colon = strchr(arg, ':');
+	int fd, got;
+
+	if (colon == NULL || (size_t)(colon - arg) >= sizeof(pid))
+		usage_error("send", "--from-pid '%s': expected PID:FD", arg);
+	memcpy(pid, arg, colon - arg);
+	pid[colon - arg] = '\0';
+	got = parse_number("--from-pid", pid, 1, INT32_MAX);
+	fd = parse_number("--from-pid", colon + 1, 0, INT32_MAX);
+	if ((got = grab_fd(got, fd)) == -1) {
+		if (errno == ENOSYS)
+			errx(1, "--from-pid %s: this kernel has no "
+			    "pidfd_getfd (Linux 5.6 or later needed)", arg);
+		err(1, "--from-pid %s", arg);
+	}
+	return got;
+}
+
+/* Makes the descriptor a --tcp-listen, --udp, ... option asks for. */
+static int
+made_socket(const struct send_options *o, const struct source *s)
+{
+	const char *why = NULL, *option;
+	int fd;
+
+	switch (s->kind) {
+	case OPT_TCP_LISTEN:
+		option = "--tcp-listen";
+		fd = socket_tcp_listen(s->arg, o->backlog, &why);
+		break;
+	case OPT_TCP_CONNECT:
+		option = "--tcp-connect";
+		fd = socket_tcp_connect(s->arg, &why);
+		break;
+	case OPT_UDP:
+		option = "--udp";
+		fd = socket_udp(s->arg, &why);
+		break;
+	default:
+		option = "--unix-listen";
+		fd = socket_unix_listen(s->arg, o->backlog, o->sock.mode, &why);
+		break;
+	}
+	if (fd == -1 && why != NULL)
+		errx(errno == EINVAL ? 2 : 1, "%s %s: %s", option, s->arg,
+		    why);
+	if (fd == -1)
+		err(1, "%s %s", option, s->arg);
+	return fd;
+}
+
+/*
+ * Gathers what is to be sent: the descriptor-making options in order,
+ * then each FILE; none at all means standard input.
+ */
+static void
+gather_fds(struct send_options *o, char **files, int nfiles)
+{
+	const struct source *s;
+	size_t i;
+	int fd;
+
+	for (i = 0; i < o->nsources; i++) {
+		s = &o->sources[i];
+		if (s->kind == 'f')
+			add_fd(o, inherited_fd(s->arg), 0);
+		else if (s->kind == OPT_FROM_PID)
+			add_fd(o, grabbed_fd(s->arg), 1);
+		else
+			add_fd(o, made_socket(o, s), 1);
+	}
+	for (i = 0; i < (size_t)nfiles; i++) {
+		if (strcmp(files[i], "-") == 0) {
+			add_fd(o, STDIN_FILENO, 0);
+			continue;
+		}
+		if ((fd = open(files[i], o->access_mode | o->open_flags |
 		    O_NOCTTY | O_CLOEXEC, 0666)) == -1)
 			err(1, "open %s", files[i]);
-		o->fds = append(o->fds, &o->nfds, sizeof(*o->fds));
-		o->fds[o->nfds - 1] = fd;
-		o->nopened++;
+		add_fd(o, fd, 1);
 	}
+	if (o->nfds == 0)
+		add_fd(o, STDIN_FILENO, 0);
 	if (o->nnames > o->nfds)
 		usage_error("send", "%zu names for %zu descriptors",
 		    o->nnames, o->nfds);
-	/* Unnamed descriptors past the last --name get NULL names. */
+	/* Descriptors past the last --name are unnamed. */
 	o->names = reallocarray(o->names, o->nfds, sizeof(*o->names));
 	if (o->names == NULL)
 		err(1, "memory");
-	for (i = o->nnames; (size_t)i < o->nfds; i++)
+	for (i = o->nnames; i < o->nfds; i++)
 		o->names[i] = NULL;
-}
-
-/* Closes the FILEs open_files opened; the rest were inherited. */
-static void
-close_files(const struct send_options *o)
-{
-	size_t i;
-
-	for (i = o->nfds - o->nopened; i < o->nfds; i++)
-		if (o->fds[i] != STDIN_FILENO)
-			close(o->fds[i]);
 }
 
 /* Reads all of fd into memory, up to max bytes. */
@@ -261,8 +443,8 @@ slurp(int fd, const char *path, size_t max, size_t *len)
 
 /*
  * Sets up the data of the transfer: --data from memory, --data-file
- * streamed when it is a regular file and the socket a stream, otherwise
- * read into memory first.
+ * streamed when it is a regular file and the transfer framed on a stream,
+ * otherwise read into memory first.
  */
 static void
 prepare_data(const struct send_options *o, struct outgoing *out,
@@ -284,7 +466,7 @@ prepare_data(const struct send_options *o, struct outgoing *out,
 		err(1, "open %s", o->data_file);
 	if (fstat(fd, &st) == -1)
 		err(1, "stat %s", o->data_file);
-	if (S_ISREG(st.st_mode) && o->sock.type == SOCK_STREAM) {
+	if (S_ISREG(st.st_mode) && o->sock.type == SOCK_STREAM && !o->raw) {
 		out->data_fd = fd;
 		out->data_fd_len = st.st_size;
 		return;
@@ -296,46 +478,130 @@ prepare_data(const struct send_options *o, struct outgoing *out,
 	close(fd);
 }
 
+/* The unix socket that is standard output, for --stdout. */
+static int
+stdout_socket(void)
+{
+	int domain;
+	socklen_t len = sizeof(domain);
+
+	if (getsockopt(STDOUT_FILENO, SOL_SOCKET, SO_DOMAIN, &domain,
+	    &len) == -1 || domain != AF_UNIX)
+		errx(1, "--stdout: standard output is not a unix socket");
+	return STDOUT_FILENO;
+}
+
+/* The socket the transfer goes out on; exits on failure. */
+static int
+open_socket(const struct send_options *o, const struct deadline *d)
+{
+	struct fdp_peer peer;
+	const struct listener *l;
+	const char *notify;
+	int sock;
+
+	if (o->use_stdout)
+		return stdout_socket();
+	if (o->fdstore_name != NULL) {
+		if ((notify = getenv("NOTIFY_SOCKET")) == NULL ||
+		    *notify == '\0')
+			errx(1, "--notify-fdstore: NOTIFY_SOCKET is not set");
+		return endpoint_connect(notify, SOCK_DGRAM, &o->sock.access,
+		    d, &peer);
+	}
+	if (!o->sock.listen)
+		return endpoint_connect(o->socket_arg, o->sock.type,
+		    &o->sock.access, d, &peer);
+	l = endpoint_listen(o->socket_arg, o->sock.type, o->sock.mode);
+	sock = endpoint_accept(l, o->socket_arg, &o->sock.access, d, &peer);
+	endpoint_close();
+	return sock;
+}
+
+/*
+ * Waits for the receiver's verdict and returns send's exit status: 0
+ * when it took the descriptors, COMMAND's status with --wait.
+ */
+static int
+await_verdict(const struct send_options *o, int sock,
+    const struct deadline *d)
+{
+	struct outcome v;
+
+	if (transfer_await(sock, o->wait, d, &v) == -1) {
+		if (errno != ECONNRESET)
+			err(1, "send to %s: no word from the receiver",
+			    o->socket_arg);
+		errx(1, "send to %s: the receiver hung up %s", o->socket_arg,
+		    v.what == 0 ? "without taking the descriptors" :
+		    "before its command exited");
+	}
+	if (v.what == WIRE_EXITED)
+		return v.status;
+	if (v.what == WIRE_REFUSED && v.status == EXIT_REFUSED)
+		errx(1, "send to %s: the receiver refused the transfer",
+		    o->socket_arg);
+	if (v.what == WIRE_REFUSED)
+		errx(1, "send to %s: the receiver could not run its command "
+		    "(status %d)", o->socket_arg, v.status);
+	return 0;
+}
+
+/* Closes what send opened or made; what it inherited stays. */
+static void
+close_owned(const struct send_options *o, const struct outgoing *out)
+{
+	size_t i;
+
+	for (i = 0; i < o->nowned; i++)
+		close(o->owned[i]);
+	if (out->data_fd != -1)
+		close(out->data_fd);
+}
+
 int
 cmd_send(int argc, char **argv)
 {
+	static char fdstore[sizeof("FDSTORE=1\nFDNAME=\n") + WIRE_NAME_MAX];
 	struct send_options o;
 	struct outgoing out = { 0 };
 	struct deadline deadline;
-	const struct listener *l;
-	const char *socket_arg;
 	char *data_buf;
-	int sock;
+	int sock, status = 0;
 
 	parse_send_options(argc, argv, &o);
-	socket_arg = argv[optind];
-	open_files(&o, argv + optind + 1, argc - optind - 1);
+	gather_fds(&o, argv + optind, argc - optind);
 	out.fds = o.fds;
 	out.nfds = o.nfds;
 	out.names = o.names;
+	out.raw = o.raw || o.use_stdout || o.fdstore_name != NULL;
+	if (!out.raw && o.sock.type != SOCK_DGRAM)
+		out.flags = WIRE_ACK | (o.wait ? WIRE_WAIT : 0);
 	prepare_data(&o, &out, &data_buf);
+	if (o.fdstore_name != NULL) {
+		out.datalen = snprintf(fdstore, sizeof(fdstore),
+		    "FDSTORE=1\nFDNAME=%s\n", o.fdstore_name);
+		out.data = fdstore;
+	}
 	deadline_set(&deadline, o.sock.timeout);
-	if (o.sock.listen) {
-		l = endpoint_listen(socket_arg, o.sock.type, o.sock.mode);
-		sock = endpoint_accept(l, socket_arg, &o.sock.access,
-		    &deadline);
-		endpoint_close();
-	} else
-		sock = endpoint_connect(socket_arg, o.sock.type, &deadline);
+	sock = open_socket(&o, &deadline);
 	if (transfer_send(sock, &out) == -1) {
 		if (errno == EMSGSIZE && o.sock.type != SOCK_STREAM)
 			errx(1, "send to %s: at most %d descriptors fit one "
-			    "%s message", socket_arg, FDP_MAX_FDS_PER_MSG,
+			    "%s message", o.socket_arg, FDP_MAX_FDS_PER_MSG,
 			    o.sock.type == SOCK_DGRAM ? "datagram" :
 			    "seqpacket");
-		err(1, "send to %s", socket_arg);
+		err(1, "send to %s", o.socket_arg);
 	}
+	/* The receiver has its own copies now. */
+	close_owned(&o, &out);
+	if (out.flags & WIRE_ACK)
+		status = await_verdict(&o, sock, &deadline);
 	close(sock);
-	close_files(&o);
-	if (out.data_fd != -1)
-		close(out.data_fd);
 	free(data_buf);
 	free(o.fds);
+	free(o.owned);
 	free(o.names);
-	return 0;
+	free(o.sources);
+	return status;
 }

@@ -5,6 +5,13 @@
 #ifndef FDPASS_COMMANDS_H
 #define FDPASS_COMMANDS_H
 
+/*
+ * recv's status when it refuses a transfer: malformed or truncated, or not
+ * what --count, --at, --inetd or --ucspi asked for.  Every descriptor that
+ * came with it is closed.
+ */
+#define EXIT_REFUSED	3
+
 extern const char send_usage[];
 extern const char recv_usage[];
 

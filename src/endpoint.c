@@ -6,6 +6,7 @@
 #include <err.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -47,16 +48,50 @@ parse_address(const char *text, struct address *a)
 	}
 }
 
-/* Connects to SOCKET text; exits 1 on failure. */
+/*
+ * Tells why peer is not the one --peer-uid, --peer-gid or --peer-pid
+ * insist on, or NULL when it is.
+ */
+static const char *
+mismatch(const struct access *acc, const struct fdp_peer *peer)
+{
+	static char why[96];
+
+	if (acc->check_uid && peer->uid != acc->peer_uid)
+		snprintf(why, sizeof(why), "peer is uid %ld, not %ld",
+		    (long)peer->uid, (long)acc->peer_uid);
+	else if (acc->check_gid && peer->gid != acc->peer_gid)
+		snprintf(why, sizeof(why), "peer is gid %ld, not %ld",
+		    (long)peer->gid, (long)acc->peer_gid);
+	else if (acc->check_pid && peer->pid != acc->peer_pid)
+		snprintf(why, sizeof(why), "peer is pid %ld, not %ld",
+		    (long)peer->pid, (long)acc->peer_pid);
+	else
+		return NULL;
+	return why;
+}
+
+/*
+ * Connects to SOCKET text, where the peer must pass the --peer-* checks;
+ * fills in *peer for a connected type.  Exits 1 on failure.
+ */
 int
-endpoint_connect(const char *text, int type, const struct deadline *d)
+endpoint_connect(const char *text, int type, const struct access *acc,
+    const struct deadline *d, struct fdp_peer *peer)
 {
 	struct address a;
+	const char *why;
 	int fd;
 
 	parse_address(text, &a);
 	if ((fd = address_connect(&a, type, d)) == -1)
 		err(1, "connect %s", text);
+	if (type == SOCK_DGRAM)
+		return fd;
+	if (fdp_peer(fd, peer) == -1)
+		err(1, "peer credentials on %s", text);
+	if ((why = mismatch(acc, peer)) != NULL)
+		errx(1, "connect %s: %s", text, why);
 	return fd;
 }
 
@@ -112,6 +147,7 @@ endpoint_forget(void)
 	signal(SIGTERM, SIG_DFL);
 }
 
+/* Tells whether a listener admits peer: its own user, or one allowed. */
 static int
 allowed(const struct access *acc, const struct fdp_peer *p)
 {
@@ -129,26 +165,30 @@ allowed(const struct access *acc, const struct fdp_peer *p)
 }
 
 /*
- * Accepts the next peer that the access rules allow; others are told
- * nothing, logged and disconnected, so whatever they sent is discarded by
- * the kernel with the connection.  Exits 1 on failure or timeout.
+ * Accepts the next peer that the access rules allow, its credentials in
+ * *peer; others are logged and disconnected, so whatever they sent is
+ * discarded by the kernel with the connection.  Exits 1 on failure or
+ * timeout.
  */
 int
 endpoint_accept(const struct listener *l, const char *text,
-    const struct access *acc, const struct deadline *d)
+    const struct access *acc, const struct deadline *d, struct fdp_peer *peer)
 {
-	struct fdp_peer peer;
+	const char *why;
 	int fd;
 
 	for (;;) {
 		if ((fd = listener_accept(l, d)) == -1)
 			err(1, "accept %s", text);
-		if (fdp_peer(fd, &peer) == -1)
+		if (fdp_peer(fd, peer) == -1)
 			err(1, "peer credentials on %s", text);
-		if (allowed(acc, &peer))
+		why = allowed(acc, peer) ? mismatch(acc, peer) :
+		    "not an allowed user";
+		if (why == NULL)
 			return fd;
-		warnx("refused peer pid %ld uid %ld gid %ld on %s",
-		    (long)peer.pid, (long)peer.uid, (long)peer.gid, text);
+		warnx("refused peer pid %ld uid %ld gid %ld on %s: %s",
+		    (long)peer->pid, (long)peer->uid, (long)peer->gid, text,
+		    why);
 		close(fd);
 	}
 }

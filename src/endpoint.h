@@ -10,21 +10,31 @@
 
 #include "address.h"
 #include "deadline.h"
+#include "msg.h"
 
 #define MAX_ALLOWED	16
 
-/* Who may connect to a listener: the same user, and these. */
+/*
+ * Who the peer may be.  A listener admits its own user and those allowed
+ * here; either side can insist on an exact uid, gid or pid.
+ */
 struct access {
 	uid_t	uids[MAX_ALLOWED];
 	size_t	nuids;
 	gid_t	gids[MAX_ALLOWED];
 	size_t	ngids;
+	int	check_uid, check_gid, check_pid;
+	uid_t	peer_uid;
+	gid_t	peer_gid;
+	pid_t	peer_pid;
 };
 
-int	endpoint_connect(const char *, int, const struct deadline *);
+int	endpoint_connect(const char *, int, const struct access *,
+	    const struct deadline *, struct fdp_peer *);
 const struct listener *endpoint_listen(const char *, int, mode_t);
 int	endpoint_accept(const struct listener *, const char *,
-	    const struct access *, const struct deadline *);
+	    const struct access *, const struct deadline *,
+	    struct fdp_peer *);
 void	endpoint_close(void);
 void	endpoint_forget(void);
 

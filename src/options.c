@@ -5,8 +5,10 @@
 #include <err.h>
 #include <getopt.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "options.h"
@@ -19,8 +21,7 @@ socket_options_init(struct socket_options *so, int listen)
 	so->type = SOCK_STREAM;
 	so->mode = 0600;
 	so->timeout = 0;
-	so->access.nuids = 0;
-	so->access.ngids = 0;
+	memset(&so->access, 0, sizeof(so->access));
 }
 
 /* Prints "fdpass: message" and how to get help, then exits 2. */
@@ -116,6 +117,21 @@ socket_option(struct socket_options *so, int ch, const char *arg)
 		break;
 	case OPT_ALLOW_GID:
 		allow("--allow-gid", arg, so->access.gids, &so->access.ngids);
+		break;
+	case OPT_PEER_UID:
+		so->access.check_uid = 1;
+		so->access.peer_uid = parse_number("--peer-uid", arg, 0,
+		    0xfffffffe);
+		break;
+	case OPT_PEER_GID:
+		so->access.check_gid = 1;
+		so->access.peer_gid = parse_number("--peer-gid", arg, 0,
+		    0xfffffffe);
+		break;
+	case OPT_PEER_PID:
+		so->access.check_pid = 1;
+		so->access.peer_pid = parse_number("--peer-pid", arg, 1,
+		    INT32_MAX);
 		break;
 	default:
 		return 0;

@@ -10,43 +10,65 @@
 #include "placement.h"
 
 static int
-is_target(int fd, const int *targets, size_t n)
+is_target(int fd, const struct placement *p, size_t np)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		if (targets[i] == fd)
+	for (i = 0; i < np; i++)
+		if (p[i].to == fd)
 			return 1;
 	return 0;
 }
 
+/* Moves *fd to a number at least top, close-on-exec. */
+static int
+move_above(int *fd, int top)
+{
+	int moved;
+
+	if ((moved = fcntl(*fd, F_DUPFD_CLOEXEC, top)) == -1)
+		return -1;
+	close(*fd);
+	*fd = moved;
+	return 0;
+}
+
 /*
- * Moves each fds[i] to targets[i] without close-on-exec, and closes every
- * other descriptor above 2, so that the child inherits exactly what it is
- * handed.  The targets must be distinct.  fds[] is updated as sources move.
+ * Puts each fds[p[i].from] at number p[i].to, without close-on-exec; one
+ * source may go to several places.  The targets must be distinct.  Every
+ * other descriptor above 2 is closed, so that a child inherits exactly
+ * what it is handed, except *keep (unless -1): it moves out of the way and
+ * stays close-on-exec, for what must stay open until exec itself.  fds[]
+ * and *keep are updated as they move; the sources end up closed.
  */
 int
-place_fds(int *fds, const int *targets, size_t n)
+place_fds(int *fds, size_t nfds, const struct placement *p, size_t np,
+    int *keep)
 {
 	size_t i;
-	int top = 3, fd, moved;
+	int top = 3, fd;
 
-	for (i = 0; i < n; i++)
-		if (targets[i] >= top)
-			top = targets[i] + 1;
-	for (i = 0; i < n; i++) {
-		if ((moved = fcntl(fds[i], F_DUPFD_CLOEXEC, top)) == -1)
+	for (i = 0; i < np; i++)
+		if (p[i].to >= top)
+			top = p[i].to + 1;
+	if (*keep != -1 && move_above(keep, top) == -1)
+		return -1;
+	for (i = 0; i < nfds; i++)
+		if (move_above(&fds[i], top) == -1)
 			return -1;
-		close(fds[i]);
-		fds[i] = moved;
-	}
 	/* dup2 leaves the new descriptor without close-on-exec. */
-	for (i = 0; i < n; i++)
-		if (dup2(fds[i], targets[i]) == -1)
+	for (i = 0; i < np; i++)
+		if (dup2(fds[p[i].from], p[i].to) == -1)
 			return -1;
 	for (fd = 3; fd < top; fd++)
-		if (!is_target(fd, targets, n))
+		if (!is_target(fd, p, np))
 			close(fd);
-	closefrom(top);
+	if (*keep == -1) {
+		closefrom(top);
+		return 0;
+	}
+	for (fd = top; fd < *keep; fd++)
+		close(fd);
+	closefrom(*keep + 1);
 	return 0;
 }

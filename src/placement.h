@@ -6,6 +6,12 @@
 
 #include <stddef.h>
 
-int	place_fds(int *, const int *, size_t);
+/* One descriptor's place: fds[from] goes to number to. */
+struct placement {
+	size_t	from;
+	int	to;
+};
+
+int	place_fds(int *, size_t, const struct placement *, size_t, int *);
 
 #endif

@@ -84,9 +84,10 @@ send_file_bytes(int sock, int fd, uint64_t len)
 }
 
 /*
- * Sends one framed transfer.  On a datagram or seqpacket socket it must fit
- * one message: at most FDP_MAX_FDS_PER_MSG descriptors and no data_fd
- * (EMSGSIZE otherwise).
+ * Sends one transfer: framed, or with out->raw a plain SCM_RIGHTS message
+ * for receivers that are not fdpass (data from memory only).  On a
+ * datagram or seqpacket socket it must fit one message: at most
+ * FDP_MAX_FDS_PER_MSG descriptors and no data_fd (EMSGSIZE otherwise).
  */
 int
 transfer_send(int sock, const struct outgoing *out)
@@ -111,8 +112,12 @@ transfer_send(int sock, const struct outgoing *out)
 		errno = EMSGSIZE;
 		return -1;
 	}
+	if (out->raw)
+		return fdp_send_fds(sock, out->fds, out->nfds, out->data,
+		    out->datalen);
 	if (join_names(out, &names, &names_len) == -1)
 		return -1;
+	h.flags = out->flags;
 	h.nfds = out->nfds;
 	h.names_len = names_len;
 	h.data_len = out->datalen +
@@ -362,6 +367,8 @@ next_framed(struct receiver *r, size_t before)
 	if (wire_decode(header, sizeof(header), &h) == -1)
 		return fail(r, errno == EPROTONOSUPPORT ?
 		    "unsupported protocol version" : "bad header");
+	/* Known from here on, so that even a refusal can be reported. */
+	r->flags |= h.flags;
 	if (h.nfds > r->limit - before)
 		return fail(r, "more descriptors than expected");
 	r->limit = before + h.nfds;
@@ -396,10 +403,14 @@ receiver_next(struct receiver *r, size_t limit)
 	size_t before = r->nfds;
 	ssize_t n;
 
-	r->limit = limit;
 	r->framed = 0;
 	r->data_left = 0;
 	if (r->off == r->len) {
+		/*
+		 * The limit waits until the header is read: a sender that
+		 * asked for a reply gets one even when refused for it.
+		 */
+		r->limit = SIZE_MAX;
 		if ((n = fill(r)) == -1)
 			return -1;
 		/*
@@ -409,12 +420,15 @@ receiver_next(struct receiver *r, size_t limit)
 		if (n == 0 && r->type != SOCK_DGRAM)
 			return 0;
 	}
+	r->limit = limit;
 	/* The header comes whole in the first message of a transfer. */
 	if (wire_is_framed(r->buf + r->off, r->len - r->off)) {
 		if (next_framed(r, before) == -1)
 			return -1;
 		return 1;
 	}
+	if (r->nfds > limit)
+		return fail(r, "more descriptors than expected");
 	/* A plain message: its data is what came with its descriptors. */
 	r->data_left = r->len - r->off;
 	return 1;
@@ -467,4 +481,59 @@ receiver_release(struct receiver *r)
 	r->fds = NULL;
 	r->names = NULL;
 	r->nfds = r->cap = 0;
+}
+
+/* Sends the receiver's reply about the transfers on sock. */
+int
+transfer_reply(int sock, enum wire_reply what, int status)
+{
+	unsigned char reply[WIRE_REPLY_SIZE];
+	struct iovec iov = { reply, sizeof(reply) };
+
+	wire_encode_reply(what, status, reply);
+	return fdp_send(sock, &iov, 1, NULL, 0, 0) == -1 ? -1 : 0;
+}
+
+/*
+ * Waits for the receiver's verdict on what was sent on sock: delivered
+ * (then the end of the connection, which comes when its command has been
+ * exec'd), refused, or with wait_exit the command's exit.  A receiver that
+ * hangs up before it gave one fails with ECONNRESET, out->what telling
+ * how far it got.
+ */
+int
+transfer_await(int sock, int wait_exit, const struct deadline *d,
+    struct outcome *out)
+{
+	unsigned char reply[WIRE_REPLY_SIZE];
+	enum wire_reply what;
+	ssize_t n;
+	int status;
+
+	out->what = 0;
+	out->status = 0;
+	for (;;) {
+		if (deadline_wait(d, sock, POLLIN) == -1)
+			return -1;
+		do
+			n = recv(sock, reply, sizeof(reply), MSG_WAITALL);
+		while (n == -1 && errno == EINTR);
+		if (n == -1)
+			return -1;
+		if (n == 0) {
+			if (out->what == WIRE_DELIVERED && !wait_exit)
+				return 0;
+			errno = ECONNRESET;
+			return -1;
+		}
+		if ((size_t)n < sizeof(reply) ||
+		    wire_decode_reply(reply, &what, &status) == -1) {
+			errno = EBADMSG;
+			return -1;
+		}
+		out->what = what;
+		out->status = status;
+		if (what != WIRE_DELIVERED)
+			return 0;
+	}
 }

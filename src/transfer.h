@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "deadline.h"
+#include "wire.h"
 
 /* Bytes a receiver holds at once; a datagram transfer must fit in it. */
 #define RECEIVER_BUF	65536
@@ -22,6 +23,14 @@ struct outgoing {
 	size_t			 datalen;
 	int			 data_fd;	/* -1, or a file whose next... */
 	uint64_t		 data_fd_len;	/* ...bytes follow the memory data */
+	int			 flags;		/* WIRE_ACK, WIRE_WAIT */
+	int			 raw;		/* a plain message, no header */
+};
+
+/* What a receiver reported back about a transfer. */
+struct outcome {
+	enum wire_reply		 what;		/* 0 until it said anything */
+	int			 status;
 };
 
 /*
@@ -39,6 +48,7 @@ struct receiver {
 	size_t			 nfds;
 	size_t			 cap;
 	int			 framed;
+	int			 flags;		/* all the transfers asked for */
 	uint64_t		 data_left;	/* data bytes not yet read */
 	size_t			 off;		/* unread bytes are buf[off..len) */
 	size_t			 len;
@@ -46,6 +56,8 @@ struct receiver {
 };
 
 int	transfer_send(int, const struct outgoing *);
+int	transfer_await(int, int, const struct deadline *, struct outcome *);
+int	transfer_reply(int, enum wire_reply, int);
 
 int	receiver_init(struct receiver *, int, const struct deadline *);
 int	receiver_next(struct receiver *, size_t);

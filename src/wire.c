@@ -5,10 +5,16 @@
  * Header, 20 bytes, integers big-endian:
  *	0	"FDPM"
  *	4	version (1)
- *	5	flags (0)
+ *	5	flags (WIRE_ACK, WIRE_WAIT)
  *	6	number of descriptors (16 bits)
  *	8	bytes of names (32 bits)
  *	12	bytes of data (64 bits)
+ *
+ * Reply, 8 bytes:
+ *	0	"FDPR"
+ *	4	what (enum wire_reply)
+ *	5	status (0 to 255)
+ *	6	zero (16 bits)
  */
 #include <errno.h>
 #include <string.h>
@@ -71,7 +77,7 @@ wire_decode(const unsigned char *buf, size_t len, struct wire_header *h)
 	h->nfds = get_be(buf + 6, 2);
 	h->names_len = get_be(buf + 8, 4);
 	h->data_len = get_be(buf + 12, 8);
-	if (h->version != WIRE_VERSION || h->flags != 0) {
+	if (h->version != WIRE_VERSION || (h->flags & ~WIRE_FLAGS) != 0) {
 		errno = EPROTONOSUPPORT;
 		return -1;
 	}
@@ -129,4 +135,31 @@ wire_split_names(char *list, size_t len, size_t nfds, char **names)
 bad:
 	errno = EBADMSG;
 	return -1;
+}
+
+/* Writes the WIRE_REPLY_SIZE bytes of a reply to out. */
+void
+wire_encode_reply(enum wire_reply what, int status, unsigned char *out)
+{
+	memcpy(out, WIRE_REPLY_MAGIC, WIRE_MAGIC_SIZE);
+	out[4] = what;
+	out[5] = status;
+	out[6] = 0;
+	out[7] = 0;
+}
+
+/* Reads a reply of WIRE_REPLY_SIZE bytes; EBADMSG if it is not one. */
+int
+wire_decode_reply(const unsigned char *buf, enum wire_reply *what,
+    int *status)
+{
+	if (memcmp(buf, WIRE_REPLY_MAGIC, WIRE_MAGIC_SIZE) != 0 ||
+	    buf[4] < WIRE_DELIVERED || buf[4] > WIRE_EXITED ||
+	    buf[6] != 0 || buf[7] != 0) {
+		errno = EBADMSG;
+		return -1;
+	}
+	*what = buf[4];
+	*status = buf[5];
+	return 0;
 }

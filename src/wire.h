@@ -16,6 +16,20 @@
 #define WIRE_NAME_MAX		255
 #define WIRE_MAX_FDS		UINT16_MAX
 
+/* Header flags: what the sender asks the receiver to report back. */
+#define WIRE_ACK		0x01	/* say when the fds are delivered */
+#define WIRE_WAIT		0x02	/* and how the command exited */
+#define WIRE_FLAGS		(WIRE_ACK | WIRE_WAIT)
+
+/* Replies, from receiver to sender, WIRE_REPLY_SIZE bytes each. */
+#define WIRE_REPLY_MAGIC	"FDPR"
+#define WIRE_REPLY_SIZE		8
+enum wire_reply {
+	WIRE_DELIVERED = 1,	/* handed on, or printed */
+	WIRE_REFUSED,		/* not taken; status says how recv exits */
+	WIRE_EXITED,		/* the command ended; status is its status */
+};
+
 struct wire_header {
 	uint8_t		version;
 	uint8_t		flags;
@@ -29,5 +43,7 @@ int	wire_is_framed(const unsigned char *, size_t);
 int	wire_decode(const unsigned char *, size_t, struct wire_header *);
 int	wire_name_valid(const char *);
 int	wire_split_names(char *, size_t, size_t, char **);
+void	wire_encode_reply(enum wire_reply, int, unsigned char *);
+int	wire_decode_reply(const unsigned char *, enum wire_reply *, int *);
 
 #endif

@@ -112,7 +112,7 @@ load test_helper
 @test "--at without COMMAND is a usage error" {
 	run "$FDPASS" recv --at 3 s
 	assert_failure 2
-	assert_line --index 0 "fdpass: --at needs a COMMAND"
+	assert_line --index 0 "fdpass: --at, --listen-fds, --inetd and --ucspi need a COMMAND"
 }
 
 @test "--name with ':' is a usage error" {
@@ -128,9 +128,11 @@ load test_helper
 }
 
 # bats test_tags=valgrind
-@test "a COMMAND that does not exist: 127, and the file was received" {
+@test "a COMMAND that does not exist: 127, and send says so" {
 	bg "$FDPASS" recv s no-such-command-here
-	"$FDPASS" send -t $WAIT s /dev/null
+	run "$FDPASS" send -t $WAIT s /dev/null
+	assert_failure 1
+	assert_output "fdpass: send to s: the receiver could not run its command (status 127)"
 	bg_wait
 	assert_equal "$BG_STATUS" 127
 	assert_equal "$(cat bg.err)" "fdpass: no-such-command-here: No such file or directory"
@@ -139,7 +141,9 @@ load test_helper
 @test "a COMMAND that cannot be executed: 126" {
 	touch not-executable
 	bg "$FDPASS" recv s ./not-executable
-	"$FDPASS" send -t $WAIT s /dev/null
+	run "$FDPASS" send -t $WAIT s /dev/null
+	assert_failure 1
+	assert_output "fdpass: send to s: the receiver could not run its command (status 126)"
 	bg_wait
 	assert_equal "$BG_STATUS" 126
 	assert_equal "$(cat bg.err)" "fdpass: ./not-executable: Permission denied"
@@ -153,29 +157,45 @@ load test_helper
 }
 
 # bats test_tags=valgrind
-@test "more descriptors than --at places: status 1, none handed on" {
+@test "more descriptors than --at places: refused (3), none handed on" {
 	bg "$FDPASS" recv --at 3 s sh -c 'echo ran'
-	"$FDPASS" send -t $WAIT s /dev/null /dev/null
+	run "$FDPASS" send -t $WAIT s /dev/null /dev/null
+	assert_failure 1
+	assert_output "fdpass: send to s: the receiver refused the transfer"
 	bg_wait
-	assert_equal "$BG_STATUS" 1
-	assert_equal "$(cat bg.err)" "fdpass: received 2 descriptors, but --at places 1"
+	assert_equal "$BG_STATUS" 3
+	assert_equal "$(cat bg.err)" "fdpass: receive on s: received 2 descriptors, but --at places 1"
 	assert_equal "$(cat bg.out)" ""
 }
 
 @test "more descriptors than --count: refused" {
 	bg "$FDPASS" recv --count 1 s sh -c 'echo ran'
-	"$FDPASS" send -t $WAIT s /dev/null /dev/null
+	run "$FDPASS" send -t $WAIT s /dev/null /dev/null
+	assert_failure 1
+	assert_output "fdpass: send to s: the receiver refused the transfer"
 	bg_wait
-	assert_equal "$BG_STATUS" 1
+	assert_equal "$BG_STATUS" 3
 	assert_equal "$(cat bg.err)" "fdpass: receive on s: more descriptors than expected"
 	assert_equal "$(cat bg.out)" ""
 }
 
-@test "a sender that leaves early short of --count: refused" {
+@test "an fdpass sender with fewer descriptors than --count: refused" {
 	bg "$FDPASS" recv --count 3 s sh -c 'echo ran'
-	"$FDPASS" send -t $WAIT s /dev/null
+	run "$FDPASS" send -t $WAIT s /dev/null
+	assert_failure 1
 	bg_wait
-	assert_equal "$BG_STATUS" 1
+	assert_equal "$BG_STATUS" 3
+	assert_equal "$(cat bg.err)" "fdpass: receive on s: expected 3 descriptors, got 1"
+}
+
+@test "a plain sender that leaves early short of --count: refused" {
+	bg "$FDPASS" recv --count 3 s sh -c 'echo ran'
+	peer <<'PY'
+from peer import *
+socket.send_fds(connect("s"), [b"x"], null_fds(1))
+PY
+	bg_wait
+	assert_equal "$BG_STATUS" 3
 	assert_equal "$(cat bg.err)" "fdpass: receive on s: connection closed after 1 of 3 descriptors"
 }
 
@@ -201,10 +221,11 @@ PY
 @test "data with a NUL byte cannot go into FDPASS_DATA" {
 	printf 'a\0b' >nul
 	bg "$FDPASS" recv s sh -c 'echo ran'
-	"$FDPASS" send -t $WAIT --data-file nul s /dev/null
+	run "$FDPASS" send -t $WAIT --data-file nul s /dev/null
+	assert_failure 1
 	bg_wait
-	assert_equal "$BG_STATUS" 1
-	assert_equal "$(cat bg.err)" "fdpass: data for COMMAND contains a NUL byte"
+	assert_equal "$BG_STATUS" 3
+	assert_equal "$(cat bg.err)" "fdpass: receive on s: data for COMMAND contains a NUL byte"
 }
 
 @test "--create without a write mode is a usage error" {

@@ -30,7 +30,7 @@ print("closed")
 	assert_equal "$BG_STATUS" 0
 	assert_equal "$(cat bg.out)" "accepted"
 	run cat bg.err
-	assert_output --regexp "^fdpass: refused peer pid [0-9]+ uid 65534 gid 65534 on $name\$"
+	assert_output --regexp "^fdpass: refused peer pid [0-9]+ uid 65534 gid 65534 on $name: not an allowed user\$"
 }
 
 @test "--allow-uid admits that user" {
@@ -67,7 +67,7 @@ PY
 	assert_success
 	assert_output "closed"
 	bg_wait
-	assert_equal "$BG_STATUS" 1
+	assert_equal "$BG_STATUS" 3
 	assert_equal "$(cat bg.err)" "fdpass: receive on s: more descriptors than expected"
 }
 
@@ -88,7 +88,7 @@ PY
 	assert_success
 	assert_output "closed"
 	bg_wait
-	assert_equal "$BG_STATUS" 1
+	assert_equal "$BG_STATUS" 3
 	assert_equal "$(cat bg.err)" "fdpass: receive on s: message truncated (MSG_TRUNC)"
 }
 
@@ -106,7 +106,7 @@ $PIPE_EOF
 PY
 	assert_success
 	bg_wait
-	assert_equal "$BG_STATUS" 1
+	assert_equal "$BG_STATUS" 3
 	assert_equal "$(cat bg.err)" "fdpass: receive on s: unsupported protocol version"
 }
 
@@ -123,7 +123,7 @@ $PIPE_EOF
 PY
 	assert_success
 	bg_wait
-	assert_equal "$BG_STATUS" 1
+	assert_equal "$BG_STATUS" 3
 	assert_equal "$(cat bg.err)" "fdpass: receive on s: fewer descriptors than the header says"
 }
 
@@ -140,7 +140,7 @@ $PIPE_EOF
 PY
 	assert_success
 	bg_wait
-	assert_equal "$BG_STATUS" 1
+	assert_equal "$BG_STATUS" 3
 	assert_equal "$(cat bg.err)" "fdpass: receive on s: bad descriptor names"
 }
 
@@ -173,7 +173,7 @@ $PIPE_EOF
 PY
 	assert_success
 	bg_wait
-	assert_equal "$BG_STATUS" 1
+	assert_equal "$BG_STATUS" 3
 	assert_equal "$(cat bg.err)" "fdpass: receive on s: connection closed in mid-transfer"
 	assert_equal "$(cat bg.out)" ""
 }

@@ -1,0 +1,10 @@
+/*
+ * recv --background, --ready-fd and --pid-file: telling whoever started
+ * fdpass that its socket is listening, so that a script need not poll.
+ */
+#ifndef FDPASS_BACKGROUND_H
+#define FDPASS_BACKGROUND_H
+
+void	announce_listening(int, int, const char *);
+
+#endif

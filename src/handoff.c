@@ -1,0 +1,239 @@
+/*
+ * From received descriptors to a running COMMAND: the placement plan for
+ * each convention, the environment (LISTEN_*, UCSPI's PROTO and
+ * UNIXREMOTE*, FDPASS_DATA), and the exec.
+ */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "handoff.h"
+#include "transfer.h"
+
+/* Places fds in order at first, first + 1, ..., but the first at zero. */
+static void
+plan_in_order(struct placement *p, size_t n, int zero, int first)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		p[i].from = i;
+		p[i].to = i == 0 ? zero : first + (int)i - 1;
+	}
+}
+
+/* One or two descriptors on a pair of numbers: read end, write end. */
+static const char *
+plan_pair(struct placement *p, size_t n, int in, int out, const char *style)
+{
+	static char why[64];
+
+	if (n != 1 && n != 2) {
+		snprintf(why, sizeof(why), "%s takes 1 or 2 descriptors, "
+		    "not %zu", style, n);
+		return why;
+	}
+	p[0].from = 0;
+	p[0].to = in;
+	p[1].from = n - 1;
+	p[1].to = out;
+	return NULL;
+}
+
+/* Finds the first descriptor not yet placed, by name or in order. */
+static int
+find_source(char **names, const int *used, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (used[i])
+			continue;
+		if (name == NULL ||
+		    (names[i] != NULL && strcmp(names[i], name) == 0))
+			return i;
+	}
+	return -1;
+}
+
+/* --at: named items take their descriptors first, the rest go in order. */
+static const char *
+plan_at(const struct handoff *h, char **names, size_t n, struct placement *p)
+{
+	static char why[WIRE_NAME_MAX + 64];
+	size_t i, pass;
+	int *used, from;
+
+	if (h->nat != n) {
+		snprintf(why, sizeof(why), "received %zu descriptors, but "
+		    "--at places %zu", n, h->nat);
+		return why;
+	}
+	if ((used = calloc(n + 1, sizeof(*used))) == NULL)
+		return strerror(errno);
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < h->nat; i++) {
+			if ((h->at[i].name == NULL) != (pass == 1))
+				continue;
+			from = find_source(names, used, n, h->at[i].name);
+			if (from == -1) {
+				snprintf(why, sizeof(why), "no descriptor "
+				    "named '%s' for --at %d", h->at[i].name,
+				    h->at[i].target);
+				free(used);
+				return why;
+			}
+			used[from] = 1;
+			p[i].from = from;
+			p[i].to = h->at[i].target;
+		}
+	}
+	free(used);
+	return NULL;
+}
+
+/*
+ * Works out where each of the n descriptors goes.  Returns the plan and
+ * its length in *np, or NULL with *why saying why they do not fit.
+ */
+struct placement *
+handoff_plan(const struct handoff *h, char **names, size_t n, size_t *np,
+    const char **why)
+{
+	struct placement *p;
+
+	*why = NULL;
+	/* Room for the pair styles' two places, even for one descriptor. */
+	if ((p = reallocarray(NULL, n + 2, sizeof(*p))) == NULL) {
+		*why = strerror(errno);
+		return NULL;
+	}
+	*np = n;
+	switch (h->style) {
+	case STYLE_DEFAULT:
+		plan_in_order(p, n, 0, 3);
+		break;
+	case STYLE_LISTEN_FDS:
+		plan_in_order(p, n, 3, 4);
+		break;
+	case STYLE_AT:
+		*why = plan_at(h, names, n, p);
+		break;
+	case STYLE_INETD:
+		*why = plan_pair(p, n, 0, 1, "--inetd");
+		*np = 2;
+		break;
+	case STYLE_UCSPI:
+		*why = plan_pair(p, n, 6, 7, "--ucspi");
+		*np = 2;
+		break;
+	}
+	if (*why != NULL) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* Sets an environment variable to a number. */
+static void
+setenv_number(const char *name, long value)
+{
+	char num[32];
+
+	snprintf(num, sizeof(num), "%ld", value);
+	if (setenv(name, num, 1) == -1)
+		err(1, "setenv %s", name);
+}
+
+/* LISTEN_FDS, LISTEN_PID and LISTEN_FDNAMES ("unknown" when unnamed). */
+static void
+set_listen_env(char **names, size_t n)
+{
+	size_t i, len = 1;
+	char *joined;
+
+	setenv_number("LISTEN_FDS", n);
+	setenv_number("LISTEN_PID", getpid());
+	for (i = 0; i < n; i++)
+		len += strlen(names[i] != NULL ? names[i] : "unknown") + 1;
+	if ((joined = malloc(len)) == NULL)
+		err(1, "memory");
+	joined[0] = '\0';
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			strlcat(joined, ":", len);
+		strlcat(joined, names[i] != NULL ? names[i] : "unknown", len);
+	}
+	if (setenv("LISTEN_FDNAMES", joined, 1) == -1)
+		err(1, "setenv LISTEN_FDNAMES");
+	free(joined);
+}
+
+/*
+ * The environment COMMAND gets: LISTEN_* only with --listen-fds (stale
+ * ones are removed), the peer as UCSPI describes a unix socket's, and
+ * the data.
+ */
+static void
+set_env(const struct handoff *h, char **names, size_t n)
+{
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDNAMES");
+	if (h->style == STYLE_LISTEN_FDS)
+		set_listen_env(names, n);
+	if (h->peer != NULL) {
+		setenv("PROTO", "UNIX", 1);
+		setenv_number("UNIXREMOTEPID", h->peer->pid);
+		setenv_number("UNIXREMOTEEUID", h->peer->uid);
+		setenv_number("UNIXREMOTEEGID", h->peer->gid);
+	}
+	if (h->data != NULL)
+		setenv("FDPASS_DATA", h->data, 1);
+	else
+		unsetenv("FDPASS_DATA");
+}
+
+/* Clears O_NONBLOCK on each placed descriptor, for --blocking. */
+static void
+make_blocking(const struct placement *p, size_t np)
+{
+	size_t i;
+	int flags;
+
+	for (i = 0; i < np; i++) {
+		if ((flags = fcntl(p[i].to, F_GETFL)) == -1 ||
+		    fcntl(p[i].to, F_SETFL, flags & ~O_NONBLOCK) == -1)
+			err(1, "--blocking: descriptor %d", p[i].to);
+	}
+}
+
+/*
+ * Places the descriptors, sets the environment and execs COMMAND.  If the
+ * exec fails it reports 126 or 127 on reply_sock (unless -1) and exits
+ * with that status.  reply_sock stays open until the exec closes it, which
+ * tells the sender that COMMAND is running.
+ */
+void
+handoff_exec(const struct handoff *h, int *fds, char **names, size_t n,
+    const struct placement *p, size_t np, int reply_sock)
+{
+	int code;
+
+	set_env(h, names, n);
+	if (place_fds(fds, n, p, np, &reply_sock) == -1)
+		err(1, "hand descriptors to %s", h->command[0]);
+	if (h->blocking)
+		make_blocking(p, np);
+	execvp(h->command[0], h->command);
+	code = errno == ENOENT ? 127 : 126;
+	warn("%s", h->command[0]);
+	if (reply_sock != -1)
+		transfer_reply(reply_sock, WIRE_REFUSED, code);
+	_exit(code);
+}

@@ -1,0 +1,301 @@
+/*
+ * A JSON description of a descriptor: what it is, from fstat(2) and the
+ * /proc/self/fd link, its file status flags and close-on-exec flag, and
+ * for sockets their family, type and whether they listen.
+ *
+ * An object looks like this, with the keys always in this order and the
+ * three socket keys only for sockets:
+ *
+ *	{"fd":5,"type":"socket","family":"unix","socktype":"stream",
+ *	"listening":true,"path":"socket:[1234]","flags":["O_RDWR"],
+ *	"cloexec":true,"name":"web"}
+ *
+ * A value that cannot be found out is null rather than a guess.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "describe.h"
+#include "inspect.h"
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* A number and the name JSON shows for it. */
+struct named {
+	int		 value;
+	const char	*name;
+};
+
+static const struct named families[] = {
+	{ AF_UNIX,	"unix" },
+	{ AF_INET,	"inet" },
+	{ AF_INET6,	"inet6" },
+	{ AF_NETLINK,	"netlink" },
+	{ AF_PACKET,	"packet" },
+	{ AF_VSOCK,	"vsock" },
+	{ AF_BLUETOOTH,	"bluetooth" },
+	{ AF_CAN,	"can" },
+	{ AF_ALG,	"alg" },
+	{ AF_TIPC,	"tipc" },
+	{ AF_XDP,	"xdp" },
+	{ AF_KEY,	"key" },
+};
+
+static const struct named socktypes[] = {
+	{ SOCK_STREAM,		"stream" },
+	{ SOCK_DGRAM,		"dgram" },
+	{ SOCK_SEQPACKET,	"seqpacket" },
+	{ SOCK_RAW,		"raw" },
+	{ SOCK_RDM,		"rdm" },
+	{ SOCK_PACKET,		"packet" },
+};
+
+/* The status flags listed after the access mode, in this order. */
+static const struct named status_flags[] = {
+	{ O_APPEND,	"O_APPEND" },
+	{ O_NONBLOCK,	"O_NONBLOCK" },
+	{ O_DIRECT,	"O_DIRECT" },
+	{ O_SYNC,	"O_SYNC" },
+	{ O_PATH,	"O_PATH" },
+};
+
+/* Anonymous inodes: what /proc shows after "anon_inode:", and the type. */
+static const struct {
+	const char	*label;
+	const char	*type;
+} anon_types[] = {
+	{ "[eventfd]",		"eventfd" },
+	{ "[eventpoll]",	"epoll" },
+	{ "[signalfd]",		"signalfd" },
+	{ "[timerfd]",		"timerfd" },
+	{ "[pidfd]",		"pidfd" },
+	{ "inotify",		"inotify" },
+};
+
+/* Finds value in the table of n entries; "unknown" if it is not there. */
+static const char *
+lookup(const struct named *table, size_t n, int value)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (table[i].value == value)
+			return table[i].name;
+	return "unknown";
+}
+
+/* Tells whether s starts with prefix. */
+static int
+starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+void
+json_string(FILE *fp, const void *s, size_t len)
+{
+	const unsigned char *p = s;
+	size_t i;
+
+	putc('"', fp);
+	for (i = 0; i < len; i++) {
+		switch (p[i]) {
+		case '"':
+			fputs("\\\"", fp);
+			break;
+		case '\\':
+			fputs("\\\\", fp);
+			break;
+		case '\n':
+			fputs("\\n", fp);
+			break;
+		case '\t':
+			fputs("\\t", fp);
+			break;
+		case '\r':
+			fputs("\\r", fp);
+			break;
+		case '\b':
+			fputs("\\b", fp);
+			break;
+		case '\f':
+			fputs("\\f", fp);
+			break;
+		default:
+			/* DEL too, so that the output is printable. */
+			if (p[i] < 0x20 || p[i] >= 0x7f)
+				fprintf(fp, "\\u%04x", p[i]);
+			else
+				putc(p[i], fp);
+		}
+	}
+	putc('"', fp);
+}
+
+/* Writes s as a JSON string, or null for NULL. */
+static void
+json_cstring(FILE *fp, const char *s)
+{
+	if (s == NULL)
+		fputs("null", fp);
+	else
+		json_string(fp, s, strlen(s));
+}
+
+/* The type of an anonymous inode from its /proc link, or NULL if not one. */
+static const char *
+anon_type(const char *link)
+{
+	static const char prefix[] = "anon_inode:";
+	size_t i;
+
+	if (!starts_with(link, prefix))
+		return NULL;
+	for (i = 0; i < NELEM(anon_types); i++)
+		if (strcmp(link + strlen(prefix), anon_types[i].label) == 0)
+			return anon_types[i].type;
+	return "unknown";
+}
+
+/*
+ * Names the kind of object fd refers to.  The link text (NULL if /proc
+ * did not tell it) comes first: anonymous inodes have no file type in
+ * st_mode on most kernels but a regular one on some, and pipes and FIFOs
+ * share S_IFIFO.
+ */
+static const char *
+fd_type(int fd, const char *link)
+{
+	struct stat st;
+	const char *type;
+
+	if (link != NULL && (type = anon_type(link)) != NULL)
+		return type;
+	if (fstat(fd, &st) == -1)
+		return "unknown";
+	if (S_ISREG(st.st_mode))
+		return link != NULL && starts_with(link, "/memfd:") ?
+		    "memfd" : "regular";
+	if (S_ISDIR(st.st_mode))
+		return "dir";
+	if (S_ISFIFO(st.st_mode))
+		return link != NULL && starts_with(link, "pipe:") ?
+		    "pipe" : "fifo";
+	if (S_ISSOCK(st.st_mode))
+		return "socket";
+	if (S_ISCHR(st.st_mode))
+		return isatty(fd) ? "tty" : "char";
+	if (S_ISBLK(st.st_mode))
+		return "block";
+	return "unknown";
+}
+
+/* Puts the int socket option opt of fd in *val; 0 or -1 with errno. */
+static int
+sockopt_int(int fd, int opt, int *val)
+{
+	socklen_t len = sizeof(*val);
+
+	return getsockopt(fd, SOL_SOCKET, opt, val, &len);
+}
+
+/*
+ * Writes the family, socktype and, for a listening socket, listening
+ * members, each after a comma.  An O_PATH descriptor of a socket file is
+ * no socket to getsockopt: its family and socktype are null.
+ */
+static void
+json_socket(FILE *fp, int fd)
+{
+	int val;
+
+	fputs(",\"family\":", fp);
+	if (sockopt_int(fd, SO_DOMAIN, &val) == -1)
+		fputs("null", fp);
+	else
+		json_cstring(fp, lookup(families, NELEM(families), val));
+	fputs(",\"socktype\":", fp);
+	if (sockopt_int(fd, SO_TYPE, &val) == -1)
+		fputs("null", fp);
+	else
+		json_cstring(fp, lookup(socktypes, NELEM(socktypes), val));
+	if (sockopt_int(fd, SO_ACCEPTCONN, &val) == 0 && val)
+		fputs(",\"listening\":true", fp);
+}
+
+/* The name of an access mode (O_ACCMODE bits), or NULL for Linux's 3. */
+static const char *
+access_mode(int fl)
+{
+	switch (fl & O_ACCMODE) {
+	case O_RDONLY:
+		return "O_RDONLY";
+	case O_WRONLY:
+		return "O_WRONLY";
+	case O_RDWR:
+		return "O_RDWR";
+	}
+	return NULL;
+}
+
+/* Writes the flags and cloexec members, each after a comma. */
+static void
+json_flags(FILE *fp, int fd)
+{
+	const char *sep = "", *mode;
+	size_t i;
+	int fl, fdfl;
+
+	fputs(",\"flags\":", fp);
+	if ((fl = fcntl(fd, F_GETFL)) == -1)
+		fputs("null", fp);
+	else {
+		putc('[', fp);
+		if ((mode = access_mode(fl)) != NULL) {
+			json_cstring(fp, mode);
+			sep = ",";
+		}
+		for (i = 0; i < NELEM(status_flags); i++) {
+			/* O_SYNC is several bits, O_DSYNC one of them. */
+			if ((fl & status_flags[i].value) ==
+			    status_flags[i].value) {
+				fputs(sep, fp);
+				json_cstring(fp, status_flags[i].name);
+				sep = ",";
+			}
+		}
+		putc(']', fp);
+	}
+	fputs(",\"cloexec\":", fp);
+	if ((fdfl = fcntl(fd, F_GETFD)) == -1)
+		fputs("null", fp);
+	else
+		fputs(fdfl & FD_CLOEXEC ? "true" : "false", fp);
+}
+
+void
+json_fd(FILE *fp, int fd, const char *name)
+{
+	char link[PATH_MAX];
+	const char *path, *type;
+
+	/* Paths never hold a NUL byte, so the link text is a C string. */
+	path = describe_path(fd, link, sizeof(link)) == 0 ? link : NULL;
+	type = fd_type(fd, path);
+	fprintf(fp, "{\"fd\":%d,\"type\":", fd);
+	json_cstring(fp, type);
+	if (strcmp(type, "socket") == 0)
+		json_socket(fp, fd);
+	fputs(",\"path\":", fp);
+	json_cstring(fp, path);
+	json_flags(fp, fd);
+	fputs(",\"name\":", fp);
+	json_cstring(fp, name);
+	putc('}', fp);
+}

@@ -1,0 +1,332 @@
+/*
+ * Sockets made to be passed: TCP and UDP ones from "[HOST:]PORT", unix
+ * listeners through address.c.
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "address.h"
+#include "sockets.h"
+
+/* A "[HOST:]PORT" taken apart. */
+struct hostport {
+	char	host[NI_MAXHOST];	/* empty when left out */
+	char	port[sizeof("65535")];
+	int	bracketed;		/* HOST was written [V6ADDR] */
+};
+
+/* Fails with EINVAL, what saying why. */
+static int
+invalid(const char **why, const char *what)
+{
+	*why = what;
+	errno = EINVAL;
+	return -1;
+}
+
+/*
+ * Splits spec, "[HOST:]PORT", "HOST:PORT" or "[V6ADDR]:PORT", into hp.
+ * A spec without HOST is refused when need_host is set.
+ */
+static int
+split_spec(const char *spec, int need_host, struct hostport *hp,
+    const char **why)
+{
+	const char *usage = need_host ? "expected HOST:PORT" :
+	    "expected [HOST:]PORT";
+	const char *host = NULL, *port, *end, *p;
+	size_t hostlen = 0;
+	unsigned long n = 0;
+
+	memset(hp, 0, sizeof(*hp));
+	if (spec[0] == '[') {
+		host = spec + 1;
+		if ((end = strchr(host, ']')) == NULL || end[1] != ':')
+			return invalid(why, usage);
+		hostlen = end - host;
+		port = end + 2;
+		hp->bracketed = 1;
+	} else if ((end = strrchr(spec, ':')) != NULL) {
+		host = spec;
+		hostlen = end - spec;
+		port = end + 1;
+		/* Unbracketed, an IPv6 address's last group reads as PORT. */
+		if (memchr(host, ':', hostlen) != NULL)
+			return invalid(why, usage);
+	} else
+		port = spec;
+	if ((host != NULL && hostlen == 0) || (host == NULL && need_host) ||
+	    *port == '\0')
+		return invalid(why, usage);
+	for (p = port; *p != '\0'; p++) {
+		if (!isdigit((unsigned char)*p))
+			return invalid(why, usage);
+		if ((n = n * 10 + (*p - '0')) > 65535)
+			return invalid(why, "port must be 0 to 65535");
+	}
+	if (hostlen >= sizeof(hp->host))
+		return invalid(why, "host name too long");
+	if (host != NULL)
+		memcpy(hp->host, host, hostlen);
+	snprintf(hp->port, sizeof(hp->port), "%lu", n);
+	return 0;
+}
+
+/*
+ * Looks hp up for sockets of the given family and type, for binding when
+ * passive is set.  A bracketed HOST must be a numeric IPv6 address.
+ */
+static int
+resolve(const struct hostport *hp, int family, int type, int passive,
+    struct addrinfo **res, const char **why)
+{
+	struct addrinfo hints;
+	int rc;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = hp->bracketed ? AF_INET6 : family;
+	hints.ai_socktype = type;
+	hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0) |
+	    (hp->bracketed ? AI_NUMERICHOST : 0);
+	rc = getaddrinfo(hp->host[0] != '\0' ? hp->host : NULL, hp->port,
+	    &hints, res);
+	switch (rc) {
+	case 0:
+		return 0;
+	case EAI_SYSTEM:
+		/* errno says what went wrong. */
+		return -1;
+	case EAI_MEMORY:
+		errno = ENOMEM;
+		return -1;
+	case EAI_FAMILY:
+		errno = EAFNOSUPPORT;
+		return -1;
+	default:
+		/* An unknown host, or one with no address of the family. */
+		return invalid(why, gai_strerror(rc));
+	}
+}
+
+/*
+ * Makes a socket bound to the first address of res that takes it, with
+ * SO_REUSEADDR, and on an IPv6 address with IPV6_V6ONLY off when dual is
+ * set.  The error is the last address's.
+ */
+static int
+bind_first(const struct addrinfo *res, int dual)
+{
+	const struct addrinfo *ai;
+	int fd, on = 1, off = 0, saved = EADDRNOTAVAIL;
+
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+		    ai->ai_protocol);
+		if (fd == -1) {
+			saved = errno;
+			continue;
+		}
+		if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
+		    sizeof(on)) == 0 &&
+		    (!dual || ai->ai_family != AF_INET6 ||
+		    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off,
+		    sizeof(off)) == 0) &&
+		    bind(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			return fd;
+		saved = errno;
+		close(fd);
+	}
+	errno = saved;
+	return -1;
+}
+
+/* Resolves hp in the given family and binds a socket of the given type. */
+static int
+bind_family(const struct hostport *hp, int family, int type, int dual,
+    const char **why)
+{
+	struct addrinfo *res;
+	int fd, saved;
+
+	if (resolve(hp, family, type, 1, &res, why) == -1)
+		return -1;
+	fd = bind_first(res, dual);
+	saved = errno;
+	freeaddrinfo(res);
+	errno = saved;
+	return fd;
+}
+
+/*
+ * Makes a socket of the given type bound to spec, "[HOST:]PORT".  Without
+ * HOST it takes the IPv6 wildcard, IPv4 as well, or on a system without
+ * IPv6 the IPv4 one.
+ */
+static int
+bound_socket(const char *spec, int type, const char **why)
+{
+	struct hostport hp;
+	int fd;
+
+	if (split_spec(spec, 0, &hp, why) == -1)
+		return -1;
+	if (hp.host[0] != '\0')
+		return bind_family(&hp, AF_UNSPEC, type, 0, why);
+	if ((fd = bind_family(&hp, AF_INET6, type, 1, why)) == -1 &&
+	    errno == EAFNOSUPPORT) {
+		*why = NULL;
+		fd = bind_family(&hp, AF_INET, type, 0, why);
+	}
+	return fd;
+}
+
+/*
+ * Makes a TCP socket listening on spec, "[HOST:]PORT", with SO_REUSEADDR
+ * and the given backlog.
+ */
+int
+socket_tcp_listen(const char *spec, int backlog, const char **why)
+{
+	const char *ignored;
+	int fd, saved;
+
+	if (why == NULL)
+		why = &ignored;
+	*why = NULL;
+	if ((fd = bound_socket(spec, SOCK_STREAM, why)) == -1)
+		return -1;
+	if (listen(fd, backlog) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+/* Makes a UDP socket bound to spec, "[HOST:]PORT", with SO_REUSEADDR. */
+int
+socket_udp(const char *spec, const char **why)
+{
+	const char *ignored;
+
+	if (why == NULL)
+		why = &ignored;
+	*why = NULL;
+	return bound_socket(spec, SOCK_DGRAM, why);
+}
+
+/*
+ * Connects fd to addr.  A signal does not stop the connection, which the
+ * kernel goes on making: then it waits for the outcome.
+ */
+static int
+connect_fd(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	struct pollfd pfd = { fd, POLLOUT, 0 };
+	socklen_t errlen = sizeof(int);
+	int error, n;
+
+	if (connect(fd, addr, len) == 0)
+		return 0;
+	if (errno != EINTR)
+		return -1;
+	do
+		n = poll(&pfd, 1, -1);
+	while (n == -1 && errno == EINTR);
+	if (n == -1 ||
+	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &errlen) == -1)
+		return -1;
+	if (error != 0) {
+		errno = error;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Makes a TCP socket connected to spec, "HOST:PORT", trying HOST's
+ * addresses in turn.  The error is that of the last address that got as
+ * far as connect(2), as a refused connection says more than an address
+ * family the system lacks.
+ */
+int
+socket_tcp_connect(const char *spec, const char **why)
+{
+	struct hostport hp;
+	struct addrinfo *res, *ai;
+	const char *ignored;
+	int fd = -1, saved = EADDRNOTAVAIL, reached = 0;
+
+	if (why == NULL)
+		why = &ignored;
+	*why = NULL;
+	if (split_spec(spec, 1, &hp, why) == -1 ||
+	    resolve(&hp, AF_UNSPEC, SOCK_STREAM, 0, &res, why) == -1)
+		return -1;
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+		    ai->ai_protocol);
+		if (fd == -1) {
+			if (!reached)
+				saved = errno;
+			continue;
+		}
+		if (connect_fd(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		saved = errno;
+		reached = 1;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd == -1)
+		errno = saved;
+	return fd;
+}
+
+/*
+ * Makes a unix stream socket listening on path, "PATH" or "@NAME", the
+ * socket file with the given mode, and the given backlog.  The file stays
+ * after the socket is closed: it belongs to whoever receives the socket.
+ * A file in the way is replaced only when it is a socket nobody answers on.
+ */
+int
+socket_unix_listen(const char *path, int backlog, mode_t mode,
+    const char **why)
+{
+	struct address a;
+	struct listener l;
+	const char *ignored;
+	int saved;
+
+	if (why == NULL)
+		why = &ignored;
+	*why = NULL;
+	if (address_parse(path, &a) == -1) {
+		if (errno == EINVAL)
+			*why = "expected PATH or @NAME";
+		return -1;
+	}
+	if (address_listen(&a, SOCK_STREAM, mode, &l) == -1) {
+		*why = l.why;
+		return -1;
+	}
+	/* address_listen asked for SOMAXCONN; listen again sets backlog. */
+	if (listen(l.fd, backlog) == -1) {
+		saved = errno;
+		close(l.fd);
+		listener_remove(&l);
+		errno = saved;
+		return -1;
+	}
+	return l.fd;
+}
