@@ -44,13 +44,19 @@ address_parse(const char *text, struct address *a)
 	return 0;
 }
 
-/* Sleeps a hundredth of a second, for connect retries. */
+/*
+ * Sleeps *ns nanoseconds, for connect retries, and doubles *ns up to a
+ * hundredth of a second: a listener that is about to bind, as when both
+ * ends start together, is caught within a fraction of a millisecond.
+ */
 static void
-pause_briefly(void)
+pause_briefly(long *ns)
 {
-	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	struct timespec ts = { 0, *ns };
 
 	nanosleep(&ts, NULL);
+	if (*ns < 10 * 1000 * 1000)
+		*ns *= 2;
 }
 
 /* Tells whether the deadline d is set and not yet reached. */
@@ -74,6 +80,7 @@ before_deadline(const struct deadline *d)
 int
 address_connect(const struct address *a, int type, const struct deadline *d)
 {
+	long pause_ns = 250 * 1000;
 	int fd, saved;
 
 	for (;;) {
@@ -87,7 +94,7 @@ address_connect(const struct address *a, int type, const struct deadline *d)
 		if ((errno != ENOENT && errno != ECONNREFUSED) ||
 		    !before_deadline(d))
 			return -1;
-		pause_briefly();
+		pause_briefly(&pause_ns);
 	}
 }
 

@@ -8,20 +8,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "background.h"
 #include "endpoint.h"
 
+/* The pid file, held locked while the listener lives, and its path. */
 static struct pidfh *pidfh;
-static pid_t pidfh_owner;
+static char *pid_path;
 
-/* Removes the pid file, in the process that wrote it only. */
+/* Removes the pid file along with the socket file; signal-safe. */
 static void
 remove_pid_file(void)
 {
-	if (pidfh != NULL && getpid() == pidfh_owner)
-		pidfile_remove(pidfh);
+	unlink(pid_path);
 }
 
 static void
@@ -37,8 +38,9 @@ write_pid_file(const char *path)
 	}
 	if (pidfile_write(pidfh) == -1)
 		err(1, "--pid-file %s", path);
-	pidfh_owner = getpid();
-	atexit(remove_pid_file);
+	if ((pid_path = strdup(path)) == NULL)
+		err(1, "memory");
+	endpoint_also_remove(remove_pid_file);
 }
 
 /*

@@ -21,11 +21,27 @@
 static struct listener listener;
 static int active;
 
+/* What else goes with the socket file, such as a pid file. */
+static void (*also_remove)(void);
+
 static void
 remove_active(void)
 {
-	if (active)
-		listener_remove(&listener);
+	if (!active)
+		return;
+	listener_remove(&listener);
+	if (also_remove != NULL)
+		also_remove();
+}
+
+/*
+ * Has fn run whenever the socket file is removed: at exit, on a fatal
+ * signal (so fn must be safe in a signal handler) or by endpoint_close.
+ */
+void
+endpoint_also_remove(void (*fn)(void))
+{
+	also_remove = fn;
 }
 
 /* Removes the socket file, then dies of the signal as if not caught. */

@@ -429,7 +429,13 @@ receiver_next(struct receiver *r, size_t limit)
 	}
 	if (r->nfds > limit)
 		return fail(r, "more descriptors than expected");
-	/* A plain message: its data is what came with its descriptors. */
+	/*
+	 * A plain message: its data is what came with its descriptors, but
+	 * for a lone NUL byte, the usual carrier of descriptors without data
+	 * (fdp_send_fds sends one, as do nc -F and ssh's ProxyUseFdpass).
+	 */
+	if (r->len - r->off == 1 && r->buf[r->off] == '\0' && r->nfds > before)
+		r->off++;
 	r->data_left = r->len - r->off;
 	return 1;
 }

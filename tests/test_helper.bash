@@ -71,3 +71,23 @@ abstract_name() {
 peer() {
 	PYTHONPATH="$BATS_TEST_DIRNAME" /usr/bin/python3 - "$@"
 }
+
+# need_package PACKAGE TEST...: installs the Debian PACKAGE for a test that
+# needs a real peer program, when TEST fails; as root only, else it skips.
+need_package() {
+	local package=$1
+	shift
+	"$@" >/dev/null 2>&1 && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		skip "needs $package: sudo apt-get install $package"
+	fi
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null 2>&1 ||
+		{ apt-get update -qq >/dev/null 2>&1 &&
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null 2>&1; } ||
+		fail "could not install $package"
+}
+
+# free_port: a TCP port on 127.0.0.1 that nothing listens on just now.
+free_port() {
+	/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}

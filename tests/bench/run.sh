@@ -1,0 +1,432 @@
+#!/bin/bash
+# make bench: fdpass's speed and memory against baselines measured in the
+# same run on the same machine, printed as a table of ratios with a yes/no
+# for each project goal.  A benchmark, not a test: it fails only when a
+# command it runs fails, never on the figures.
+#
+#   core  fds per CPU second through fdp_send_fds/fdp_recv_fds against a
+#         hand-written sendmsg/recvmsg loop (bench_core) and against
+#         socket.send_fds/recv_fds (core.py)
+#   e2e   wall time per run of `fdpass recv S cat` + `fdpass send S FILE`
+#         against s6-fdholder-store + s6-fdholder-retrieve ... cat, and
+#         against the same two programs in Python (e2e.py)
+#   rss   max RSS of each fdpass process, from /usr/bin/time -f %M
+#   data  throughput of `fdpass send --data-file` against socat
+#
+# Environment: FDPASS and BENCH_CORE name the programs; CORE_N (fds per
+# round), CORE_ROUNDS, E2E_K (runs per round), ROUNDS (of e2e and data) and
+# DATA_MIB change the sizes.
+# As root it installs s6, socat and time with apt-get when they are
+# missing; otherwise it names the command and skips what needs them.
+set -euo pipefail
+export LC_ALL=C
+
+FDPASS=$(realpath "${FDPASS:-obj/fdpass}")
+BENCH_CORE=$(realpath "${BENCH_CORE:-obj/bench_core}")
+CORE_N=${CORE_N:-50000}
+CORE_ROUNDS=${CORE_ROUNDS:-9}
+E2E_K=${E2E_K:-100}
+ROUNDS=${ROUNDS:-5}
+DATA_MIB=${DATA_MIB:-1024}
+PYTHON=/usr/bin/python3
+here=$(dirname "$(realpath "$0")")
+
+# Scratch space on tmpfs when there is one, so the data file is never
+# written back to disk while something is being timed.
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+	dir=$(mktemp -d /dev/shm/fdpass-bench.XXXXXX)
+else
+	dir=$(mktemp -d)
+fi
+bg=""		# the background process of the current step
+s6pid=""	# the s6-fdholder-daemon, for the whole run
+cleanup() {
+	[ -n "$bg" ] && kill "$bg" 2>/dev/null
+	[ -n "$s6pid" ] && kill "$s6pid" 2>/dev/null
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+
+progress() {
+	echo "bench: $*" >&2
+}
+
+# --- what the baselines need --------------------------------------------
+
+missing=()
+command -v s6-fdholder-daemon >/dev/null || missing+=(s6)
+command -v socat >/dev/null || missing+=(socat)
+[ -x /usr/bin/time ] || missing+=(time)
+if [ ${#missing[@]} -gt 0 ]; then
+	if [ "$(id -u)" -eq 0 ]; then
+		progress "installing ${missing[*]}"
+		export DEBIAN_FRONTEND=noninteractive
+		{ apt-get update -qq &&
+		    apt-get install -y -qq --no-install-recommends \
+		    "${missing[@]}"; } >&2 || true
+	else
+		progress "missing ${missing[*]}; to measure against them:" \
+		    "sudo apt-get install ${missing[*]}"
+	fi
+fi
+have_s6=$(command -v s6-fdholder-daemon >/dev/null && echo 1 || echo 0)
+have_socat=$(command -v socat >/dev/null && echo 1 || echo 0)
+have_time=$([ -x /usr/bin/time ] && echo 1 || echo 0)
+have_python=$("$PYTHON" -c 'import socket; socket.send_fds' 2>/dev/null &&
+    echo 1 || echo 0)
+
+# --- arithmetic and the table --------------------------------------------
+
+# median N...: the middle value.
+median() {
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
+	    END { print v[int((NR + 1) / 2)] }'
+}
+
+# calc EXPR: a floating-point result, for figures and ratios.
+calc() {
+	awk "BEGIN { printf \"%.2f\", $1 }"
+}
+
+# at_least VALUE GOAL: yes or no.
+at_least() {
+	awk -v v="$1" -v g="$2" 'BEGIN { print (v >= g) ? "yes" : "no" }'
+}
+
+rows=()
+# row MEASUREMENT FDPASS BASELINE RATIO GOAL MEETS
+row() {
+	rows+=("$(printf '%-40s %12s %26s %7s %8s  %s' "$@")")
+}
+skipped() {
+	row "$1" "$2" "skipped (no $3)" "-" "$4" "skipped"
+}
+
+# --- core: fds per CPU second over a socketpair -------------------------
+
+progress "core: $CORE_ROUNDS rounds of $CORE_N fds each way"
+core_out=$("$BENCH_CORE" "$CORE_N" "$CORE_ROUNDS")
+# core_field NAME: the median bench_core printed for NAME.
+core_field() {
+	awk -v name="$1" '$1 == name { print $2 }' <<<"$core_out"
+}
+core_fd=$(core_field core)
+core_ratio=$(core_field ratio)
+row "core fds/CPU-s, vs raw sendmsg/recvmsg" "$core_fd" \
+    "raw: $(core_field raw)" "$core_ratio" ">=0.95" \
+    "$(at_least "$core_ratio" 0.95)"
+if [ "$have_python" = 1 ]; then
+	core_py=$("$PYTHON" "$here/core.py" $((CORE_N / 4)) "$CORE_ROUNDS" |
+	    awk '{ print $2 }')
+	row "core fds/CPU-s, vs Python send_fds" "$core_fd" \
+	    "python: $core_py" "$(calc "$core_fd / $core_py")" "-" "n/a"
+else
+	skipped "core fds/CPU-s, vs Python send_fds" "$core_fd" \
+	    "python3.9+" "-"
+fi
+
+# --- e2e: one descriptor from a sender to a receiver that execs cat ------
+
+echo "one line for cat to read through the passed descriptor" >"$dir/small"
+sock=$dir/e2e.sock
+
+# One run of each contender: the receiver in the background, the sender,
+# then wait for both (for s6, store then retrieve).
+run_fdpass() {
+	"$FDPASS" recv "$sock" cat >/dev/null &
+	bg=$!
+	"$FDPASS" send --timeout 5 "$sock" "$dir/small"
+	wait "$bg"
+	bg=""
+}
+
+run_s6() {
+	s6-fdholder-store "$dir/s6.sock" bench <"$dir/small"
+	s6-fdholder-retrieve -D "$dir/s6.sock" bench cat >/dev/null
+}
+
+run_python() {
+	"$PYTHON" "$here/e2e.py" recv "$sock" cat >/dev/null &
+	bg=$!
+	"$PYTHON" "$here/e2e.py" send "$sock" "$dir/small"
+	wait "$bg"
+	bg=""
+}
+
+# timed_runs K FUNCTION: runs FUNCTION K times, sets ms to the mean wall
+# time of a run in milliseconds and appends each run's microseconds to us.
+timed_runs() {
+	local i t0 t1 sum=0
+
+	for ((i = 0; i < $1; i++)); do
+		t0=${EPOCHREALTIME/./}
+		"$2"
+		t1=${EPOCHREALTIME/./}
+		sum=$((sum + t1 - t0))
+		us+=($((t1 - t0)))
+	done
+	ms=$(calc "$sum / $1 / 1000")
+}
+
+# The fd holder, started once and not timed, with rights for one
+# identifier: store (and delete, for retrieve -D) and retrieve.
+if [ "$have_s6" = 1 ]; then
+	rules=$dir/s6-rules/uid/$(id -u)
+	mkdir -p "$rules/env"
+	touch "$rules/allow"
+	echo '^bench$' >"$rules/env/S6_FDHOLDER_STORE_REGEX"
+	echo '^bench$' >"$rules/env/S6_FDHOLDER_RETRIEVE_REGEX"
+	mkfifo "$dir/s6.ready"
+	s6-fdholder-daemon -1 -i "$dir/s6-rules" "$dir/s6.sock" \
+	    >"$dir/s6.ready" &
+	s6pid=$!
+	# -1: it writes a newline once it accepts connections.
+	read -r -t 10 _ <"$dir/s6.ready"
+fi
+
+py_k=$(((E2E_K + 3) / 4))
+progress "e2e: $ROUNDS rounds of $E2E_K runs (Python: $py_k)"
+t_fd=() t_s6=() t_py=() us_fd=()
+for ((r = 0; r < ROUNDS; r++)); do
+	us=()
+	timed_runs "$E2E_K" run_fdpass
+	t_fd+=("$ms")
+	us_fd+=("${us[@]}")
+	if [ "$have_s6" = 1 ]; then
+		timed_runs "$E2E_K" run_s6
+		t_s6+=("$ms")
+	fi
+	if [ "$have_python" = 1 ]; then
+		timed_runs "$py_k" run_python
+		t_py+=("$ms")
+	fi
+done
+e2e_fd=$(median "${t_fd[@]}")
+# A run of 10 ms or more is one where send slept to retry connect, having
+# started before the receiver listened: the mean of the others shows what
+# fdpass costs without that wait.
+read -r slow_pct fast_ms < <(printf '%s\n' "${us_fd[@]}" | awk '
+    $1 >= 10000 { slow++; next } { fast += $1; n++ }
+    END { printf "%.0f %.2f\n", 100 * slow / NR, n ? fast / n / 1000 : 0 }')
+if [ "$have_s6" = 1 ]; then
+	e2e_s6=$(median "${t_s6[@]}")
+	ratio=$(calc "$e2e_s6 / $e2e_fd")
+	row "e2e ms/run, vs s6-fdholder store+retrieve" "$e2e_fd" \
+	    "s6: $e2e_s6" "$ratio" ">=1" "$(at_least "$ratio" 1)"
+	if [ "$slow_pct" -lt 100 ]; then
+		row "e2e ms/run, the $((100 - slow_pct))% of runs under 10 ms" \
+		    "$fast_ms" "s6: $e2e_s6" "$(calc "$e2e_s6 / $fast_ms")" \
+		    "-" "n/a"
+	fi
+else
+	skipped "e2e ms/run, vs s6-fdholder store+retrieve" "$e2e_fd" s6 ">=1"
+fi
+if [ "$have_python" = 1 ]; then
+	e2e_py=$(median "${t_py[@]}")
+	ratio=$(calc "$e2e_py / $e2e_fd")
+	row "e2e ms/run, vs the same in python3" "$e2e_fd" \
+	    "python: $e2e_py" "$ratio" ">=30" "$(at_least "$ratio" 30)"
+else
+	skipped "e2e ms/run, vs the same in python3" "$e2e_fd" \
+	    "python3.9+" ">=30"
+fi
+
+# --- rss: max resident set size of each process --------------------------
+
+# rss NAME COMMAND...: runs COMMAND under /usr/bin/time, adding its max
+# RSS in KiB to $dir/NAME.rss.
+rss() {
+	local name=$1
+	shift
+	/usr/bin/time -a -o "$dir/$name.rss" -f %M "$@"
+}
+# rss_of NAME: the largest figure recorded for NAME.
+rss_of() {
+	sort -n "$dir/$1.rss" | tail -n 1
+}
+# rss_row MEASUREMENT KIB BASELINE_KIB BASELINE_NAME
+rss_row() {
+	local ratio
+	ratio=$(calc "$3 / $2")
+	row "$1" "$2" "$4: $3" "$ratio" "<2048" \
+	    "$(awk -v v="$2" 'BEGIN { print (v < 2048) ? "yes" : "no" }')"
+}
+
+# The receivers here get --timeout, so that none is left behind if
+# something fails: it does not change what they hold in memory.
+if [ "$have_time" = 1 ]; then
+	progress "rss: 5 runs of each"
+	for ((i = 0; i < 5; i++)); do
+		rss recv "$FDPASS" recv --timeout 30 "$sock" >/dev/null &
+		bg=$!
+		rss send "$FDPASS" send --timeout 5 "$sock" "$dir/small"
+		wait "$bg"
+		rss recv_cat "$FDPASS" recv --timeout 30 "$sock" cat \
+		    >/dev/null &
+		bg=$!
+		"$FDPASS" send --timeout 5 "$sock" "$dir/small"
+		wait "$bg"
+		bg=""
+		rss cat cat "$dir/small" >/dev/null
+		if [ "$have_s6" = 1 ]; then
+			rss store s6-fdholder-store "$dir/s6.sock" bench \
+			    <"$dir/small"
+			rss retrieve s6-fdholder-retrieve -D "$dir/s6.sock" \
+			    bench cat >/dev/null
+		fi
+	done
+	if [ "$have_s6" = 1 ]; then
+		rss_row "rss KiB, send S FILE" "$(rss_of send)" \
+		    "$(rss_of store)" "s6-fdholder-store"
+		rss_row "rss KiB, recv S cat (max of recv, cat)" \
+		    "$(rss_of recv_cat)" "$(rss_of retrieve)" "s6 retrieve cat"
+	else
+		rss_row "rss KiB, send S FILE" "$(rss_of send)" \
+		    "$(rss_of cat)" "cat alone"
+		rss_row "rss KiB, recv S cat (max of recv, cat)" \
+		    "$(rss_of recv_cat)" "$(rss_of cat)" "cat alone"
+	fi
+	rss_row "rss KiB, recv S (no COMMAND)" "$(rss_of recv)" \
+	    "$(rss_of cat)" "cat alone"
+else
+	for what in "send S FILE" "recv S cat" "recv S (no COMMAND)"; do
+		skipped "rss KiB, $what" "-" "/usr/bin/time" "<2048"
+	done
+fi
+
+# --- data: throughput of --data-file --------------------------------------
+
+# Each data_* function moves the file once and sets mibs to MiB per second.
+data_done() {
+	local end=${EPOCHREALTIME/./}
+	mibs=$(calc "$DATA_MIB * 1000000 / ($end - $1)")
+}
+
+data_fdpass() {
+	local t0=${EPOCHREALTIME/./}
+
+	"$FDPASS" recv "$sock" >/dev/null &
+	bg=$!
+	"$FDPASS" send --timeout 5 --data-file "$dir/data" "$sock" </dev/null
+	wait "$bg"
+	bg=""
+	data_done "$t0"
+}
+
+# socat with 64 KiB blocks, fdpass's chunk size (its default is 8 KiB);
+# connect retries every 10 ms, as send --timeout does.  "cat" reads the
+# file into a pipe, as asked; "open" has socat read it itself, the same
+# number of copies as fdpass.
+socat_to="UNIX-CONNECT:$sock,retry=500,interval=0.01"
+data_socat() {
+	local t0=${EPOCHREALTIME/./}
+
+	socat -u -b 65536 "UNIX-LISTEN:$sock,unlink-early" - >/dev/null &
+	bg=$!
+	if [ "$1" = cat ]; then
+		# shellcheck disable=SC2002 # the pipe is the point
+		cat "$dir/data" | socat -u -b 65536 - "$socat_to"
+	else
+		socat -u -b 65536 "OPEN:$dir/data" "$socat_to"
+	fi
+	wait "$bg"
+	bg=""
+	data_done "$t0"
+}
+
+progress "data: $ROUNDS rounds of $DATA_MIB MiB"
+head -c "$((DATA_MIB * 1048576))" /dev/zero >"$dir/data"
+d_fd=() d_cat=() d_open=()
+for ((r = 0; r < ROUNDS; r++)); do
+	data_fdpass
+	d_fd+=("$mibs")
+	if [ "$have_socat" = 1 ]; then
+		data_socat cat
+		d_cat+=("$mibs")
+		data_socat open
+		d_open+=("$mibs")
+	fi
+done
+data_fd=$(median "${d_fd[@]}")
+if [ "$have_socat" = 1 ]; then
+	base=$(median "${d_cat[@]}")
+	row "data MiB/s, vs cat FILE | socat" "$data_fd" "socat: $base" \
+	    "$(calc "$data_fd / $base")" "-" "n/a"
+	base=$(median "${d_open[@]}")
+	row "data MiB/s, vs socat OPEN:FILE" "$data_fd" "socat: $base" \
+	    "$(calc "$data_fd / $base")" "-" "n/a"
+else
+	skipped "data MiB/s, vs socat" "$data_fd" socat "-"
+fi
+
+# Memory while streaming: one more, untimed, run of each under time.
+if [ "$have_time" = 1 ]; then
+	progress "rss: data, one run of each"
+	rss data_recv "$FDPASS" recv --timeout 30 "$sock" >/dev/null &
+	bg=$!
+	rss data_send "$FDPASS" send --timeout 5 --data-file "$dir/data" \
+	    "$sock" </dev/null
+	wait "$bg"
+	bg=""
+	if [ "$have_socat" = 1 ]; then
+		rss socat_recv socat -T 30 -u -b 65536 \
+		    "UNIX-LISTEN:$sock,unlink-early" - >/dev/null &
+		bg=$!
+		rss socat_send socat -u -b 65536 "OPEN:$dir/data" "$socat_to"
+		wait "$bg"
+		bg=""
+		rss_row "rss KiB, send --data-file" "$(rss_of data_send)" \
+		    "$(rss_of socat_send)" "socat sender"
+		rss_row "rss KiB, recv S (data to stdout)" \
+		    "$(rss_of data_recv)" "$(rss_of socat_recv)" \
+		    "socat receiver"
+	else
+		rss_row "rss KiB, send --data-file" "$(rss_of data_send)" \
+		    "$(rss_of cat)" "cat alone"
+		rss_row "rss KiB, recv S (data to stdout)" \
+		    "$(rss_of data_recv)" "$(rss_of cat)" "cat alone"
+	fi
+fi
+rm -f "$dir/data"
+
+# --- the table -------------------------------------------------------------
+
+cat <<EOF
+
+fdpass benchmark on $(nproc) CPUs, $(uname -sr).  Load average at the end:
+$(cut -d ' ' -f 1-3 /proc/loadavg); other jobs make wall times noisy.
+Figures are medians over rounds.  ratio: how many times better fdpass
+does than the baseline (rates: fdpass/baseline; times and memory:
+baseline/fdpass).
+
+EOF
+printf '%-40s %12s %26s %7s %8s  %s\n' measurement fdpass baseline ratio \
+    goal "meets goal"
+printf '%s\n' "${rows[@]}"
+cat <<EOF
+
+What is compared:
+- core: per message one fd and one byte over a SOCK_STREAM socketpair,
+  sent and received in one thread, received MSG_CMSG_CLOEXEC and closed,
+  timed in CPU time.  $CORE_ROUNDS rounds of $CORE_N fds, raw loop and core
+  alternating; the ratio is the median of each round's core/raw.  Python:
+  $CORE_ROUNDS rounds of $((CORE_N / 4)) fds.
+- e2e: each run starts the receiver in the background, then the sender,
+  and waits for both; the receiver execs cat on the passed descriptor of
+  a one-line file.  fdpass: recv S cat & send --timeout 5 S FILE.
+  Python: the same two programs in python3 (e2e.py; its sender retries
+  connect every 10 ms, as send --timeout does).  s6: s6-fdholder-store
+  S id <FILE, then s6-fdholder-retrieve -D S id cat, one after the other,
+  to an s6-fdholder-daemon started once beforehand (not timed).
+  Runs per round: $E2E_K, Python $py_k; each figure is a mean over a
+  round.  "runs under 10 ms": a run that takes longer is one in which
+  send started before recv listened and slept 10 ms to retry connect;
+  the mean of the others is fdpass without that wait.
+- rss: max RSS from /usr/bin/time -f %M; the largest of 5 runs, of 1 for
+  --data-file.  After an exec the kernel reports the larger of the two
+  programs, so "recv S cat" includes cat; "recv S (no COMMAND)" is fdpass
+  alone.
+- data: $DATA_MIB MiB from a file on $(stat -f -c %T "$dir").  fdpass: recv S
+  printing to /dev/null & send --data-file FILE S (passing stdin).
+  socat: 64 KiB blocks, the listener writing to /dev/null.
+EOF

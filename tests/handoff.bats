@@ -1,0 +1,165 @@
+#!/usr/bin/env bats
+# How recv hands descriptors on: conventions, names, the environment, and
+# what the sender hears back.
+
+load test_helper
+
+@test "--at N=NAME places descriptors by name, the rest in order" {
+	echo one >a
+	echo two >b
+	echo three >c
+	bg "$FDPASS" recv --at 5=second,3,4 s sh -c 'cat <&3; cat <&4; cat <&5'
+	"$FDPASS" send -t $WAIT -n first -n second -n third s a b c
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(cat bg.out)" "one
+three
+two"
+}
+
+@test "--at with a name nobody sent is refused" {
+	bg "$FDPASS" recv --at 3=missing s true
+	run "$FDPASS" send -t $WAIT -n present s /dev/null
+	assert_failure 1
+	assert_output "fdpass: send to s: the receiver refused the transfer"
+	bg_wait
+	assert_equal "$BG_STATUS" 3
+	assert_equal "$(cat bg.err)" "fdpass: receive on s: no descriptor named 'missing' for --at 3"
+}
+
+@test "--inetd puts one socket on both stdin and stdout" {
+	bg "$FDPASS" recv --inetd s sh -c 'read -r line; echo "got $line"'
+	run peer <<'PY'
+from peer import *
+mine, theirs = socket.socketpair()
+sock = connect("s")
+socket.send_fds(sock, [b"x"], [theirs.fileno()])
+theirs.close()
+mine.sendall(b"hello\n")
+print(mine.makefile().readline().strip())
+PY
+	assert_output "got hello"
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+}
+
+@test "--ucspi puts the descriptor on 6 and 7 and sets the UCSPI variables" {
+	bg "$FDPASS" recv --ucspi s sh -c 'echo "$PROTO $UNIXREMOTEEUID $UNIXREMOTEEGID" >&7; ls /proc/$$/fd | sort -n | tr "\n" " " >&7'
+	"$FDPASS" send -t $WAIT --write --create s out
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(cat out)" "UNIX $(id -u) $(id -g)
+0 1 2 6 7 "
+}
+
+@test "--inetd with three descriptors is refused" {
+	bg "$FDPASS" recv --inetd s true
+	run "$FDPASS" send -t $WAIT s /dev/null /dev/null /dev/null
+	assert_failure 1
+	bg_wait
+	assert_equal "$BG_STATUS" 3
+	assert_equal "$(cat bg.err)" "fdpass: receive on s: --inetd takes 1 or 2 descriptors, not 3"
+}
+
+@test "--blocking clears O_NONBLOCK; without it the flag comes through" {
+	run peer <<'PY'
+from peer import *
+import subprocess
+for opt in ([], ["--blocking"]):
+    recv = subprocess.Popen([os.environ["FDPASS"], "recv", *opt, "s", "sh", "-c",
+                             "grep ^flags: /proc/self/fdinfo/0"],
+                            stdout=subprocess.PIPE, text=True)
+    r, w = os.pipe()
+    os.set_blocking(r, False)
+    socket.send_fds(connect("s"), [b"x"], [r])
+    os.close(r)
+    os.close(w)
+    flags = int(recv.communicate()[0].split()[1], 8)
+    print("nonblock" if flags & os.O_NONBLOCK else "blocking")
+PY
+	assert_output "nonblock
+blocking"
+}
+
+@test "--wait makes send exit with the command's status" {
+	bg "$FDPASS" recv s sh -c 'cat >/dev/null; exit 7'
+	run "$FDPASS" send -t $WAIT --wait s /dev/null
+	assert_failure 7
+	bg_wait
+	assert_equal "$BG_STATUS" 7
+}
+
+@test "--wait reports a command killed by a signal as 128+N" {
+	bg "$FDPASS" recv s sh -c 'kill -TERM $$'
+	run "$FDPASS" send -t $WAIT --wait s /dev/null
+	assert_failure 143
+}
+
+@test "--wait with --listen-fds: LISTEN_PID is the command's own pid" {
+	bg "$FDPASS" recv --listen-fds s sh -c '[ "$LISTEN_PID" = $$ ]'
+	run "$FDPASS" send -t $WAIT --wait s /dev/null
+	assert_success
+}
+
+@test "send returns only after the command runs with the descriptors" {
+	bg "$FDPASS" recv s sh -c 'exec sleep 30'
+	"$FDPASS" send -t $WAIT s /dev/null
+	# By the time send is back, the receiver has become sleep.
+	assert_equal "$(cat /proc/"$BG"/comm)" "sleep"
+}
+
+@test "a receiver that dies before taking the descriptors fails the send" {
+	run peer <<'PY'
+from peer import *
+import subprocess
+sock = socket.socket(socket.AF_UNIX)
+sock.bind("s")
+sock.listen()
+send = subprocess.Popen([os.environ["FDPASS"], "send", "s", "/dev/null"],
+                        stderr=subprocess.PIPE, text=True)
+conn, _ = sock.accept()
+conn.recv(100)
+conn.close()
+print(send.wait(), send.stderr.read().strip())
+PY
+	assert_output "1 fdpass: send to s: the receiver hung up without taking the descriptors"
+}
+
+@test "--raw sends a plain message that Python's recv_fds reads" {
+	run peer <<'PY'
+from peer import *
+import subprocess
+sock = socket.socket(socket.AF_UNIX)
+sock.bind("s")
+sock.listen()
+send = subprocess.Popen([os.environ["FDPASS"], "send", "--raw", "--data", "hi", "s", "/etc/hostname"])
+conn, _ = sock.accept()
+data, fds, flags, _ = socket.recv_fds(conn, 100, 4)
+print(data.decode(), len(fds), os.read(fds[0], 100) == open("/etc/hostname", "rb").read())
+print(send.wait())
+PY
+	assert_output "hi 1 True
+0"
+}
+
+@test "--peer-uid on recv refuses another user" {
+	name=$(abstract_name)
+	bg "$FDPASS" recv --allow-uid 65534 --peer-uid 0 "$name" sh -c 'echo taken'
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$FDPASS" send -t $WAIT "$name" /dev/null || true
+	"$FDPASS" send -t $WAIT "$name" /dev/null
+	bg_wait
+	assert_equal "$(cat bg.out)" "taken"
+	run cat bg.err
+	assert_output --partial "uid 65534 gid 65534 on $name: peer is uid 65534, not 0"
+}
+
+@test "--peer-pid on send checks who listens" {
+	bg "$FDPASS" recv s cat
+	wait_for_socket s
+	run "$FDPASS" send --peer-pid 1 s /dev/null
+	assert_failure 1
+	assert_output "fdpass: connect s: peer is pid $BG, not 1"
+	"$FDPASS" send --peer-pid "$BG" s /dev/null
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+}

@@ -1,0 +1,153 @@
+#!/usr/bin/env bats
+# What send can make or fetch besides files (sockets by address, another
+# process's descriptors), recv in the background, and recv --json.
+
+load test_helper
+
+@test "recv -b returns once listening, so send needs no retry" {
+	# The background process keeps stdout and stderr, like any `cmd &`:
+	# so not through `run`, which would wait for them to close.
+	"$FDPASS" recv -b --pid-file pid s sh -c 'cat >out' >recv.out 2>&1 3>&-
+	pid=$(cat pid)
+	BG_PIDS+=("$pid")
+	[ -S s ]
+	echo "no race" >a
+	"$FDPASS" send s a
+	for ((i = 0; i < WAIT * 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.01; done
+	assert_equal "$(cat out)" "no race"
+	[ ! -e s ]
+}
+
+@test "recv -b fails, in the foreground, when it cannot listen" {
+	touch plain
+	run "$FDPASS" recv -b plain cat
+	assert_failure 1
+	assert_output "fdpass: listen plain: exists and is not a socket"
+}
+
+@test "--pid-file names the serving process and goes when it does" {
+	"$FDPASS" recv -b -k --pid-file pid s true >recv.out 2>&1 3>&-
+	pid=$(cat pid)
+	BG_PIDS+=("$pid")
+	assert_equal "$(cat /proc/"$pid"/comm)" "fdpass"
+	kill "$pid"
+	for ((i = 0; i < WAIT * 100; i++)); do [ -e pid ] || break; sleep 0.01; done
+	[ ! -e pid ]
+	[ ! -e s ]
+}
+
+@test "--ready-fd writes a newline once the socket listens" {
+	exec 5> >(cat >ready)
+	bg "$FDPASS" recv --ready-fd 5 s cat
+	exec 5>&-
+	for ((i = 0; i < WAIT * 100; i++)); do [ -s ready ] && break; sleep 0.01; done
+	assert_equal "$(od -An -c ready | tr -d ' ')" '\n'
+	[ -S s ]
+	echo ready >a
+	"$FDPASS" send s a
+	bg_wait
+	assert_equal "$(cat bg.out)" "ready"
+}
+
+@test "--tcp-listen + --listen-fds: socket activation of a server over loopback" {
+	port=$(free_port)
+	bg "$FDPASS" recv --listen-fds s /usr/bin/python3 -c '
+import socket, os
+server = socket.socket(fileno=3)
+conn, _ = server.accept()
+conn.sendall(b"hello from " + os.environ["LISTEN_FDNAMES"].encode() + b"\n")'
+	"$FDPASS" send -t $WAIT --name web --tcp-listen "127.0.0.1:$port" s
+	run peer <<PY
+import socket
+print(socket.create_connection(("127.0.0.1", $port), timeout=10).makefile().readline().strip())
+PY
+	assert_output "hello from web"
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+}
+
+@test "--tcp-listen on [::1] and --udp make the sockets asked for" {
+	port=$(free_port)
+	bg "$FDPASS" recv --json s
+	"$FDPASS" send -t $WAIT --tcp-listen "[::1]:$port" --udp "127.0.0.1:$port" s
+	bg_wait
+	run jq -c '.fds[] | [.type, .family, .socktype, .listening]' bg.out
+	assert_output '["socket","inet6","stream",true]
+["socket","inet","dgram",null]'
+}
+
+@test "a bad address is a usage error" {
+	run "$FDPASS" send --tcp-listen "[::1:80" s
+	assert_failure 2
+	assert_output --partial "fdpass: --tcp-listen [::1:80: expected"
+}
+
+@test "--unix-listen passes a listening unix socket and leaves its file" {
+	bg "$FDPASS" recv s /usr/bin/python3 -c '
+import socket
+conn, _ = socket.socket(fileno=0).accept()
+conn.sendall(b"served")'
+	"$FDPASS" send -t $WAIT --unix-listen "$PWD/service" s
+	run peer <<'PY'
+import socket
+s = socket.socket(socket.AF_UNIX)
+s.connect("service")
+print(s.recv(100).decode())
+PY
+	assert_output "served"
+	bg_wait
+	assert_equal "$(stat -c %a service)" "600"
+}
+
+@test "--json prints each descriptor, the data and the peer as valid JSON" {
+	bg "$FDPASS" recv --json s
+	"$FDPASS" send -t $WAIT --name conf --data $'tab\there "quoted"' --append s /dev/null
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	run /usr/bin/python3 -m json.tool bg.out
+	assert_success
+	run jq -c '[.fds[0].type, .fds[0].path, .fds[0].flags, .fds[0].name, .data, .peer.uid]' bg.out
+	assert_output "[\"char\",\"/dev/null\",[\"O_WRONLY\",\"O_APPEND\"],\"conf\",\"tab\\there \\\"quoted\\\"\",$(id -u)]"
+}
+
+@test "--json prints one line per transfer with --count" {
+	bg "$FDPASS" recv --json --count 2 s
+	peer <<'PY'
+from peer import *
+sock = connect("s")
+r, w = os.pipe()
+socket.send_fds(sock, [b"one"], [r])
+socket.send_fds(sock, [b"two"], [w])
+PY
+	bg_wait
+	run jq -c '[.fds[0].type, .fds[0].flags[0], .data]' bg.out
+	assert_output '["pipe","O_RDONLY","one"]
+["pipe","O_WRONLY","two"]'
+}
+
+@test "--from-pid passes a descriptor another process holds" {
+	echo "held elsewhere" >a
+	sleep 60 7<a 3>&- &
+	holder=$!
+	BG_PIDS+=("$holder")
+	bg "$FDPASS" recv s cat
+	"$FDPASS" send -t $WAIT --from-pid "$holder:7" s
+	bg_wait
+	assert_equal "$(cat bg.out)" "held elsewhere"
+}
+
+@test "--from-pid of a descriptor the process does not have" {
+	sleep 60 3>&- &
+	BG_PIDS+=("$!")
+	run "$FDPASS" send --from-pid "$!:77" s
+	assert_failure 1
+	assert_output "fdpass: --from-pid $!:77: Bad file descriptor"
+}
+
+@test "--from-pid without the right to trace the process is refused" {
+	sleep 60 3>&- &
+	BG_PIDS+=("$!")
+	run setpriv --reuid=65534 --regid=65534 --clear-groups "$FDPASS" send --from-pid "$!:0" s
+	assert_failure 1
+	assert_output "fdpass: --from-pid $!:0: Operation not permitted"
+}
