@@ -33,6 +33,7 @@ def recv(path, command):
 def send(path, file):
     fd = os.open(file, os.O_RDONLY | os.O_CLOEXEC)
     deadline = time.monotonic() + 5
+    pause = 0.00025
     while True:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
@@ -43,7 +44,8 @@ def send(path, file):
             if (e.errno not in (errno.ENOENT, errno.ECONNREFUSED) or
                     time.monotonic() >= deadline):
                 raise
-            time.sleep(0.01)
+            time.sleep(pause)
+            pause = min(pause * 2, 0.01)
     socket.send_fds(sock, [b"\0"], [fd])
 
 

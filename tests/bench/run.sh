@@ -153,8 +153,8 @@ run_python() {
 	bg=""
 }
 
-# timed_runs K FUNCTION: runs FUNCTION K times, sets ms to the mean wall
-# time of a run in milliseconds and appends each run's microseconds to us.
+# timed_runs K FUNCTION: runs FUNCTION K times and sets ms to the mean
+# wall time of a run in milliseconds.
 timed_runs() {
 	local i t0 t1 sum=0
 
@@ -163,7 +163,6 @@ timed_runs() {
 		"$2"
 		t1=${EPOCHREALTIME/./}
 		sum=$((sum + t1 - t0))
-		us+=($((t1 - t0)))
 	done
 	ms=$(calc "$sum / $1 / 1000")
 }
@@ -186,12 +185,10 @@ fi
 
 py_k=$(((E2E_K + 3) / 4))
 progress "e2e: $ROUNDS rounds of $E2E_K runs (Python: $py_k)"
-t_fd=() t_s6=() t_py=() us_fd=()
+t_fd=() t_s6=() t_py=()
 for ((r = 0; r < ROUNDS; r++)); do
-	us=()
 	timed_runs "$E2E_K" run_fdpass
 	t_fd+=("$ms")
-	us_fd+=("${us[@]}")
 	if [ "$have_s6" = 1 ]; then
 		timed_runs "$E2E_K" run_s6
 		t_s6+=("$ms")
@@ -202,22 +199,11 @@ for ((r = 0; r < ROUNDS; r++)); do
 	fi
 done
 e2e_fd=$(median "${t_fd[@]}")
-# A run of 10 ms or more is one where send slept to retry connect, having
-# started before the receiver listened: the mean of the others shows what
-# fdpass costs without that wait.
-read -r slow_pct fast_ms < <(printf '%s\n' "${us_fd[@]}" | awk '
-    $1 >= 10000 { slow++; next } { fast += $1; n++ }
-    END { printf "%.0f %.2f\n", 100 * slow / NR, n ? fast / n / 1000 : 0 }')
 if [ "$have_s6" = 1 ]; then
 	e2e_s6=$(median "${t_s6[@]}")
 	ratio=$(calc "$e2e_s6 / $e2e_fd")
 	row "e2e ms/run, vs s6-fdholder store+retrieve" "$e2e_fd" \
 	    "s6: $e2e_s6" "$ratio" ">=1" "$(at_least "$ratio" 1)"
-	if [ "$slow_pct" -lt 100 ]; then
-		row "e2e ms/run, the $((100 - slow_pct))% of runs under 10 ms" \
-		    "$fast_ms" "s6: $e2e_s6" "$(calc "$e2e_s6 / $fast_ms")" \
-		    "-" "n/a"
-	fi
 else
 	skipped "e2e ms/run, vs s6-fdholder store+retrieve" "$e2e_fd" s6 ">=1"
 fi
@@ -314,7 +300,7 @@ data_fdpass() {
 }
 
 # socat with 64 KiB blocks, fdpass's chunk size (its default is 8 KiB);
-# connect retries every 10 ms, as send --timeout does.  "cat" reads the
+# connect retries every 10 ms.  "cat" reads the
 # file into a pipe, as asked; "open" has socat read it itself, the same
 # number of copies as fdpass.
 socat_to="UNIX-CONNECT:$sock,retry=500,interval=0.01"
@@ -415,13 +401,11 @@ What is compared:
   and waits for both; the receiver execs cat on the passed descriptor of
   a one-line file.  fdpass: recv S cat & send --timeout 5 S FILE.
   Python: the same two programs in python3 (e2e.py; its sender retries
-  connect every 10 ms, as send --timeout does).  s6: s6-fdholder-store
+  connect as send --timeout does, from 250 us doubling to 10 ms).  s6: s6-fdholder-store
   S id <FILE, then s6-fdholder-retrieve -D S id cat, one after the other,
   to an s6-fdholder-daemon started once beforehand (not timed).
   Runs per round: $E2E_K, Python $py_k; each figure is a mean over a
-  round.  "runs under 10 ms": a run that takes longer is one in which
-  send started before recv listened and slept 10 ms to retry connect;
-  the mean of the others is fdpass without that wait.
+  round.
 - rss: max RSS from /usr/bin/time -f %M; the largest of 5 runs, of 1 for
   --data-file.  After an exec the kernel reports the larger of the two
   programs, so "recv S cat" includes cat; "recv S (no COMMAND)" is fdpass

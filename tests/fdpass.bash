@@ -1,0 +1,91 @@
+# fdpass.bash: bats helpers for tests that hand descriptors to a program.
+# Installed as share/fdpass/fdpass.bash; load it from a test file with
+#
+#	load /usr/local/share/fdpass/fdpass.bash
+#
+#   fdpass_serve NAME [RECV-OPTION...] [-- COMMAND [ARG...]]
+#	Starts `fdpass recv --background` on a fresh socket for NAME and
+#	returns once it listens, so that the next line may send to it.
+#	COMMAND's output goes to files, not to the test (bats would wait on
+#	it): see fdpass_output.
+#   fdpass_socket NAME	prints the socket's path
+#   fdpass_wait NAME	waits (up to $FDPASS_WAIT seconds, default 10) until
+#			NAME's receiver, or the COMMAND it became, has exited
+#   fdpass_output NAME	prints what it wrote to stdout (stderr: NAME.err)
+#   fdpass_stop NAME	stops it, if still running, and waits
+#   fdpass_stop_all	stops every one; call it from teardown
+#
+# The binary is $FDPASS, or fdpass on PATH.  Files live in
+# $BATS_TEST_TMPDIR/fdpass, which bats removes after each test.
+
+_fdpass_dir() {
+	local dir="${BATS_TEST_TMPDIR:-${TMPDIR:-/tmp}}/fdpass"
+	mkdir -p "$dir" && echo "$dir"
+}
+
+fdpass_socket() {
+	echo "$(_fdpass_dir)/$1.sock"
+}
+
+fdpass_serve() {
+	local name=$1 dir options=()
+	shift
+	dir=$(_fdpass_dir) || return 1
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+		options+=("$1")
+		shift
+	done
+	[ $# -gt 0 ] && shift
+	# fd 3 closed: bats waits for every holder of it to exit.
+	"${FDPASS:-fdpass}" recv --background --pid-file "$dir/$name.pid" \
+		"${options[@]}" "$dir/$name.sock" "$@" \
+		>"$dir/$name.out" 2>"$dir/$name.err" 3>&- || {
+		cat "$dir/$name.err" >&2
+		return 1
+	}
+	# The pid file goes when the receiver hands over: keep the pid.
+	cp "$dir/$name.pid" "$dir/$name.serving"
+}
+
+# _fdpass_gone PID: true once PID has exited, within $FDPASS_WAIT seconds.
+_fdpass_gone() {
+	local i
+	for ((i = 0; i < ${FDPASS_WAIT:-10} * 100; i++)); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.01
+	done
+	return 1
+}
+
+fdpass_wait() {
+	local serving
+	serving="$(_fdpass_dir)/$1.serving"
+	[ -f "$serving" ] || return 0
+	_fdpass_gone "$(cat "$serving")" || {
+		echo "fdpass_wait: $1 still running" >&2
+		return 1
+	}
+}
+
+fdpass_output() {
+	cat "$(_fdpass_dir)/$1.out"
+}
+
+fdpass_stop() {
+	local serving pid
+	serving="$(_fdpass_dir)/$1.serving"
+	[ -f "$serving" ] || return 0
+	pid=$(cat "$serving")
+	kill "$pid" 2>/dev/null || true
+	_fdpass_gone "$pid" || kill -KILL "$pid" 2>/dev/null || true
+	rm -f "$serving"
+}
+
+fdpass_stop_all() {
+	local serving
+	for serving in "$(_fdpass_dir)"/*.serving; do
+		[ -e "$serving" ] || continue
+		serving=${serving##*/}
+		fdpass_stop "${serving%.serving}"
+	done
+}

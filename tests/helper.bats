@@ -1,0 +1,54 @@
+#!/usr/bin/env bats
+# tests/fdpass.bash, the helpers fdpass ships for bats test writers, used
+# as the README shows.
+
+load test_helper
+load fdpass.bash
+
+teardown() {
+	fdpass_stop_all
+}
+
+@test "fdpass_serve listens at once; the command gets what was sent" {
+	fdpass_serve reader -- sh -c 'cat; echo "[$FDPASS_DATA]"'
+	[ -S "$(fdpass_socket reader)" ]
+	echo "from the test" >input
+	run "$FDPASS" send --data extra "$(fdpass_socket reader)" input
+	assert_success
+	fdpass_wait reader
+	assert_equal "$(fdpass_output reader)" "from the test
+[extra]"
+}
+
+@test "fdpass_serve takes recv options, e.g. --listen-fds for a daemon" {
+	fdpass_serve daemon --listen-fds -- sh -c 'echo "$LISTEN_FDS $LISTEN_FDNAMES"'
+	"$FDPASS" send --name config "$(fdpass_socket daemon)" /dev/null
+	fdpass_wait daemon
+	assert_equal "$(fdpass_output daemon)" "1 config"
+}
+
+@test "fdpass_stop ends a receiver that got nothing, and its socket goes" {
+	fdpass_serve idle -- cat
+	sock=$(fdpass_socket idle)
+	[ -S "$sock" ]
+	fdpass_stop idle
+	[ ! -e "$sock" ]
+}
+
+@test "fdpass_stop also ends the command a receiver became" {
+	fdpass_serve sleeper -- sleep 60
+	"$FDPASS" send "$(fdpass_socket sleeper)" /dev/null
+	pid=$(cat "$BATS_TEST_TMPDIR/fdpass/sleeper.serving")
+	assert_equal "$(cat /proc/"$pid"/comm)" "sleep"
+	fdpass_stop sleeper
+	run kill -0 "$pid"
+	assert_failure
+}
+
+@test "fdpass_serve fails with fdpass's message when it cannot listen" {
+	mkdir -p "$BATS_TEST_TMPDIR/fdpass"
+	touch "$BATS_TEST_TMPDIR/fdpass/taken.sock"
+	run fdpass_serve taken -- cat
+	assert_failure
+	assert_output --partial "exists and is not a socket"
+}
