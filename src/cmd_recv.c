@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -57,20 +58,10 @@ const char recv_usage[] =
 "  -b, --background       return once listening; serve in the background\n"
 "      --ready-fd N       write a newline to descriptor N once listening\n"
 "      --pid-file FILE    write the serving process's pid to FILE\n"
-"      --seqpacket        use a SOCK_SEQPACKET socket\n"
-"      --dgram            use a SOCK_DGRAM socket\n"
-"  -t, --timeout SECONDS  give up after SECONDS without a complete transfer\n"
-"  -m, --mode MODE        the socket file's mode (default 600)\n"
-"      --allow-uid UID    also accept senders of user UID\n"
-"      --allow-gid GID    also accept senders of group GID\n"
-"      --peer-uid UID     accept only a sender of user UID\n"
-"      --peer-gid GID     accept only a sender of group GID\n"
-"      --peer-pid PID     accept only the sender with process id PID\n"
-"  -h, --help             show this help and exit\n";
+"  -t, --timeout SECONDS  give up after SECONDS without a complete transfer\n";
+
 
 static const struct option recv_longopts[] = {
-	{ "listen",	no_argument,		NULL, 'l' },
-	{ "connect",	no_argument,		NULL, 'c' },
 	{ "stdin",	no_argument,		NULL, OPT_STDIN },
 	{ "at",		required_argument,	NULL, OPT_AT },
 	{ "listen-fds",	no_argument,		NULL, OPT_LISTEN_FDS },
@@ -84,16 +75,6 @@ static const struct option recv_longopts[] = {
 	{ "background",	no_argument,		NULL, 'b' },
 	{ "ready-fd",	required_argument,	NULL, OPT_READY_FD },
 	{ "pid-file",	required_argument,	NULL, OPT_PID_FILE },
-	{ "seqpacket",	no_argument,		NULL, OPT_SEQPACKET },
-	{ "dgram",	no_argument,		NULL, OPT_DGRAM },
-	{ "timeout",	required_argument,	NULL, 't' },
-	{ "mode",	required_argument,	NULL, 'm' },
-	{ "allow-uid",	required_argument,	NULL, OPT_ALLOW_UID },
-	{ "allow-gid",	required_argument,	NULL, OPT_ALLOW_GID },
-	{ "peer-uid",	required_argument,	NULL, OPT_PEER_UID },
-	{ "peer-gid",	required_argument,	NULL, OPT_PEER_GID },
-	{ "peer-pid",	required_argument,	NULL, OPT_PEER_PID },
-	{ "help",	no_argument,		NULL, 'h' },
 	{ NULL,		0,			NULL, 0 }
 };
 
@@ -196,8 +177,8 @@ parse_recv_options(int argc, char **argv, struct recv_options *o)
 	socket_options_init(&o->sock, 1);
 	o->ready_fd = -1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+:lcn:kbt:m:h", recv_longopts,
-	    NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:lcn:kbt:m:h",
+	    longopts_with(recv_longopts), NULL)) != -1) {
 		if (socket_option(&o->sock, ch, optarg))
 			continue;
 		switch (ch) {
@@ -247,8 +228,7 @@ parse_recv_options(int argc, char **argv, struct recv_options *o)
 			o->pid_file = optarg;
 			break;
 		case 'h':
-			fputs(recv_usage, stdout);
-			exit(0);
+			print_help(recv_usage);
 		default:
 			bad_option("recv", argv, ch);
 		}
@@ -303,14 +283,16 @@ receive_failed(const struct recv_options *o)
 static void
 print_fds(const struct receiver *r, size_t first)
 {
-	char path[4096];
+	char path[PATH_MAX];
 	size_t i;
+	int known;
 
 	for (i = first; i < r->nfds; i++) {
-		printf("%d %s %s %s\n", r->fds[i], describe_kind(r->fds[i]),
+		known = describe_path(r->fds[i], path, sizeof(path)) == 0;
+		printf("%d %s %s %s\n", r->fds[i],
+		    describe_type(r->fds[i], known ? path : NULL),
 		    r->names[i] != NULL ? r->names[i] : "-",
-		    describe_path(r->fds[i], path, sizeof(path)) == 0 ?
-		    path : "-");
+		    known ? path : "-");
 	}
 }
 
@@ -522,7 +504,7 @@ recv_stdin(const struct recv_options *o)
 	struct deadline d;
 	int sock, null;
 
-	if (strcmp(describe_kind(STDIN_FILENO), "socket") != 0)
+	if (strcmp(describe_type(STDIN_FILENO, NULL), "socket") != 0)
 		errx(1, "--stdin: standard input is not a socket");
 	if ((sock = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3)) == -1 ||
 	    (null = open("/dev/null", O_RDONLY)) == -1 ||

@@ -60,21 +60,11 @@ const char send_usage[] =
 "                         that is not fdpass (no names; no acknowledgement)\n"
 "      --wait             wait for the receiver's COMMAND and exit with its\n"
 "                         status\n"
-"      --seqpacket        use a SOCK_SEQPACKET socket\n"
-"      --dgram            use a SOCK_DGRAM socket\n"
 "  -t, --timeout SECONDS  give up after SECONDS; until then wait for a\n"
-"                         listener to appear at SOCKET\n"
-"  -m, --mode MODE        with --listen, the socket file's mode (default 600)\n"
-"      --allow-uid UID    with --listen, also accept peers of user UID\n"
-"      --allow-gid GID    with --listen, also accept peers of group GID\n"
-"      --peer-uid UID     send only to a peer of user UID\n"
-"      --peer-gid GID     send only to a peer of group GID\n"
-"      --peer-pid PID     send only to the peer with process id PID\n"
-"  -h, --help             show this help and exit\n";
+"                         listener to appear at SOCKET\n";
+
 
 static const struct option send_longopts[] = {
-	{ "connect",	no_argument,		NULL, 'c' },
-	{ "listen",	no_argument,		NULL, 'l' },
 	{ "stdout",	no_argument,		NULL, OPT_STDOUT },
 	{ "notify-fdstore", required_argument,	NULL, OPT_NOTIFY_FDSTORE },
 	{ "read",	no_argument,		NULL, 'r' },
@@ -95,16 +85,6 @@ static const struct option send_longopts[] = {
 	{ "data-file",	required_argument,	NULL, 'D' },
 	{ "raw",	no_argument,		NULL, OPT_RAW },
 	{ "wait",	no_argument,		NULL, OPT_WAIT },
-	{ "seqpacket",	no_argument,		NULL, OPT_SEQPACKET },
-	{ "dgram",	no_argument,		NULL, OPT_DGRAM },
-	{ "timeout",	required_argument,	NULL, 't' },
-	{ "mode",	required_argument,	NULL, 'm' },
-	{ "allow-uid",	required_argument,	NULL, OPT_ALLOW_UID },
-	{ "allow-gid",	required_argument,	NULL, OPT_ALLOW_GID },
-	{ "peer-uid",	required_argument,	NULL, OPT_PEER_UID },
-	{ "peer-gid",	required_argument,	NULL, OPT_PEER_GID },
-	{ "peer-pid",	required_argument,	NULL, OPT_PEER_PID },
-	{ "help",	no_argument,		NULL, 'h' },
 	{ NULL,		0,			NULL, 0 }
 };
 
@@ -211,7 +191,7 @@ parse_send_options(int argc, char **argv, struct send_options *o)
 	o->backlog = 128;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+:clrwaf:n:d:D:t:m:h",
-	    send_longopts, NULL)) != -1) {
+	    longopts_with(send_longopts), NULL)) != -1) {
 		if (socket_option(&o->sock, ch, optarg))
 			continue;
 		switch (ch) {
@@ -271,8 +251,7 @@ parse_send_options(int argc, char **argv, struct send_options *o)
 			o->wait = 1;
 			break;
 		case 'h':
-			fputs(send_usage, stdout);
-			exit(0);
+			print_help(send_usage);
 		default:
 			bad_option("send", argv, ch);
 		}

@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-const char	*describe_kind(int);
+const char	*describe_type(int, const char *);
 int		 describe_path(int, char *, size_t);
 
 #endif

@@ -65,18 +65,6 @@ static const struct named status_flags[] = {
 	{ O_PATH,	"O_PATH" },
 };
 
-/* Anonymous inodes: what /proc shows after "anon_inode:", and the type. */
-static const struct {
-	const char	*label;
-	const char	*type;
-} anon_types[] = {
-	{ "[eventfd]",		"eventfd" },
-	{ "[eventpoll]",	"epoll" },
-	{ "[signalfd]",		"signalfd" },
-	{ "[timerfd]",		"timerfd" },
-	{ "[pidfd]",		"pidfd" },
-	{ "inotify",		"inotify" },
-};
 
 /* Finds value in the table of n entries; "unknown" if it is not there. */
 static const char *
@@ -88,13 +76,6 @@ lookup(const struct named *table, size_t n, int value)
 		if (table[i].value == value)
 			return table[i].name;
 	return "unknown";
-}
-
-/* Tells whether s starts with prefix. */
-static int
-starts_with(const char *s, const char *prefix)
-{
-	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
 void
@@ -146,54 +127,6 @@ json_cstring(FILE *fp, const char *s)
 		fputs("null", fp);
 	else
 		json_string(fp, s, strlen(s));
-}
-
-/* The type of an anonymous inode from its /proc link, or NULL if not one. */
-static const char *
-anon_type(const char *link)
-{
-	static const char prefix[] = "anon_inode:";
-	size_t i;
-
-	if (!starts_with(link, prefix))
-		return NULL;
-	for (i = 0; i < NELEM(anon_types); i++)
-		if (strcmp(link + strlen(prefix), anon_types[i].label) == 0)
-			return anon_types[i].type;
-	return "unknown";
-}
-
-/*
- * Names the kind of object fd refers to.  The link text (NULL if /proc
- * did not tell it) comes first: anonymous inodes have no file type in
- * st_mode on most kernels but a regular one on some, and pipes and FIFOs
- * share S_IFIFO.
- */
-static const char *
-fd_type(int fd, const char *link)
-{
-	struct stat st;
-	const char *type;
-
-	if (link != NULL && (type = anon_type(link)) != NULL)
-		return type;
-	if (fstat(fd, &st) == -1)
-		return "unknown";
-	if (S_ISREG(st.st_mode))
-		return link != NULL && starts_with(link, "/memfd:") ?
-		    "memfd" : "regular";
-	if (S_ISDIR(st.st_mode))
-		return "dir";
-	if (S_ISFIFO(st.st_mode))
-		return link != NULL && starts_with(link, "pipe:") ?
-		    "pipe" : "fifo";
-	if (S_ISSOCK(st.st_mode))
-		return "socket";
-	if (S_ISCHR(st.st_mode))
-		return isatty(fd) ? "tty" : "char";
-	if (S_ISBLK(st.st_mode))
-		return "block";
-	return "unknown";
 }
 
 /* Puts the int socket option opt of fd in *val; 0 or -1 with errno. */
@@ -287,7 +220,7 @@ json_fd(FILE *fp, int fd, const char *name)
 
 	/* Paths never hold a NUL byte, so the link text is a C string. */
 	path = describe_path(fd, link, sizeof(link)) == 0 ? link : NULL;
-	type = fd_type(fd, path);
+	type = describe_type(fd, path);
 	fprintf(fp, "{\"fd\":%d,\"type\":", fd);
 	json_cstring(fp, type);
 	if (strcmp(type, "socket") == 0)

@@ -13,6 +13,64 @@
 
 #include "options.h"
 
+/* The help for the options socket_option handles, but -c, -l and -t. */
+static const char socket_usage[] =
+"      --seqpacket        use a SOCK_SEQPACKET socket\n"
+"      --dgram            use a SOCK_DGRAM socket\n"
+"  -m, --mode MODE        when listening, the socket file's mode (default 600)\n"
+"      --allow-uid UID    when listening, also accept peers of user UID\n"
+"      --allow-gid GID    when listening, also accept peers of group GID\n"
+"      --peer-uid UID     deal only with a peer of user UID\n"
+"      --peer-gid GID     deal only with a peer of group GID\n"
+"      --peer-pid PID     deal only with the peer whose process id is PID\n"
+"  -h, --help             show this help and exit\n";
+
+/* The long options socket_option handles, and --help. */
+static const struct option socket_longopts[] = {
+	{ "connect",	no_argument,		NULL, 'c' },
+	{ "listen",	no_argument,		NULL, 'l' },
+	{ "seqpacket",	no_argument,		NULL, OPT_SEQPACKET },
+	{ "dgram",	no_argument,		NULL, OPT_DGRAM },
+	{ "timeout",	required_argument,	NULL, 't' },
+	{ "mode",	required_argument,	NULL, 'm' },
+	{ "allow-uid",	required_argument,	NULL, OPT_ALLOW_UID },
+	{ "allow-gid",	required_argument,	NULL, OPT_ALLOW_GID },
+	{ "peer-uid",	required_argument,	NULL, OPT_PEER_UID },
+	{ "peer-gid",	required_argument,	NULL, OPT_PEER_GID },
+	{ "peer-pid",	required_argument,	NULL, OPT_PEER_PID },
+	{ "help",	no_argument,		NULL, 'h' },
+};
+
+/*
+ * Returns a command's own long options (ending with an all-zero entry)
+ * followed by the shared ones, as one table for getopt_long.
+ */
+const struct option *
+longopts_with(const struct option *own)
+{
+	static struct option all[64];
+	size_t n = 0, i;
+
+	while (own[n].name != NULL)
+		n++;
+	if (n + (sizeof(socket_longopts) / sizeof(socket_longopts[0])) + 1 > sizeof(all) / sizeof(all[0]))
+		errx(1, "too many options");
+	memcpy(all, own, n * sizeof(*own));
+	for (i = 0; i < (sizeof(socket_longopts) / sizeof(socket_longopts[0])); i++)
+		all[n + i] = socket_longopts[i];
+	memset(&all[n + (sizeof(socket_longopts) / sizeof(socket_longopts[0]))], 0, sizeof(all[0]));
+	return all;
+}
+
+/* Prints a command's help and the shared options' help, then exits 0. */
+void
+print_help(const char *usage)
+{
+	fputs(usage, stdout);
+	fputs(socket_usage, stdout);
+	exit(0);
+}
+
 /* Sets the defaults: stream socket, mode 0600, no timeout. */
 void
 socket_options_init(struct socket_options *so, int listen)

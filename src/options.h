@@ -7,6 +7,8 @@
 
 #include <sys/types.h>
 
+#include <getopt.h>
+
 #include "endpoint.h"
 
 /* Long options without a short letter. */
@@ -51,6 +53,8 @@ struct socket_options {
 	struct access	access;
 };
 
+const struct option *longopts_with(const struct option *);
+void		print_help(const char *) __attribute__((noreturn));
 void		socket_options_init(struct socket_options *, int);
 int		socket_option(struct socket_options *, int, const char *);
 long long	parse_number(const char *, const char *, long long, long long);

@@ -178,7 +178,7 @@ bg.out"
 	bg_wait
 	assert_equal "$BG_STATUS" 0
 	run cat bg.out
-	assert_line --index 0 --regexp "^[0-9]+ file conf $BATS_TEST_TMPDIR/a\$"
+	assert_line --index 0 --regexp "^[0-9]+ regular conf $BATS_TEST_TMPDIR/a\$"
 	assert_line --index 1 --regexp '^[0-9]+ char - /dev/null$'
 	assert_line --index 2 "payload"
 }
