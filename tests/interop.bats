@@ -117,3 +117,41 @@ PY
 	assert_line --index 0 --regexp '^[0-9]+ char - /dev/null$'
 	assert_line --index 1 "twisted"
 }
+
+# start_fdholder: an s6-fdholder-daemon on ./holder that lets this user
+# store and retrieve the identifier "kept".
+start_fdholder() {
+	need_package s6 command -v s6-fdholder-daemon
+	rules=rules/uid/$(id -u)
+	mkdir -p "$rules/env"
+	touch "$rules/allow"
+	echo '^kept$' >"$rules/env/S6_FDHOLDER_STORE_REGEX"
+	echo '^kept$' >"$rules/env/S6_FDHOLDER_RETRIEVE_REGEX"
+	# -1: the daemon writes a newline to stdout once it accepts.
+	mkfifo ready
+	s6-fdholder-daemon -1 -i rules holder >ready 3>&- &
+	BG_PIDS+=("$!")
+	read -r -t "$WAIT" _ <ready
+}
+
+@test "s6: recv hands a descriptor to s6-fdholder-store, s6-fdholder-retrieve gets it back" {
+	start_fdholder
+	echo "held by s6" >a
+	bg "$FDPASS" recv s s6-fdholder-store holder kept
+	"$FDPASS" send -t $WAIT --wait s a
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	run s6-fdholder-retrieve holder kept cat
+	assert_success
+	assert_output "held by s6"
+}
+
+@test "s6: s6-fdholder-retrieve's descriptor goes on through fdpass send" {
+	start_fdholder
+	echo "from the holder" >a
+	s6-fdholder-store holder kept <a
+	bg "$FDPASS" recv s cat
+	s6-fdholder-retrieve holder kept "$FDPASS" send -t $WAIT s
+	bg_wait
+	assert_equal "$(cat bg.out)" "from the holder"
+}
