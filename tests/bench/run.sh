@@ -140,6 +140,16 @@ run_fdpass() {
 	bg=""
 }
 
+# The floor: the same processes' start and exit with no descriptor passed,
+# a program in the background, one in the foreground and cat.
+run_floor() {
+	/bin/true &
+	bg=$!
+	cat "$dir/small" >/dev/null
+	wait "$bg"
+	bg=""
+}
+
 run_s6() {
 	s6-fdholder-store "$dir/s6.sock" bench <"$dir/small"
 	s6-fdholder-retrieve -D "$dir/s6.sock" bench cat >/dev/null
@@ -185,10 +195,12 @@ fi
 
 py_k=$(((E2E_K + 3) / 4))
 progress "e2e: $ROUNDS rounds of $E2E_K runs (Python: $py_k)"
-t_fd=() t_s6=() t_py=()
+t_fd=() t_s6=() t_py=() t_floor=()
 for ((r = 0; r < ROUNDS; r++)); do
 	timed_runs "$E2E_K" run_fdpass
 	t_fd+=("$ms")
+	timed_runs "$E2E_K" run_floor
+	t_floor+=("$ms")
 	if [ "$have_s6" = 1 ]; then
 		timed_runs "$E2E_K" run_s6
 		t_s6+=("$ms")
@@ -207,6 +219,9 @@ if [ "$have_s6" = 1 ]; then
 else
 	skipped "e2e ms/run, vs s6-fdholder store+retrieve" "$e2e_fd" s6 ">=1"
 fi
+e2e_floor=$(median "${t_floor[@]}")
+row "e2e ms/run, vs starting 3 programs alone" "$e2e_fd" \
+    "floor: $e2e_floor" "$(calc "$e2e_floor / $e2e_fd")" "-" "n/a"
 if [ "$have_python" = 1 ]; then
 	e2e_py=$(median "${t_py[@]}")
 	ratio=$(calc "$e2e_py / $e2e_fd")
@@ -405,7 +420,9 @@ What is compared:
   S id <FILE, then s6-fdholder-retrieve -D S id cat, one after the other,
   to an s6-fdholder-daemon started once beforehand (not timed).
   Runs per round: $E2E_K, Python $py_k; each figure is a mean over a
-  round.
+  round.  The floor is what starting the same number of programs costs
+  (true in the background, cat in the foreground), with nothing passed:
+  no fd-passing tool started from a shell can do better.
 - rss: max RSS from /usr/bin/time -f %M; the largest of 5 runs, of 1 for
   --data-file.  After an exec the kernel reports the larger of the two
   programs, so "recv S cat" includes cat; "recv S (no COMMAND)" is fdpass
