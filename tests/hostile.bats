@@ -10,17 +10,6 @@ as_nobody() {
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
 }
 
-# pipe_writers_closed: after a peer sent pipe write ends, true once every
-# copy of them is closed, i.e. the read ends see end of file.
-PIPE_EOF='
-import select
-for r in readers:
-    ready, _, _ = select.select([r], [], [], WAIT)
-    assert ready and os.read(r, 1) == b"", "a passed pipe end is still open"
-print("closed")
-'
-
-# bats test_tags=valgrind
 @test "a peer of another user is refused, logged, and the listener waits on" {
 	name=$(abstract_name)
 	bg "$FDPASS" recv "$name" sh -c 'echo accepted'
@@ -62,7 +51,7 @@ readers, writers = zip(*(os.pipe() for _ in range(2)))
 socket.send_fds(sock, [b"x"], list(writers))
 for w in writers:
     os.close(w)
-$PIPE_EOF
+assert_closed(readers)
 PY
 	assert_success
 	assert_output "closed"
@@ -83,7 +72,7 @@ r, w = os.pipe()
 readers = [r]
 socket.send_fds(sock, [b"x" * 100000], [w])
 os.close(w)
-$PIPE_EOF
+assert_closed(readers)
 PY
 	assert_success
 	assert_output "closed"
@@ -95,16 +84,11 @@ PY
 # bats test_tags=valgrind
 @test "a header of an unknown version is refused" {
 	bg "$FDPASS" recv s sleep 60
-	run peer <<PY
+	run peer <<'PY'
 from peer import *
-sock = connect("s")
-r, w = os.pipe()
-readers = [r]
-socket.send_fds(sock, [header(1, version=2)], [w])
-os.close(w)
-$PIPE_EOF
+send_pipe_end("s", header(1, version=2))
 PY
-	assert_success
+	assert_output "closed"
 	bg_wait
 	assert_equal "$BG_STATUS" 3
 	assert_equal "$(cat bg.err)" "fdpass: receive on s: unsupported protocol version"
@@ -112,16 +96,11 @@ PY
 
 @test "a header that promises more descriptors than come is refused" {
 	bg "$FDPASS" recv s sleep 60
-	run peer <<PY
+	run peer <<'PY'
 from peer import *
-sock = connect("s")
-r, w = os.pipe()
-readers = [r]
-socket.send_fds(sock, [header(3)], [w])
-os.close(w)
-$PIPE_EOF
+send_pipe_end("s", header(3))
 PY
-	assert_success
+	assert_output "closed"
 	bg_wait
 	assert_equal "$BG_STATUS" 3
 	assert_equal "$(cat bg.err)" "fdpass: receive on s: fewer descriptors than the header says"
@@ -129,16 +108,11 @@ PY
 
 @test "names that break the rules are refused" {
 	bg "$FDPASS" recv --listen-fds s sleep 60
-	run peer <<PY
+	run peer <<'PY'
 from peer import *
-sock = connect("s")
-r, w = os.pipe()
-readers = [r]
-socket.send_fds(sock, [header(1, names_len=4) + b"a:b\0"], [w])
-os.close(w)
-$PIPE_EOF
+send_pipe_end("s", header(1, names_len=4) + b"a:b\0")
 PY
-	assert_success
+	assert_output "closed"
 	bg_wait
 	assert_equal "$BG_STATUS" 3
 	assert_equal "$(cat bg.err)" "fdpass: receive on s: bad descriptor names"
@@ -169,7 +143,7 @@ readers = [r]
 socket.send_fds(sock, [header(1, data_len=100) + b"only ten.."], [w])
 os.close(w)
 sock.close()
-$PIPE_EOF
+assert_closed(readers)
 PY
 	assert_success
 	bg_wait

@@ -35,3 +35,23 @@ def header(nfds, names_len=0, data_len=0, version=1, flags=0):
 def null_fds(n):
     """n fresh descriptors of /dev/null."""
     return [os.open("/dev/null", os.O_RDONLY) for _ in range(n)]
+
+
+def assert_closed(readers):
+    """Checks that every copy of the pipes' write ends was closed: each
+    read end sees end of file within WAIT seconds."""
+    import select
+    for r in readers:
+        ready, _, _ = select.select([r], [], [], WAIT)
+        assert ready and os.read(r, 1) == b"", "a passed pipe end is still open"
+    print("closed")
+
+
+def send_pipe_end(path, data):
+    """Sends data with the write end of a fresh pipe to path, then checks
+    that the receiver closed that end, as it must when it refuses."""
+    sock = connect(path)
+    r, w = os.pipe()
+    socket.send_fds(sock, [data], [w])
+    os.close(w)
+    assert_closed([r])
