@@ -100,7 +100,10 @@ address_connect(const struct address *a, int type, const struct deadline *d)
 
 /*
  * Makes way for a new socket file at path: nothing there is fine, a socket
- * nobody listens on is removed, anything else is refused.
+ * nobody listens on is removed, anything else is refused.  Should another
+ * process swap the path between these checks and the unlink, no harm is
+ * done: unlink(2) removes a symbolic link, never what it points to, and
+ * bind(2) then fails on anything found at the path instead of following it.
  */
 static int
 clear_stale(const struct address *a, int type, struct listener *l)
