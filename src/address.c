@@ -45,9 +45,10 @@ address_parse(const char *text, struct address *a)
 }
 
 /*
- * Sleeps *ns nanoseconds, for connect retries, and doubles *ns up to a
- * hundredth of a second: a listener that is about to bind, as when both
- * ends start together, is caught within a fraction of a millisecond.
+ * Sleeps *ns nanoseconds, for connect retries, and lets *ns grow by an
+ * eighth up to a hundredth of a second.  A listener that is about to bind,
+ * as when both ends start together, is then caught within a few tens of
+ * microseconds; doubling would often oversleep it by half a millisecond.
  */
 static void
 pause_briefly(long *ns)
@@ -56,7 +57,7 @@ pause_briefly(long *ns)
 
 	nanosleep(&ts, NULL);
 	if (*ns < 10 * 1000 * 1000)
-		*ns *= 2;
+		*ns += *ns / 8;
 }
 
 /* Tells whether the deadline d is set and not yet reached. */
@@ -80,7 +81,7 @@ before_deadline(const struct deadline *d)
 int
 address_connect(const struct address *a, int type, const struct deadline *d)
 {
-	long pause_ns = 250 * 1000;
+	long pause_ns = 50 * 1000;
 	int fd, saved;
 
 	for (;;) {

@@ -33,7 +33,7 @@ def recv(path, command):
 def send(path, file):
     fd = os.open(file, os.O_RDONLY | os.O_CLOEXEC)
     deadline = time.monotonic() + 5
-    pause = 0.00025
+    pause = 0.00005
     while True:
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
@@ -45,7 +45,7 @@ def send(path, file):
                     time.monotonic() >= deadline):
                 raise
             time.sleep(pause)
-            pause = min(pause * 2, 0.01)
+            pause = min(pause * 1.125, 0.01)
     socket.send_fds(sock, [b"\0"], [fd])
 
 
