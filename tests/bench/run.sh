@@ -416,9 +416,10 @@ What is compared:
   and waits for both; the receiver execs cat on the passed descriptor of
   a one-line file.  fdpass: recv S cat & send --timeout 5 S FILE.
   Python: the same two programs in python3 (e2e.py; its sender retries
-  connect as send --timeout does, from 50 us growing by an eighth).  s6: s6-fdholder-store
-  S id <FILE, then s6-fdholder-retrieve -D S id cat, one after the other,
-  to an s6-fdholder-daemon started once beforehand (not timed).
+  connect as send --timeout does, from 50 us growing by an eighth).
+  s6: s6-fdholder-store S id <FILE, then s6-fdholder-retrieve -D S id
+  cat, one after the other, to an s6-fdholder-daemon started once
+  beforehand (not timed).
   Runs per round: $E2E_K, Python $py_k; each figure is a mean over a
   round.  The floor is what starting the same number of programs costs
   (true in the background, cat in the foreground), with nothing passed:
