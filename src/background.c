@@ -75,6 +75,24 @@ fork_and_wait(void)
 }
 
 /*
+ * Closes fd, but for 0, 1 and 2, which take /dev/null instead so that no
+ * connection accepted later lands there.
+ */
+static void
+release_fd(int fd)
+{
+	int null;
+
+	if (fd > 2) {
+		close(fd);
+		return;
+	}
+	if ((null = open("/dev/null", O_RDWR)) == -1 || dup2(null, fd) == -1)
+		err(1, "/dev/null");
+	close(null);
+}
+
+/*
  * Says that the listener is ready: to the parent with background, as a
  * newline on ready_fd (unless -1), and by the pid file (unless NULL).
  */
@@ -90,7 +108,7 @@ announce_listening(int background, int ready_fd, const char *pid_file)
 	if (ready_fd != -1) {
 		if (write(ready_fd, "\n", 1) != 1)
 			err(1, "--ready-fd %d", ready_fd);
-		close(ready_fd);
+		release_fd(ready_fd);
 	}
 	if (parent != -1) {
 		if (write(parent, "\n", 1) != 1)

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -159,9 +160,16 @@ check_recv_options(const struct recv_options *o)
 		    "need a COMMAND");
 	if (o->json && o->handoff.command != NULL)
 		usage_error("recv", "--json prints; it takes no COMMAND");
-	if ((o->keep || o->background || o->ready_fd != -1) && !so->listen)
-		usage_error("recv", "--keep-listening, --background and "
-		    "--ready-fd need --listen");
+	if (o->use_stdin && (so->listen || so->type != SOCK_STREAM))
+		usage_error("recv", "--stdin takes no --listen, --seqpacket "
+		    "or --dgram");
+	if ((o->keep || o->background || o->ready_fd != -1 ||
+	    o->pid_file != NULL) && !so->listen)
+		usage_error("recv", "--keep-listening, --background, "
+		    "--ready-fd and --pid-file need --listen");
+	if (!so->listen && !o->use_stdin && so->type == SOCK_DGRAM)
+		usage_error("recv", "--connect needs a connected socket, not "
+		    "--dgram");
 	if (so->type == SOCK_DGRAM && (so->access.check_uid ||
 	    so->access.check_gid || so->access.check_pid))
 		usage_error("recv", "--peer-uid, --peer-gid and --peer-pid "
@@ -171,7 +179,7 @@ check_recv_options(const struct recv_options *o)
 static void
 parse_recv_options(int argc, char **argv, struct recv_options *o)
 {
-	int ch;
+	int ch, listen_given = 0;
 
 	memset(o, 0, sizeof(*o));
 	socket_options_init(&o->sock, 1);
@@ -179,12 +187,12 @@ parse_recv_options(int argc, char **argv, struct recv_options *o)
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+:lcn:kbt:m:h",
 	    longopts_with(recv_longopts), NULL)) != -1) {
+		listen_given |= ch == 'l';
 		if (socket_option(&o->sock, ch, optarg))
 			continue;
 		switch (ch) {
 		case OPT_STDIN:
 			o->use_stdin = 1;
-			o->sock.listen = 0;
 			break;
 		case OPT_AT:
 			set_style(o, STYLE_AT);
@@ -233,8 +241,11 @@ parse_recv_options(int argc, char **argv, struct recv_options *o)
 			bad_option("recv", argv, ch);
 		}
 	}
-	if (o->use_stdin)
+	if (o->use_stdin) {
 		o->socket_arg = "stdin";
+		/* Unless -l said otherwise, which check_recv_options refuses. */
+		o->sock.listen = listen_given;
+	}
 	else if (optind == argc)
 		usage_error("recv", "missing SOCKET");
 	else
@@ -363,6 +374,8 @@ receive(const struct recv_options *o, int sock, const struct deadline *d)
 	size_t limit = o->count > 0 ? o->count : SIZE_MAX, shown;
 	int n, transfers = 0;
 
+	/* What an earlier peer that sent nothing may have left. */
+	receiver_release(r);
 	if (receiver_init(r, sock, d) == -1)
 		err(1, "receive on %s", o->socket_arg);
 	for (;;) {
@@ -435,15 +448,14 @@ hand_over(const struct recv_options *o)
 	int reply = r->flags & WIRE_ACK ? r->sock : -1, status;
 	pid_t pid;
 
+	if (r->nfds == 0)
+		refuse(o, "no descriptors arrived for %s", h.command[0]);
 	h.peer = have_peer ? &peer : NULL;
 	h.data = data_for_env(o);
 	if ((plan = handoff_plan(&h, r->names, r->nfds, &np, &why)) == NULL)
 		refuse(o, "%s", why);
-	if (!(r->flags & WIRE_WAIT)) {
-		if (reply != -1)
-			transfer_reply(reply, WIRE_DELIVERED, 0);
+	if (!(r->flags & WIRE_WAIT))
 		handoff_exec(&h, r->fds, r->names, r->nfds, plan, np, reply);
-	}
 	if ((pid = fork()) == -1)
 		err(1, "fork");
 	if (pid == 0)
@@ -511,7 +523,8 @@ recv_stdin(const struct recv_options *o)
 	    dup2(null, STDIN_FILENO) == -1)
 		err(1, "--stdin");
 	close(null);
-	have_peer = fdp_peer(sock, &peer) == 0;
+	endpoint_check_peer(&o->sock.access, sock, "", "--stdin", &peer);
+	have_peer = 1;
 	deadline_set(&d, o->sock.timeout);
 	if (receive(o, sock, &d) == 0)
 		errx(1, "receive on stdin: closed before anything arrived");
@@ -553,6 +566,20 @@ recv_once(const struct recv_options *o, const struct listener *l)
 }
 
 /*
+ * Waits for as long as it takes for a datagram, so that a child serving
+ * the next datagram starts its --timeout when one arrives.
+ */
+static void
+wait_for_datagram(int sock)
+{
+	struct pollfd pfd = { sock, POLLIN, 0 };
+
+	while (poll(&pfd, 1, -1) == -1)
+		if (errno != EINTR)
+			err(1, "poll");
+}
+
+/*
  * Serves the sender on sock (a connection, or the datagram socket l->fd)
  * in a child; returns in the parent with its pid.
  */
@@ -571,6 +598,8 @@ serve_in_child(const struct recv_options *o, const struct listener *l,
 	signal(SIGCHLD, SIG_DFL);
 	if (sock != l->fd)
 		close(l->fd);
+	else
+		wait_for_datagram(sock);
 	deadline_set(&d, o->sock.timeout);
 	/* A peer that sent nothing gets no COMMAND. */
 	if (receive(o, sock, &d) == 0)

@@ -31,8 +31,8 @@ const char send_usage[] =
 "Pass open file descriptors to the receiver at SOCKET (a path, or @name for\n"
 "a Linux abstract socket).  The descriptors go in the order of the options\n"
 "that make them (--fd, --tcp-listen, ...), then each FILE.  With none of\n"
-"these, standard input is passed; FILE '-' is standard input too.  send\n"
-"exits 0 once the receiver has taken them.\n"
+"these, standard input is passed; FILE '-' is standard input too.  Over a\n"
+"connected socket, send exits 0 once the receiver has taken them.\n"
 "\n"
 "  -c, --connect          connect to SOCKET (the default)\n"
 "  -l, --listen           listen on SOCKET and send to the first peer\n"
@@ -53,7 +53,7 @@ const char send_usage[] =
 "      --udp [HOST:]PORT  pass a new bound UDP socket\n"
 "      --unix-listen PATH pass a new listening unix socket\n"
 "      --backlog N        the listen backlog of the sockets made (default 128)\n"
-"  -n, --name NAME        name the next descriptor (repeatable)\n"
+"  -n, --name NAME        name a descriptor: the Nth --name names the Nth\n"
 "  -d, --data STRING      send STRING with the descriptors\n"
 "  -D, --data-file FILE   send the contents of FILE with the descriptors\n"
 "      --raw              send a plain SCM_RIGHTS message, for a receiver\n"
@@ -178,6 +178,11 @@ check_send_options(const struct send_options *o)
 	if (o->fdstore_name != NULL && (o->data != NULL ||
 	    o->data_file != NULL))
 		usage_error("send", "--notify-fdstore sends no --data");
+	if ((so->type == SOCK_DGRAM || o->fdstore_name != NULL) &&
+	    (so->access.check_uid || so->access.check_gid ||
+	    so->access.check_pid))
+		usage_error("send", "--peer-uid, --peer-gid and --peer-pid "
+		    "need a connected socket, not --dgram or --notify-fdstore");
 }
 
 static void
@@ -313,6 +318,48 @@ grabbed_fd(const char *arg)
 	return got;
 }
 
+/*
+ * The socket files --unix-listen made.  Should send fail, nobody got the
+ * sockets that would answer on them, so they go.
+ */
+static struct listener *made_files;
+static size_t nmade_files;
+static int made_files_sent;
+
+static void
+remove_made_files(void)
+{
+	size_t i;
+
+	for (i = 0; i < nmade_files && !made_files_sent; i++)
+		listener_remove(&made_files[i]);
+}
+
+/* Keeps the socket files --unix-listen made: their sockets were sent. */
+static void
+sockets_made_sent(void)
+{
+	made_files_sent = 1;
+}
+
+/* Remembers the socket file at path, made just now, for removal. */
+static void
+remember_made_file(const char *path)
+{
+	struct listener *l;
+	struct stat st;
+
+	if (lstat(path, &st) == -1)
+		err(1, "--unix-listen %s", path);
+	if (nmade_files == 0)
+		atexit(remove_made_files);
+	made_files = append(made_files, &nmade_files, sizeof(*made_files));
+	l = &made_files[nmade_files - 1];
+	l->path = path;
+	l->dev = st.st_dev;
+	l->ino = st.st_ino;
+}
+
 /* Makes the descriptor a --tcp-listen, --udp, ... option asks for. */
 static int
 made_socket(const struct send_options *o, const struct source *s)
@@ -336,6 +383,8 @@ made_socket(const struct send_options *o, const struct source *s)
 	default:
 		option = "--unix-listen";
 		fd = socket_unix_listen(s->arg, o->backlog, o->sock.mode, &why);
+		if (fd != -1 && s->arg[0] != '@')
+			remember_made_file(s->arg);
 		break;
 	}
 	if (fd == -1 && why != NULL)
@@ -354,9 +403,13 @@ static void
 gather_fds(struct send_options *o, char **files, int nfiles)
 {
 	const struct source *s;
-	size_t i;
+	size_t i, expected = o->nsources + nfiles;
 	int fd;
 
+	/* Checked before anything is made that would then have to go. */
+	if (o->nnames > (expected > 0 ? expected : 1))
+		usage_error("send", "%zu names for %zu descriptors",
+		    o->nnames, expected > 0 ? expected : 1);
 	for (i = 0; i < o->nsources; i++) {
 		s = &o->sources[i];
 		if (s->kind == 'f')
@@ -378,9 +431,6 @@ gather_fds(struct send_options *o, char **files, int nfiles)
 	}
 	if (o->nfds == 0)
 		add_fd(o, STDIN_FILENO, 0);
-	if (o->nnames > o->nfds)
-		usage_error("send", "%zu names for %zu descriptors",
-		    o->nnames, o->nfds);
 	/* Descriptors past the last --name are unnamed. */
 	o->names = reallocarray(o->names, o->nfds, sizeof(*o->names));
 	if (o->names == NULL)
@@ -459,47 +509,78 @@ prepare_data(const struct send_options *o, struct outgoing *out,
 
 /* The unix socket that is standard output, for --stdout. */
 static int
-stdout_socket(void)
+stdout_socket(const struct send_options *o)
 {
+	struct fdp_peer peer;
 	int domain;
 	socklen_t len = sizeof(domain);
 
 	if (getsockopt(STDOUT_FILENO, SOL_SOCKET, SO_DOMAIN, &domain,
 	    &len) == -1 || domain != AF_UNIX)
 		errx(1, "--stdout: standard output is not a unix socket");
+	endpoint_check_peer(&o->sock.access, STDOUT_FILENO, "", "--stdout",
+	    &peer);
 	return STDOUT_FILENO;
 }
 
-/* The socket the transfer goes out on; exits on failure. */
+/*
+ * The socket the transfer goes out on, when send connects (or was given
+ * its socket); exits on failure.
+ */
 static int
-open_socket(const struct send_options *o, const struct deadline *d)
+connected_socket(const struct send_options *o, const struct deadline *d)
 {
 	struct fdp_peer peer;
-	const struct listener *l;
 	const char *notify;
-	int sock;
 
 	if (o->use_stdout)
-		return stdout_socket();
-	if (o->fdstore_name != NULL) {
-		if ((notify = getenv("NOTIFY_SOCKET")) == NULL ||
-		    *notify == '\0')
-			errx(1, "--notify-fdstore: NOTIFY_SOCKET is not set");
-		return endpoint_connect(notify, SOCK_DGRAM, &o->sock.access,
-		    d, &peer);
-	}
-	if (!o->sock.listen)
+		return stdout_socket(o);
+	if (o->fdstore_name == NULL)
 		return endpoint_connect(o->socket_arg, o->sock.type,
 		    &o->sock.access, d, &peer);
-	l = endpoint_listen(o->socket_arg, o->sock.type, o->sock.mode);
-	sock = endpoint_accept(l, o->socket_arg, &o->sock.access, d, &peer);
-	endpoint_close();
-	return sock;
+	if ((notify = getenv("NOTIFY_SOCKET")) == NULL || *notify == '\0')
+		errx(1, "--notify-fdstore: NOTIFY_SOCKET is not set");
+	return endpoint_connect(notify, SOCK_DGRAM, &o->sock.access, d, &peer);
+}
+
+/*
+ * Bounds each write to the socket by what is left of the deadline, so
+ * that a receiver that stops reading cannot hold send past --timeout.
+ */
+static void
+bound_writes(int sock, const struct deadline *d)
+{
+	struct timeval tv;
+	int ms;
+
+	if ((ms = deadline_remaining_ms(d)) == -1)
+		return;
+	if (ms == 0)
+		ms = 1;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = ms % 1000 * 1000;
+	if (setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1)
+		err(1, "SO_SNDTIMEO");
+}
+
+/* Reports a failed transfer_send and exits 1. */
+static void __attribute__((noreturn))
+send_failed(const struct send_options *o)
+{
+	if (errno == EMSGSIZE && o->sock.type != SOCK_STREAM)
+		errx(1, "send to %s: too much for one %s message (at most %d "
+		    "descriptors and %d bytes)", o->socket_arg,
+		    o->sock.type == SOCK_DGRAM ? "datagram" : "seqpacket",
+		    FDP_MAX_FDS_PER_MSG, RECEIVER_BUF);
+	if (errno == EAGAIN)
+		errno = ETIMEDOUT;
+	err(1, "send to %s", o->socket_arg);
 }
 
 /*
  * Waits for the receiver's verdict and returns send's exit status: 0
- * when it took the descriptors, COMMAND's status with --wait.
+ * when it took the descriptors, COMMAND's status with --wait; or -1 when
+ * it hung up without taking them.
  */
 static int
 await_verdict(const struct send_options *o, int sock,
@@ -511,9 +592,10 @@ await_verdict(const struct send_options *o, int sock,
 		if (errno != ECONNRESET)
 			err(1, "send to %s: no word from the receiver",
 			    o->socket_arg);
-		errx(1, "send to %s: the receiver hung up %s", o->socket_arg,
-		    v.what == 0 ? "without taking the descriptors" :
-		    "before its command exited");
+		if (v.what == 0)
+			return -1;
+		errx(1, "send to %s: the receiver hung up before its command "
+		    "exited", o->socket_arg);
 	}
 	if (v.what == WIRE_EXITED)
 		return v.status;
@@ -524,6 +606,54 @@ await_verdict(const struct send_options *o, int sock,
 		errx(1, "send to %s: the receiver could not run its command "
 		    "(status %d)", o->socket_arg, v.status);
 	return 0;
+}
+
+/*
+ * Sends the transfer on sock and, when it asks for one, waits for the
+ * verdict.  Returns send's exit status, or -1 when the peer went away
+ * without taking anything.
+ */
+static int
+send_on(const struct send_options *o, const struct outgoing *out, int sock,
+    const struct deadline *d)
+{
+	bound_writes(sock, d);
+	if (transfer_send(sock, out) == -1) {
+		if (errno == EPIPE || errno == ECONNRESET)
+			return -1;
+		send_failed(o);
+	}
+	if (!(out->flags & WIRE_ACK))
+		return 0;
+	return await_verdict(o, sock, d);
+}
+
+/*
+ * send --listen: sends to the first peer that takes the transfer.  One
+ * that leaves without taking it, as another listener's probe for a stale
+ * socket does, is passed over, and the data file rewound for the next.
+ */
+static int
+send_listening(const struct send_options *o, const struct outgoing *out,
+    const struct deadline *d)
+{
+	const struct listener *l;
+	struct fdp_peer peer;
+	int sock, status;
+
+	l = endpoint_listen(o->socket_arg, o->sock.type, o->sock.mode);
+	for (;;) {
+		sock = endpoint_accept(l, o->socket_arg, &o->sock.access, d,
+		    &peer);
+		status = send_on(o, out, sock, d);
+		close(sock);
+		if (status != -1)
+			break;
+		if (out->data_fd != -1 && lseek(out->data_fd, 0, SEEK_SET) == -1)
+			err(1, "--data-file %s", o->data_file);
+	}
+	endpoint_close();
+	return status;
 }
 
 /* Closes what send opened or made; what it inherited stays. */
@@ -546,7 +676,7 @@ cmd_send(int argc, char **argv)
 	struct outgoing out = { 0 };
 	struct deadline deadline;
 	char *data_buf;
-	int sock, status = 0;
+	int sock, status;
 
 	parse_send_options(argc, argv, &o);
 	gather_fds(&o, argv + optind, argc - optind);
@@ -563,20 +693,17 @@ cmd_send(int argc, char **argv)
 		out.data = fdstore;
 	}
 	deadline_set(&deadline, o.sock.timeout);
-	sock = open_socket(&o, &deadline);
-	if (transfer_send(sock, &out) == -1) {
-		if (errno == EMSGSIZE && o.sock.type != SOCK_STREAM)
-			errx(1, "send to %s: at most %d descriptors fit one "
-			    "%s message", o.socket_arg, FDP_MAX_FDS_PER_MSG,
-			    o.sock.type == SOCK_DGRAM ? "datagram" :
-			    "seqpacket");
-		err(1, "send to %s", o.socket_arg);
+	if (o.sock.listen)
+		status = send_listening(&o, &out, &deadline);
+	else {
+		sock = connected_socket(&o, &deadline);
+		if ((status = send_on(&o, &out, sock, &deadline)) == -1)
+			errx(1, "send to %s: the receiver hung up without "
+			    "taking the descriptors", o.socket_arg);
+		close(sock);
 	}
-	/* The receiver has its own copies now. */
+	sockets_made_sent();
 	close_owned(&o, &out);
-	if (out.flags & WIRE_ACK)
-		status = await_verdict(&o, sock, &deadline);
-	close(sock);
 	free(data_buf);
 	free(o.fds);
 	free(o.owned);

@@ -20,8 +20,8 @@ deadline_set(struct deadline *d, unsigned int seconds)
 }
 
 /* Milliseconds left until d, rounded up; -1 for never, 0 when past. */
-static int
-remaining_ms(const struct deadline *d)
+int
+deadline_remaining_ms(const struct deadline *d)
 {
 	struct timespec now;
 	long long ms;
@@ -45,12 +45,12 @@ deadline_wait(const struct deadline *d, int fd, short events)
 	struct pollfd pfd = { fd, events, 0 };
 	int ms, n;
 
-	if (d == NULL || (ms = remaining_ms(d)) == -1)
+	if (d == NULL || (ms = deadline_remaining_ms(d)) == -1)
 		return 0;
 	do {
 		n = poll(&pfd, 1, ms);
 		if (n == -1 && errno == EINTR)
-			ms = remaining_ms(d);
+			ms = deadline_remaining_ms(d);
 	} while (n == -1 && errno == EINTR);
 	if (n == -1)
 		return -1;

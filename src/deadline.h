@@ -13,5 +13,6 @@ struct deadline {
 
 void	deadline_set(struct deadline *, unsigned int);
 int	deadline_wait(const struct deadline *, int, short);
+int	deadline_remaining_ms(const struct deadline *);
 
 #endif

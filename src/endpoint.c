@@ -96,24 +96,37 @@ endpoint_connect(const char *text, int type, const struct access *acc,
     const struct deadline *d, struct fdp_peer *peer)
 {
 	struct address a;
-	const char *why;
 	int fd;
 
 	parse_address(text, &a);
 	if ((fd = address_connect(&a, type, d)) == -1)
 		err(1, "connect %s", text);
-	if (type == SOCK_DGRAM)
-		return fd;
-	if (fdp_peer(fd, peer) == -1)
-		err(1, "peer credentials on %s", text);
-	if ((why = mismatch(acc, peer)) != NULL)
-		errx(1, "connect %s: %s", text, why);
+	if (type != SOCK_DGRAM)
+		endpoint_check_peer(acc, fd, "connect ", text, peer);
 	return fd;
 }
 
 /*
+ * Fills in *peer from the connected sock and checks it against --peer-uid,
+ * --peer-gid and --peer-pid; exits 1, saying what it did to what, if it
+ * is not the one they name.
+ */
+void
+endpoint_check_peer(const struct access *acc, int sock, const char *what,
+    const char *text, struct fdp_peer *peer)
+{
+	const char *why;
+
+	if (fdp_peer(sock, peer) == -1)
+		err(1, "peer credentials on %s", text);
+	if ((why = mismatch(acc, peer)) != NULL)
+		errx(1, "%s%s: %s", what, text, why);
+}
+
+/*
  * Listens on SOCKET text and arranges for the socket file to be removed
- * when the process exits or is killed by SIGHUP, SIGINT or SIGTERM.
+ * when the process exits or is killed by SIGHUP, SIGINT, SIGPIPE or
+ * SIGTERM.
  */
 const struct listener *
 endpoint_listen(const char *text, int type, mode_t mode)
@@ -134,6 +147,7 @@ endpoint_listen(const char *text, int type, mode_t mode)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGPIPE, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	return &listener;
 }
@@ -160,6 +174,7 @@ endpoint_forget(void)
 	active = 0;
 	signal(SIGHUP, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 }
 

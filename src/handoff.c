@@ -192,6 +192,11 @@ set_env(const struct handoff *h, char **names, size_t n)
 		setenv_number("UNIXREMOTEPID", h->peer->pid);
 		setenv_number("UNIXREMOTEEUID", h->peer->uid);
 		setenv_number("UNIXREMOTEEGID", h->peer->gid);
+	} else {
+		unsetenv("PROTO");
+		unsetenv("UNIXREMOTEPID");
+		unsetenv("UNIXREMOTEEUID");
+		unsetenv("UNIXREMOTEEGID");
 	}
 	if (h->data != NULL)
 		setenv("FDPASS_DATA", h->data, 1);
@@ -200,7 +205,7 @@ set_env(const struct handoff *h, char **names, size_t n)
 }
 
 /* Clears O_NONBLOCK on each placed descriptor, for --blocking. */
-static void
+static int
 make_blocking(const struct placement *p, size_t np)
 {
 	size_t i;
@@ -209,31 +214,43 @@ make_blocking(const struct placement *p, size_t np)
 	for (i = 0; i < np; i++) {
 		if ((flags = fcntl(p[i].to, F_GETFL)) == -1 ||
 		    fcntl(p[i].to, F_SETFL, flags & ~O_NONBLOCK) == -1)
-			err(1, "--blocking: descriptor %d", p[i].to);
+			return -1;
 	}
+	return 0;
 }
 
 /*
- * Places the descriptors, sets the environment and execs COMMAND.  If the
- * exec fails it reports 126 or 127 on reply_sock (unless -1) and exits
- * with that status.  reply_sock stays open until the exec closes it, which
- * tells the sender that COMMAND is running.
+ * Gives up before or at the exec: says why, tells the sender on
+ * reply_sock (unless -1) with the status, and exits with it.
+ */
+static void __attribute__((noreturn))
+give_up(int reply_sock, int code, const char *what, const char *command)
+{
+	warn("%s%s", what, command);
+	if (reply_sock != -1)
+		transfer_reply(reply_sock, WIRE_REFUSED, code);
+	_exit(code);
+}
+
+/*
+ * Places the descriptors, sets the environment and execs COMMAND.  Only
+ * once all is in place does it tell the sender on reply_sock (unless -1)
+ * that they are delivered; reply_sock then stays open until the exec
+ * closes it, which tells the sender that COMMAND runs.  If anything fails
+ * the sender is told so, and the status is 1, or 126 or 127 when the exec
+ * itself fails.
  */
 void
 handoff_exec(const struct handoff *h, int *fds, char **names, size_t n,
     const struct placement *p, size_t np, int reply_sock)
 {
-	int code;
-
 	set_env(h, names, n);
 	if (place_fds(fds, n, p, np, &reply_sock) == -1)
-		err(1, "hand descriptors to %s", h->command[0]);
-	if (h->blocking)
-		make_blocking(p, np);
-	execvp(h->command[0], h->command);
-	code = errno == ENOENT ? 127 : 126;
-	warn("%s", h->command[0]);
+		give_up(reply_sock, 1, "hand descriptors to ", h->command[0]);
+	if (h->blocking && make_blocking(p, np) == -1)
+		give_up(reply_sock, 1, "--blocking: ", h->command[0]);
 	if (reply_sock != -1)
-		transfer_reply(reply_sock, WIRE_REFUSED, code);
-	_exit(code);
+		transfer_reply(reply_sock, WIRE_DELIVERED, 0);
+	execvp(h->command[0], h->command);
+	give_up(reply_sock, errno == ENOENT ? 127 : 126, "", h->command[0]);
 }

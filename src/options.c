@@ -17,7 +17,7 @@
 static const char socket_usage[] =
 "      --seqpacket        use a SOCK_SEQPACKET socket\n"
 "      --dgram            use a SOCK_DGRAM socket\n"
-"  -m, --mode MODE        when listening, the socket file's mode (default 600)\n"
+"  -m, --mode MODE        the mode of socket files made (default 600)\n"
 "      --allow-uid UID    when listening, also accept peers of user UID\n"
 "      --allow-gid GID    when listening, also accept peers of group GID\n"
 "      --peer-uid UID     deal only with a peer of user UID\n"
@@ -95,16 +95,24 @@ usage_error(const char *command, const char *fmt, ...)
 	exit(2);
 }
 
-/* Reports the option getopt_long did not accept. */
+/*
+ * Reports the option getopt_long did not accept.  For a long option
+ * optopt holds its code, not a letter, so the word is shown as given.
+ */
 void
 bad_option(const char *command, char *const *argv, int ch)
 {
+	const char *word = argv[optind - 1];
+	const char *equals = strchr(word, '=');
+
 	if (ch == ':')
-		usage_error(command, "option '%s' needs an argument",
-		    argv[optind - 1]);
-	if (optopt != 0)
+		usage_error(command, "option '%s' needs an argument", word);
+	if (strncmp(word, "--", 2) != 0)
 		usage_error(command, "unknown option '-%c'", optopt);
-	usage_error(command, "unknown option '%s'", argv[optind - 1]);
+	if (optopt != 0 && equals != NULL)
+		usage_error(command, "option '%.*s' takes no argument",
+		    (int)(equals - word), word);
+	usage_error(command, "unknown option '%s'", word);
 }
 
 /* Reads a decimal number in [min, max] for option what; exits 2 if not. */

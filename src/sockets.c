@@ -111,8 +111,15 @@ resolve(const struct hostport *hp, int family, int type, int passive,
 		errno = EAFNOSUPPORT;
 		return -1;
 	default:
-		/* An unknown host, or one with no address of the family. */
-		return invalid(why, gai_strerror(rc));
+		if (hp->bracketed)
+			return invalid(why, "expected an IPv6 address in []");
+		/*
+		 * An unknown host, or one with no address of the family: a
+		 * runtime failure, not bad input, so not EINVAL.
+		 */
+		*why = gai_strerror(rc);
+		errno = EADDRNOTAVAIL;
+		return -1;
 	}
 }
 

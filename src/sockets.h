@@ -4,9 +4,9 @@
  *
  * Each function returns the socket, close-on-exec, or -1 with errno set.
  * On failure *why is NULL when errno says it all, or else a static string
- * saying what was wrong (a malformed HOST:PORT, an unknown host, a socket
- * file in the way), to be shown instead of strerror(errno).  None of them
- * prints or exits.
+ * saying what was wrong (a malformed HOST:PORT, with errno EINVAL; an
+ * unknown host, EADDRNOTAVAIL; a socket file in the way), to be shown
+ * instead of strerror(errno).  None of them prints or exits.
  */
 #ifndef FDPASS_SOCKETS_H
 #define FDPASS_SOCKETS_H

@@ -117,6 +117,13 @@ transfer_send(int sock, const struct outgoing *out)
 		    out->datalen);
 	if (join_names(out, &names, &names_len) == -1)
 		return -1;
+	/* The receiver reads a datagram into RECEIVER_BUF bytes. */
+	if (type != SOCK_STREAM &&
+	    sizeof(header) + names_len + out->datalen > RECEIVER_BUF) {
+		free(names);
+		errno = EMSGSIZE;
+		return -1;
+	}
 	h.flags = out->flags;
 	h.nfds = out->nfds;
 	h.names_len = names_len;
@@ -269,12 +276,13 @@ recv_into(struct receiver *r, void *dst, size_t len, int flags)
  * into the next transfer and take its descriptors, as the kernel joins
  * data up to the next message that carries some.  A plain sender's message
  * may be longer than a header, so for one the rest of what has already
- * arrived is added.
+ * arrived is added.  That may take in the plain sender's next batch of
+ * descriptors too; the NUL byte such a batch rides on is no data.
  */
 static ssize_t
 fill(struct receiver *r)
 {
-	size_t want = sizeof(r->buf);
+	size_t want = sizeof(r->buf), had;
 	ssize_t n, more;
 
 	if (r->type == SOCK_STREAM)
@@ -285,12 +293,15 @@ fill(struct receiver *r)
 	r->len = n;
 	if (r->type == SOCK_STREAM && (size_t)n == want &&
 	    !wire_is_framed(r->buf, n)) {
+		had = r->nfds;
 		more = recv_into(r, r->buf + n, sizeof(r->buf) - n,
 		    MSG_DONTWAIT);
 		if (more == -1 && errno != EAGAIN)
 			return -1;
 		if (more > 0)
 			r->len += more;
+		if (more > 0 && r->nfds > had && r->buf[r->len - 1] == '\0')
+			r->len--;
 	}
 	return n;
 }
@@ -367,8 +378,12 @@ next_framed(struct receiver *r, size_t before)
 	if (wire_decode(header, sizeof(header), &h) == -1)
 		return fail(r, errno == EPROTONOSUPPORT ?
 		    "unsupported protocol version" : "bad header");
-	/* Known from here on, so that even a refusal can be reported. */
-	r->flags |= h.flags;
+	/*
+	 * Known from here on, so that even a refusal can be reported; a
+	 * datagram has nobody to report to.
+	 */
+	if (r->type != SOCK_DGRAM)
+		r->flags |= h.flags;
 	if (h.nfds > r->limit - before)
 		return fail(r, "more descriptors than expected");
 	r->limit = before + h.nfds;
@@ -415,9 +430,10 @@ receiver_next(struct receiver *r, size_t limit)
 			return -1;
 		/*
 		 * An empty datagram is a message; on a stream or seqpacket
-		 * socket, reading nothing means the peer has gone.
+		 * socket, reading nothing means the peer has gone, unless
+		 * descriptors came with an empty seqpacket message.
 		 */
-		if (n == 0 && r->type != SOCK_DGRAM)
+		if (n == 0 && r->type != SOCK_DGRAM && r->nfds == before)
 			return 0;
 	}
 	r->limit = limit;

@@ -233,3 +233,49 @@ PY
 	assert_failure 2
 	[ ! -e f ]
 }
+
+@test "a no-argument option given a value says so" {
+	run "$FDPASS" recv --once=1 s
+	assert_failure 2
+	assert_line --index 0 "fdpass: option '--once' takes no argument"
+}
+
+@test "options that cannot apply are refused, not ignored" {
+	run "$FDPASS" recv -c --pid-file pid s
+	assert_failure 2
+	run "$FDPASS" recv --stdin -l -k cat
+	assert_failure 2
+	run "$FDPASS" recv -c --dgram s
+	assert_failure 2
+	run "$FDPASS" send --dgram --peer-uid 0 s /dev/null
+	assert_failure 2
+	[ ! -e pid ]
+}
+
+@test "a COMMAND with no descriptor to run on is refused" {
+	bg "$FDPASS" recv s sh -c 'echo ran'
+	peer <<'PY'
+from peer import *
+connect("s").sendall(header(0, data_len=2) + b"hi")
+PY
+	bg_wait
+	assert_equal "$BG_STATUS" 3
+	assert_equal "$(cat bg.err)" "fdpass: receive on s: no descriptors arrived for sh"
+	assert_equal "$(cat bg.out)" ""
+}
+
+@test "a placement that fails is the sender's failure too" {
+	ulimit -n 1024
+	bg "$FDPASS" recv --at 5000 s true
+	run "$FDPASS" send -t $WAIT s /dev/null
+	assert_failure 1
+	assert_output "fdpass: send to s: the receiver could not run its command (status 1)"
+	bg_wait
+	assert_equal "$BG_STATUS" 1
+}
+
+@test "an unknown host is a runtime failure, not a usage error" {
+	run "$FDPASS" send --tcp-connect no-such-host.invalid:80 s
+	assert_failure 1
+	assert_output --partial "fdpass: --tcp-connect no-such-host.invalid:80: "
+}

@@ -163,3 +163,11 @@ PY
 	bg_wait
 	assert_equal "$BG_STATUS" 0
 }
+
+@test "without a known peer, stale UCSPI variables are removed" {
+	bg env PROTO=TCP UNIXREMOTEPID=1 "$FDPASS" recv --dgram s sh -c 'echo "[${PROTO-unset}${UNIXREMOTEPID-unset}]"'
+	wait_for_socket s
+	"$FDPASS" send --dgram s /dev/null
+	bg_wait
+	assert_equal "$(cat bg.out)" "[unsetunset]"
+}

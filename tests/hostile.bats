@@ -212,3 +212,56 @@ PY
 	assert_equal "$(count_fds "$BG")" "$before"
 	kill -0 "$BG"
 }
+
+@test "a plain sender's 300 descriptors with data: the data stays exact" {
+	bg "$FDPASS" recv --count 300 s sh -c 'printf %s "$FDPASS_DATA"'
+	peer <<'PY'
+from peer import *
+sock = connect("s")
+fds = null_fds(300)
+socket.send_fds(sock, [b"twenty-odd bytes of data here"], fds[:253])
+socket.send_fds(sock, [b"\0"], fds[253:])
+PY
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(cat bg.out)" "twenty-odd bytes of data here"
+}
+
+@test "an empty seqpacket message with descriptors is a message, not the end" {
+	bg "$FDPASS" recv --seqpacket --count 3 s sh -c 'ls /proc/$$/fd | wc -l'
+	peer <<'PY'
+from peer import *
+socket.send_fds(connect("s", socket.SOCK_SEQPACKET), [b""], null_fds(3))
+PY
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	# 0 (the first), 1, 2, then 3 and 4.
+	assert_equal "$(cat bg.out)" "5"
+}
+
+@test "a datagram that asks for a reply gets its descriptors handed on anyway" {
+	bg "$FDPASS" recv --dgram s cat
+	wait_for_socket s
+	peer <<'PY'
+from peer import *
+fd = os.open("a", os.O_RDWR | os.O_CREAT)
+os.write(fd, b"dgram\n")
+os.lseek(fd, 0, 0)
+socket.send_fds(connect("s", socket.SOCK_DGRAM), [header(1, flags=3)], [fd])
+PY
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(cat bg.out)" "dgram"
+}
+
+@test "recv --stdin checks --peer-uid" {
+	run peer <<'PY'
+from peer import *
+import subprocess
+ours, theirs = socket.socketpair()
+recv = subprocess.run([os.environ["FDPASS"], "recv", "--stdin", "--peer-uid", "4242", "cat"],
+                      stdin=ours, capture_output=True, text=True)
+print(recv.returncode, recv.stderr.strip())
+PY
+	assert_output "1 fdpass: --stdin: peer is uid $(id -u), not 4242"
+}

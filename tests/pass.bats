@@ -366,3 +366,44 @@ two"
 	bg_wait
 	assert_equal "$BG_STATUS" 0
 }
+
+@test "send --listen waits out a peer that leaves without taking anything" {
+	echo kept >a
+	bg "$FDPASS" send --listen s a
+	wait_for_socket s
+	# Another listener's probe: it connects and goes.
+	run "$FDPASS" recv s cat
+	assert_failure 1
+	assert_output "fdpass: listen s: in use by another process"
+	run "$FDPASS" recv --connect s cat
+	assert_success
+	assert_output "kept"
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+}
+
+@test "send --timeout bounds a receiver that stops reading" {
+	head -c 4000000 /dev/zero >big
+	cat >stall.py <<'PY'
+from peer import *
+s = socket.socket(socket.AF_UNIX)
+s.bind("s")
+s.listen()
+conn, _ = s.accept()
+time.sleep(30)
+PY
+	bg env PYTHONPATH="$BATS_TEST_DIRNAME" /usr/bin/python3 stall.py
+	wait_for_socket s
+	run "$FDPASS" send -t 1 --data-file big s /dev/null
+	assert_failure 1
+	assert_output "fdpass: send to s: Connection timed out"
+}
+
+@test "a listener whose reader is gone (SIGPIPE) still removes its socket" {
+	head -c 200000 /dev/zero >big
+	bash -c '"$FDPASS" recv s | true' 3>&- &
+	BG_PIDS+=("$!")
+	"$FDPASS" send -t $WAIT --data-file big s /dev/null || true
+	for ((i = 0; i < WAIT * 100; i++)); do [ -e s ] || break; sleep 0.01; done
+	[ ! -e s ]
+}

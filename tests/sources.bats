@@ -151,3 +151,29 @@ PY
 	assert_failure 1
 	assert_output "fdpass: --from-pid $!:0: Operation not permitted"
 }
+
+@test "--ready-fd 1: stdout takes /dev/null, and no connection lands on it" {
+	bg "$FDPASS" recv --ready-fd 1 s
+	echo x >a
+	run "$FDPASS" send -t $WAIT s a
+	assert_success
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(cat bg.out)" ""
+}
+
+@test "--unix-listen's socket file goes when send fails" {
+	run "$FDPASS" send --unix-listen "$PWD/service" nowhere
+	assert_failure 1
+	[ ! -e service ]
+}
+
+@test "an idle --dgram --keep-listening server does not time out" {
+	bg "$FDPASS" recv --dgram -k -t 1 s
+	wait_for_socket s
+	sleep 1.5
+	assert_equal "$(cat bg.err)" ""
+	"$FDPASS" send --dgram --data late s /dev/null
+	for ((i = 0; i < WAIT * 100; i++)); do [ -s bg.out ] && break; sleep 0.01; done
+	assert_equal "$(tail -c 4 bg.out)" "late"
+}
