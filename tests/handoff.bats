@@ -145,7 +145,7 @@ PY
 @test "--peer-uid on recv refuses another user" {
 	name=$(abstract_name)
 	bg "$FDPASS" recv --allow-uid 65534 --peer-uid 0 "$name" sh -c 'echo taken'
-	setpriv --reuid=65534 --regid=65534 --clear-groups "$FDPASS" send -t $WAIT "$name" /dev/null || true
+	fdpass_as_nobody send -t $WAIT "$name" /dev/null || true
 	"$FDPASS" send -t $WAIT "$name" /dev/null
 	bg_wait
 	assert_equal "$(cat bg.out)" "taken"

@@ -5,15 +5,10 @@
 
 load test_helper
 
-# as_nobody CMD...: runs CMD as user and group nobody.
-as_nobody() {
-	setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
-}
-
 @test "a peer of another user is refused, logged, and the listener waits on" {
 	name=$(abstract_name)
 	bg "$FDPASS" recv "$name" sh -c 'echo accepted'
-	as_nobody "$FDPASS" send -t $WAIT "$name" /dev/null || true
+	fdpass_as_nobody send -t $WAIT "$name" /dev/null || true
 	"$FDPASS" send -t $WAIT "$name" /dev/null
 	bg_wait
 	assert_equal "$BG_STATUS" 0
@@ -27,7 +22,7 @@ as_nobody() {
 	bg "$FDPASS" recv --allow-uid 65534 "$name" cat
 	echo from-nobody >a
 	chmod 644 a
-	as_nobody "$FDPASS" send -t $WAIT "$name" a
+	fdpass_as_nobody send -t $WAIT "$name" a
 	bg_wait
 	assert_equal "$BG_STATUS" 0
 	assert_equal "$(cat bg.out)" "from-nobody"
@@ -36,7 +31,7 @@ as_nobody() {
 @test "--allow-gid admits that group" {
 	name=$(abstract_name)
 	bg "$FDPASS" recv --allow-gid 65534 "$name" cat
-	as_nobody "$FDPASS" send -t $WAIT --data ok "$name" /dev/null
+	fdpass_as_nobody send -t $WAIT --data ok "$name" /dev/null
 	bg_wait
 	assert_equal "$BG_STATUS" 0
 }

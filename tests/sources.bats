@@ -147,7 +147,7 @@ PY
 @test "--from-pid without the right to trace the process is refused" {
 	sleep 60 3>&- &
 	BG_PIDS+=("$!")
-	run setpriv --reuid=65534 --regid=65534 --clear-groups "$FDPASS" send --from-pid "$!:0" s
+	run fdpass_as_nobody send --from-pid "$!:0" s
 	assert_failure 1
 	assert_output "fdpass: --from-pid $!:0: Operation not permitted"
 }

@@ -91,3 +91,13 @@ need_package() {
 free_port() {
 	/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
+
+# fdpass_as_nobody ARG...: runs fdpass as user and group nobody.  The
+# binary is copied into the test's directory and run by a relative path,
+# as nobody may not search the directories above it or the checkout.
+fdpass_as_nobody() {
+	mkdir -p -m 755 for-nobody
+	cp "${FDPASS_REAL:-$FDPASS}" for-nobody/fdpass
+	chmod 755 for-nobody/fdpass
+	setpriv --reuid=65534 --regid=65534 --clear-groups for-nobody/fdpass "$@"
+}
