@@ -8,8 +8,11 @@
 #   make check        every test: unit and bats, normally and under
 #                     AddressSanitizer/UBSan, a subset under valgrind, and
 #                     a short fuzzing run
-#   make install      PREFIX, DESTDIR, BINDIR, MANDIR are honoured
-#   make uninstall
+#   make install      the command, man pages, completions, and the core
+#                     library (libfdpass.a, <fdpass/msg.h>, fdpass.pc);
+#                     PREFIX, DESTDIR, BINDIR, MANDIR, LIBDIR, INCLUDEDIR
+#                     and the *COMPDIR directories are honoured
+#   make uninstall    removes exactly what install put there
 
 VERSION = 0.1.0
 
@@ -17,6 +20,11 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 DATADIR ?= $(PREFIX)/share
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+ZSHCOMPDIR ?= $(DATADIR)/zsh/site-functions
+FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
 DESTDIR ?=
 
 CC ?= cc
@@ -43,13 +51,18 @@ UNIT_TESTS = $(OBJDIR)/test_msg $(OBJDIR)/test_wire $(OBJDIR)/test_inspect \
 	$(OBJDIR)/test_sockets
 
 BIN = $(OBJDIR)/fdpass
+# The core (src/msg.c, see fdpass(3)) is the library that is installed;
+# the rest of the library objects serve the command and the unit tests.
+CORE_OBJS = $(OBJDIR)/msg.o
+CLI_OBJS = $(filter-out $(CORE_OBJS),$(LIB_OBJS))
 LIB = $(OBJDIR)/libfdpass.a
+CLI_LIB = $(OBJDIR)/libfdpass-cli.a
 
 # The build flags come from pkg-config, once build/deps.sh has made sure
 # libbsd-dev is there.  Goals that compile nothing need neither.  libbsd is
 # linked statically: fdpass uses a few of its functions, and every process
 # then maps two shared objects fewer, which keeps it small and quick to start.
-NO_BUILD_GOALS = clean uninstall
+NO_BUILD_GOALS = clean uninstall check-man
 ifneq ($(filter-out $(NO_BUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
 include $(OBJDIR)/config.mk
 endif
@@ -73,14 +86,18 @@ $(OBJDIR)/%.o: src/%.c $(OBJDIR)/config.mk
 $(OBJDIR)/%.o: tests/unit/%.c $(OBJDIR)/config.mk
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(LIB): $(LIB_OBJS)
+$(LIB): $(CORE_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(BIN): $(CMD_OBJS) $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJS) $(LIB) $(ALL_LIBS)
+$(CLI_LIB): $(CLI_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
 
-$(OBJDIR)/test_%: $(OBJDIR)/test_%.o $(OBJDIR)/unit.o $(LIB)
+$(BIN): $(CMD_OBJS) $(CLI_LIB) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJS) $(CLI_LIB) $(LIB) $(ALL_LIBS)
+
+$(OBJDIR)/test_%: $(OBJDIR)/test_%.o $(OBJDIR)/unit.o $(CLI_LIB) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LIBS)
 
 demo: $(BIN)
@@ -149,21 +166,98 @@ check-fuzz:
 		{ tail -n 40 $(OBJDIR)/fuzz.log; exit 1; }
 	@echo "fuzz: $$(grep -o 'Done [0-9]* runs' $(OBJDIR)/fuzz.log), no crash, leak or hang"
 
-check: check-pass check-valgrind check-fuzz
+# The man pages through mandoc's linter.  Whether the pages they refer to
+# are installed on this machine says nothing about them, so that is left
+# out, as is mandoc's note about the system's own page database.
+check-man:
+	@build/deps.sh check
+	@out=$$(mandoc -Tlint man/fdpass.1 man/fdpass.3 2>&1 | \
+		grep -v -e 'referenced manual not found' -e 'mandoc\.db' || true); \
+	if [ -n "$$out" ]; then echo "$$out"; exit 1; fi
+	@echo "man: fdpass.1 and fdpass.3 are lint clean"
+
+# Installs into a scratch DESTDIR and checks that every file landed, that
+# the installed fdpass runs, and that the EXAMPLES program of fdpass(3)
+# builds against the installed library through pkg-config and passes a
+# descriptor; then uninstalls and checks that nothing is left.
+CHECK_ROOT = $(abspath $(OBJDIR))/check-install
+check-install: $(BIN) $(LIB)
+	@rm -rf $(CHECK_ROOT)
+	@$(MAKE) -s --no-print-directory install DESTDIR=$(CHECK_ROOT)/root
+	@for f in $(INSTALLED); do \
+		test -f $(CHECK_ROOT)/root$$f || \
+			{ echo "check-install: $$f was not installed"; exit 1; }; \
+	done
+	@test "$$($(CHECK_ROOT)/root$(BINDIR)/fdpass --version)" = \
+		"fdpass $(VERSION)"
+	@sed -n '/^\.Sh EXAMPLES/,/^\.Sh/p' man/fdpass.3 | \
+		sed -n '/^\.Bd -literal$$/,/^\.Ed$$/p' | \
+		sed -e '1d' -e '$$d' -e 's/\\e/\\/g' >$(CHECK_ROOT)/example.c
+	@export PKG_CONFIG_PATH=$(CHECK_ROOT)/root$(LIBDIR)/pkgconfig \
+		PKG_CONFIG_SYSROOT_DIR=$(CHECK_ROOT)/root; \
+	test "$$(pkg-config --modversion fdpass)" = $(VERSION); \
+	$(CC) -Wall -Wextra -Werror -o $(CHECK_ROOT)/example \
+		$(CHECK_ROOT)/example.c $$(pkg-config --cflags --libs fdpass)
+	@test "$$($(CHECK_ROOT)/example)" = through
+	@$(MAKE) -s --no-print-directory uninstall DESTDIR=$(CHECK_ROOT)/root
+	@left=$$(find $(CHECK_ROOT)/root ! -type d; \
+		find $(CHECK_ROOT)/root$(INCLUDEDIR) $(CHECK_ROOT)/root$(DATADIR) \
+		-name fdpass); \
+	if [ -n "$$left" ]; then \
+		echo "check-install: uninstall left:"; echo "$$left"; exit 1; \
+	fi
+	@echo "install: $(words $(INSTALLED)) files installed and removed;" \
+		"fdpass(3)'s example built with pkg-config and ran"
+
+check: check-pass check-valgrind check-fuzz check-man check-install
 	$(MAKE) OBJDIR=$(OBJDIR)/sanitize SANITIZE=1 check-pass
 
-install: $(BIN)
-	install -d $(DESTDIR)$(BINDIR)
+# What install puts where; uninstall removes exactly these, and the
+# directories of fdpass's own under include and share.
+INSTALLED = $(BINDIR)/fdpass $(MANDIR)/man1/fdpass.1 $(MANDIR)/man3/fdpass.3 \
+	$(LIBDIR)/libfdpass.a $(INCLUDEDIR)/fdpass/msg.h \
+	$(LIBDIR)/pkgconfig/fdpass.pc $(BASHCOMPDIR)/fdpass \
+	$(ZSHCOMPDIR)/_fdpass $(FISHCOMPDIR)/fdpass.fish \
+	$(DATADIR)/fdpass/fdpass.bash
+
+# fdpass.pc names its directories after ${prefix} where they are under it,
+# so that pkg-config --define-prefix can move them.
+under_prefix = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
+PC_SUBST = -e 's|@PREFIX@|$(PREFIX)|' \
+	-e 's|@LIBDIR@|$(call under_prefix,$(LIBDIR))|' \
+	-e 's|@INCLUDEDIR@|$(call under_prefix,$(INCLUDEDIR))|' \
+	-e 's|@VERSION@|$(VERSION)|'
+
+install: $(BIN) $(LIB)
+	sed $(PC_SUBST) build/fdpass.pc.in >$(OBJDIR)/fdpass.pc
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(LIBDIR)/pkgconfig \
+		$(DESTDIR)$(INCLUDEDIR)/fdpass $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR) \
+		$(DESTDIR)$(DATADIR)/fdpass
 	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/fdpass
+	install -m 644 man/fdpass.1 $(DESTDIR)$(MANDIR)/man1/fdpass.1
+	install -m 644 man/fdpass.3 $(DESTDIR)$(MANDIR)/man3/fdpass.3
+	install -m 644 $(LIB) $(DESTDIR)$(LIBDIR)/libfdpass.a
+	install -m 644 src/msg.h $(DESTDIR)$(INCLUDEDIR)/fdpass/msg.h
+	install -m 644 $(OBJDIR)/fdpass.pc \
+		$(DESTDIR)$(LIBDIR)/pkgconfig/fdpass.pc
+	install -m 644 completions/fdpass.bash $(DESTDIR)$(BASHCOMPDIR)/fdpass
+	install -m 644 completions/_fdpass $(DESTDIR)$(ZSHCOMPDIR)/_fdpass
+	install -m 644 completions/fdpass.fish \
+		$(DESTDIR)$(FISHCOMPDIR)/fdpass.fish
+	install -m 644 tests/fdpass.bash $(DESTDIR)$(DATADIR)/fdpass/fdpass.bash
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/fdpass
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	for d in $(INCLUDEDIR)/fdpass $(DATADIR)/fdpass; do \
+		if [ -d $(DESTDIR)$$d ]; then rmdir $(DESTDIR)$$d; fi; done
 
 clean:
 	rm -rf $(OBJDIR)
 
 .PHONY: all demo bench fuzz check check-valgrind check-fuzz check-pass \
-	check-unit check-bats install uninstall clean
+	check-unit check-bats check-man check-install install uninstall clean
 
 # Keep the unit tests' objects, which make would otherwise delete.
 .SECONDARY: $(UNIT_TESTS:=.o) $(OBJDIR)/unit.o

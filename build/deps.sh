@@ -5,7 +5,8 @@
 #
 # usage: build/deps.sh build|check|fuzz
 #   build   what compiling needs (pkg-config, libbsd-dev)
-#   check   what `make check` needs besides (bats, bats-assert, bats-support)
+#   check   what `make check` needs besides (bats, bats-assert, bats-support,
+#           mandoc, and bash-completion, zsh and fish for the completions)
 #   fuzz    what `make fuzz` needs (clang and its libFuzzer runtime)
 set -eu
 
@@ -26,6 +27,10 @@ check)
 	need bats command -v bats
 	need bats-support test -f /usr/lib/bats/bats-support/load.bash
 	need bats-assert test -f /usr/lib/bats/bats-assert/load.bash
+	need mandoc command -v mandoc
+	need bash-completion test -f /usr/share/bash-completion/bash_completion
+	need zsh command -v zsh
+	need fish command -v fish
 	;;
 fuzz)
 	need clang command -v clang

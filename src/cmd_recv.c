@@ -2,6 +2,7 @@
  * fdpass recv: wait for a sender, take its descriptors, and either hand
  * them to COMMAND at the numbers asked for or print what arrived.
  */
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include <err.h>
@@ -185,8 +186,8 @@ parse_recv_options(int argc, char **argv, struct recv_options *o)
 	socket_options_init(&o->sock, 1);
 	o->ready_fd = -1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+:lcn:kbt:m:h",
-	    longopts_with(recv_longopts), NULL)) != -1) {
+	while ((ch = next_option(argc, argv, "+:lcn:kbt:m:h",
+	    recv_longopts, "recv")) != -1) {
 		listen_given |= ch == 'l';
 		if (socket_option(&o->sock, ch, optarg))
 			continue;
@@ -567,16 +568,23 @@ recv_once(const struct recv_options *o, const struct listener *l)
 
 /*
  * Waits for as long as it takes for a datagram, so that a child serving
- * the next datagram starts its --timeout when one arrives.
+ * the next datagram starts its --timeout when one arrives.  Until then it
+ * is only a stand-in for the listener, and goes with it: the kernel sends
+ * it SIGTERM should the listener die first.
  */
 static void
-wait_for_datagram(int sock)
+wait_for_datagram(int sock, pid_t listener)
 {
 	struct pollfd pfd = { sock, POLLIN, 0 };
 
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1)
+		err(1, "prctl");
+	if (getppid() != listener)
+		exit(0);
 	while (poll(&pfd, 1, -1) == -1)
 		if (errno != EINTR)
 			err(1, "poll");
+	prctl(PR_SET_PDEATHSIG, 0);
 }
 
 /*
@@ -588,7 +596,7 @@ serve_in_child(const struct recv_options *o, const struct listener *l,
     int sock)
 {
 	struct deadline d;
-	pid_t pid;
+	pid_t pid, listener = getpid();
 
 	if ((pid = fork()) == -1)
 		err(1, "fork");
@@ -599,7 +607,7 @@ serve_in_child(const struct recv_options *o, const struct listener *l,
 	if (sock != l->fd)
 		close(l->fd);
 	else
-		wait_for_datagram(sock);
+		wait_for_datagram(sock, listener);
 	deadline_set(&d, o->sock.timeout);
 	/* A peer that sent nothing gets no COMMAND. */
 	if (receive(o, sock, &d) == 0)

@@ -60,8 +60,9 @@ const char send_usage[] =
 "                         that is not fdpass (no names; no acknowledgement)\n"
 "      --wait             wait for the receiver's COMMAND and exit with its\n"
 "                         status\n"
-"  -t, --timeout SECONDS  give up after SECONDS; until then wait for a\n"
-"                         listener to appear at SOCKET\n";
+"  -t, --timeout SECONDS  give up after SECONDS, waiting for a listener to\n"
+"                         appear at SOCKET, sending, and waiting for the\n"
+"                         receiver's answer (with --wait, its command)\n";
 
 
 static const struct option send_longopts[] = {
@@ -195,8 +196,8 @@ parse_send_options(int argc, char **argv, struct send_options *o)
 	o->access_mode = O_RDONLY;
 	o->backlog = 128;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+:clrwaf:n:d:D:t:m:h",
-	    longopts_with(send_longopts), NULL)) != -1) {
+	while ((ch = next_option(argc, argv, "+:clrwaf:n:d:D:t:m:h",
+	    send_longopts, "send")) != -1) {
 		if (socket_option(&o->sock, ch, optarg))
 			continue;
 		switch (ch) {

@@ -45,7 +45,7 @@ static const struct option socket_longopts[] = {
  * Returns a command's own long options (ending with an all-zero entry)
  * followed by the shared ones, as one table for getopt_long.
  */
-const struct option *
+static const struct option *
 longopts_with(const struct option *own)
 {
 	static struct option all[64];
@@ -60,6 +60,35 @@ longopts_with(const struct option *own)
 		all[n + i] = socket_longopts[i];
 	memset(&all[n + (sizeof(socket_longopts) / sizeof(socket_longopts[0]))], 0, sizeof(all[0]));
 	return all;
+}
+
+/*
+ * getopt_long over a command's own options and the shared ones, but for
+ * one thing: a long option must be spelled out.  getopt_long would take
+ * any unambiguous prefix, which a script would come to rely on and a new
+ * option could then break.
+ */
+int
+next_option(int argc, char **argv, const char *shortopts,
+    const struct option *own, const char *command)
+{
+	const struct option *all = longopts_with(own);
+	const char *word;
+	size_t len;
+	int ch, index = -1;
+
+	ch = getopt_long(argc, argv, shortopts, all, &index);
+	if (ch == -1 || index == -1)
+		return ch;
+	word = argv[optind - 1];
+	/* With "--name value" the option is the word before its value. */
+	if (optarg == word)
+		word = argv[optind - 2];
+	len = strcspn(word + 2, "=");
+	if (strlen(all[index].name) != len)
+		usage_error(command, "unknown option '%.*s' (write out '--%s')",
+		    (int)len + 2, word, all[index].name);
+	return ch;
 }
 
 /* Prints a command's help and the shared options' help, then exits 0. */

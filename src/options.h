@@ -53,7 +53,8 @@ struct socket_options {
 	struct access	access;
 };
 
-const struct option *longopts_with(const struct option *);
+int		next_option(int, char **, const char *,
+		    const struct option *, const char *);
 void		print_help(const char *) __attribute__((noreturn));
 void		socket_options_init(struct socket_options *, int);
 int		socket_option(struct socket_options *, int, const char *);
