@@ -78,11 +78,39 @@ lookup(const struct named *table, size_t n, int value)
 	return "unknown";
 }
 
+/*
+ * The length of the well-formed UTF-8 sequence at p, of the n bytes left,
+ * or 0 if there is none: no stray continuation byte, overlong form,
+ * surrogate or code point past U+10FFFF.
+ */
+static size_t
+utf8_length(const unsigned char *p, size_t n)
+{
+	unsigned int cp;
+	size_t len, i;
+
+	if (p[0] < 0xc2 || p[0] > 0xf4)
+		return 0;
+	len = p[0] < 0xe0 ? 2 : p[0] < 0xf0 ? 3 : 4;
+	if (len > n)
+		return 0;
+	cp = p[0] & (0x7f >> len);
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
 void
 json_string(FILE *fp, const void *s, size_t len)
 {
 	const unsigned char *p = s;
-	size_t i;
+	size_t i, n;
 
 	putc('"', fp);
 	for (i = 0; i < len; i++) {
@@ -109,8 +137,12 @@ json_string(FILE *fp, const void *s, size_t len)
 			fputs("\\f", fp);
 			break;
 		default:
-			/* DEL too, so that the output is printable. */
-			if (p[i] < 0x20 || p[i] >= 0x7f)
+			if (p[i] >= 0x80 && (n = utf8_length(p + i,
+			    len - i)) > 0) {
+				fwrite(p + i, 1, n, fp);
+				i += n - 1;
+			} else if (p[i] < 0x20 || p[i] >= 0x7f)
+				/* DEL too, so that the output is printable. */
 				fprintf(fp, "\\u%04x", p[i]);
 			else
 				putc(p[i], fp);

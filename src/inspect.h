@@ -13,9 +13,10 @@
 
 /*
  * Writes s (len bytes, any bytes) as a JSON string literal, quotes
- * included.  Each byte of 0x80 and above becomes \u00XX, the Latin-1 code
- * point of that byte value, so the output is valid JSON and ASCII whatever
- * the input; a reader gets UTF-8 back by encoding the result as Latin-1.
+ * included.  Well-formed UTF-8 passes through as it is, so that paths and
+ * data in it read as text; every other byte of 0x80 and above becomes
+ * \u00XX, the code point of that byte value, so that the output is valid
+ * JSON whatever the input.
  */
 void	json_string(FILE *, const void *, size_t);
 /* Writes a JSON object describing fd: number, type, path, flags, name. */

@@ -177,3 +177,12 @@ PY
 	for ((i = 0; i < WAIT * 100; i++)); do [ -s bg.out ] && break; sleep 0.01; done
 	assert_equal "$(tail -c 4 bg.out)" "late"
 }
+
+@test "--json keeps a UTF-8 path readable" {
+	touch 'café'
+	bg "$FDPASS" recv --json s
+	"$FDPASS" send -t $WAIT s 'café'
+	bg_wait
+	run jq -r '.fds[0].path' bg.out
+	assert_output "$PWD/café"
+}

@@ -148,17 +148,26 @@ test_string_escapes(void)
 	static const char s[] = "a\"b\\c\nd\0e\x01" "f\x7fg\xc3\xa9";
 
 	CHECK(string_is(s, sizeof(s) - 1,
-	    "\"a\\\"b\\\\c\\nd\\u0000e\\u0001f\\u007fg\\u00c3\\u00a9\""));
+	    "\"a\\\"b\\\\c\\nd\\u0000e\\u0001f\\u007fg\xc3\xa9\""));
 	CHECK(string_is("\t\r\b\f\x1f", 5, "\"\\t\\r\\b\\f\\u001f\""));
 	CHECK(string_is(" /~'<>&", 7, "\" /~'<>&\""));
 	CHECK(string_is("", 0, "\"\""));
 }
 
-/* Every byte from 0x80 up is a \u00XX escape of that value. */
+/*
+ * Well-formed UTF-8 passes through; any other byte from 0x80 up is a
+ * \u00XX escape of that value: stray continuations, overlong forms,
+ * surrogates, sequences cut short.
+ */
 static void
 test_string_high_bytes(void)
 {
 	CHECK(string_is("\x80\xff", 2, "\"\\u0080\\u00ff\""));
+	CHECK(string_is("\xe2\x82\xac\xf0\x9f\x98\x80", 7,
+	    "\"\xe2\x82\xac\xf0\x9f\x98\x80\""));
+	CHECK(string_is("\xc0\xaf", 2, "\"\\u00c0\\u00af\""));
+	CHECK(string_is("\xed\xa0\x80", 3, "\"\\u00ed\\u00a0\\u0080\""));
+	CHECK(string_is("\xe2\x82", 2, "\"\\u00e2\\u0082\""));
 }
 
 /* A regular file read-only, write-only appending, and synchronous. */
