@@ -60,19 +60,6 @@ pause_briefly(long *ns)
 		*ns += *ns / 8;
 }
 
-/* Tells whether the deadline d is set and not yet reached. */
-static int
-before_deadline(const struct deadline *d)
-{
-	struct timespec now;
-
-	if (d == NULL || (d->at.tv_sec == 0 && d->at.tv_nsec == 0))
-		return 0;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return now.tv_sec < d->at.tv_sec ||
-	    (now.tv_sec == d->at.tv_sec && now.tv_nsec < d->at.tv_nsec);
-}
-
 /*
  * Connects a new socket of the given type to a.  Until the deadline, if
  * there is one, it waits for a listener to appear: it retries while the
@@ -93,7 +80,7 @@ address_connect(const struct address *a, int type, const struct deadline *d)
 		close(fd);
 		errno = saved;
 		if ((errno != ENOENT && errno != ECONNREFUSED) ||
-		    !before_deadline(d))
+		    deadline_remaining_ms(d) <= 0)
 			return -1;
 		pause_briefly(&pause_ns);
 	}

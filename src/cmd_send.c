@@ -343,28 +343,23 @@ sockets_made_sent(void)
 	made_files_sent = 1;
 }
 
-/* Remembers the socket file at path, made just now, for removal. */
+/* Remembers a socket file --unix-listen made, for removal. */
 static void
-remember_made_file(const char *path)
+remember_made_file(const struct listener *made)
 {
-	struct listener *l;
-	struct stat st;
-
-	if (lstat(path, &st) == -1)
-		err(1, "--unix-listen %s", path);
+	if (made->path == NULL)
+		return;
 	if (nmade_files == 0)
 		atexit(remove_made_files);
 	made_files = append(made_files, &nmade_files, sizeof(*made_files));
-	l = &made_files[nmade_files - 1];
-	l->path = path;
-	l->dev = st.st_dev;
-	l->ino = st.st_ino;
+	made_files[nmade_files - 1] = *made;
 }
 
 /* Makes the descriptor a --tcp-listen, --udp, ... option asks for. */
 static int
 made_socket(const struct send_options *o, const struct source *s)
 {
+	struct listener made;
 	const char *why = NULL, *option;
 	int fd;
 
@@ -383,9 +378,10 @@ made_socket(const struct send_options *o, const struct source *s)
 		break;
 	default:
 		option = "--unix-listen";
-		fd = socket_unix_listen(s->arg, o->backlog, o->sock.mode, &why);
-		if (fd != -1 && s->arg[0] != '@')
-			remember_made_file(s->arg);
+		fd = socket_unix_listen(s->arg, o->backlog, o->sock.mode, &made,
+		    &why);
+		if (fd != -1)
+			remember_made_file(&made);
 		break;
 	}
 	if (fd == -1 && why != NULL)

@@ -19,14 +19,17 @@ deadline_set(struct deadline *d, unsigned int seconds)
 	d->at.tv_sec += seconds;
 }
 
-/* Milliseconds left until d, rounded up; -1 for never, 0 when past. */
+/*
+ * Milliseconds left until d, rounded up; -1 for never (d NULL or unset),
+ * 0 when past.
+ */
 int
 deadline_remaining_ms(const struct deadline *d)
 {
 	struct timespec now;
 	long long ms;
 
-	if (d->at.tv_sec == 0 && d->at.tv_nsec == 0)
+	if (d == NULL || (d->at.tv_sec == 0 && d->at.tv_nsec == 0))
 		return -1;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	ms = (long long)(d->at.tv_sec - now.tv_sec) * 1000 +
@@ -45,7 +48,7 @@ deadline_wait(const struct deadline *d, int fd, short events)
 	struct pollfd pfd = { fd, events, 0 };
 	int ms, n;
 
-	if (d == NULL || (ms = deadline_remaining_ms(d)) == -1)
+	if ((ms = deadline_remaining_ms(d)) == -1)
 		return 0;
 	do {
 		n = poll(&pfd, 1, ms);

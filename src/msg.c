@@ -140,7 +140,7 @@ fdp_send(int sock, const struct iovec *iov, size_t iovcnt,
 	struct msghdr msg = { 0 };
 	size_t total, sent = 0, first = 0, skip = 0;
 	void *control = NULL;
-	ssize_t n;
+	ssize_t n, ret = -1;
 	int stream, saved;
 
 	if (iov_total(iov, iovcnt, &total) == -1)
@@ -182,7 +182,7 @@ fdp_send(int sock, const struct iovec *iov, size_t iovcnt,
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
-			goto fail;
+			goto done;
 		}
 		msg.msg_control = NULL;
 		msg.msg_controllen = 0;
@@ -191,37 +191,43 @@ fdp_send(int sock, const struct iovec *iov, size_t iovcnt,
 			break;
 		iov_advance(iov, iovcnt, &first, &skip, n);
 	}
-	if (control != stackbuf.bytes)
-		free(control);
-	return sent;
-fail:
+	ret = sent;
+done:
 	saved = errno;
 	if (control != stackbuf.bytes)
 		free(control);
 	errno = saved;
-	return -1;
+	return ret;
 }
 
-/* Closes every descriptor carried by SCM_RIGHTS items in msg's control. */
+/* Closes the descriptors in an SCM_RIGHTS payload of len bytes. */
+static void
+close_payload(const unsigned char *p, size_t len)
+{
+	size_t i;
+	int fd;
+
+	for (i = 0; i + sizeof(int) <= len; i += sizeof(int)) {
+		memcpy(&fd, p + i, sizeof(int));
+		close(fd);
+	}
+}
+
+/*
+ * Closes every descriptor carried by SCM_RIGHTS items in msg's control,
+ * walked afresh: the items fdp_recv collected may stop short of them all.
+ */
 static void
 close_rights_in(struct msghdr *msg)
 {
 	struct cmsghdr *cmsg;
-	const unsigned char *p;
-	size_t len, i;
-	int fd;
 
 	for (cmsg = CMSG_FIRSTHDR(msg); cmsg != NULL;
 	    cmsg = CMSG_NXTHDR(msg, cmsg)) {
-		if (cmsg->cmsg_level != SOL_SOCKET ||
-		    cmsg->cmsg_type != SCM_RIGHTS)
-			continue;
-		p = CMSG_DATA(cmsg);
-		len = cmsg->cmsg_len - CMSG_LEN(0);
-		for (i = 0; i + sizeof(int) <= len; i += sizeof(int)) {
-			memcpy(&fd, p + i, sizeof(int));
-			close(fd);
-		}
+		if (cmsg->cmsg_level == SOL_SOCKET &&
+		    cmsg->cmsg_type == SCM_RIGHTS)
+			close_payload(CMSG_DATA(cmsg),
+			    cmsg->cmsg_len - CMSG_LEN(0));
 	}
 }
 
@@ -307,20 +313,12 @@ fail:
 void
 fdp_close_rights(const struct fdp_control *ctl)
 {
-	const unsigned char *p;
-	size_t i, off;
-	int fd;
+	size_t i;
 
 	for (i = 0; i < ctl->nitems; i++) {
-		if (ctl->items[i].level != SOL_SOCKET ||
-		    ctl->items[i].type != SCM_RIGHTS)
-			continue;
-		p = ctl->items[i].data;
-		for (off = 0; off + sizeof(int) <= ctl->items[i].len;
-		    off += sizeof(int)) {
-			memcpy(&fd, p + off, sizeof(int));
-			close(fd);
-		}
+		if (ctl->items[i].level == SOL_SOCKET &&
+		    ctl->items[i].type == SCM_RIGHTS)
+			close_payload(ctl->items[i].data, ctl->items[i].len);
 	}
 }
 

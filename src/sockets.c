@@ -302,16 +302,17 @@ socket_tcp_connect(const char *spec, const char **why)
 
 /*
  * Makes a unix stream socket listening on path, "PATH" or "@NAME", the
- * socket file with the given mode, and the given backlog.  The file stays
- * after the socket is closed: it belongs to whoever receives the socket.
- * A file in the way is replaced only when it is a socket nobody answers on.
+ * socket file with the given mode, and the given backlog; *made tells the
+ * file (path NULL for an abstract name), so that it can be removed should
+ * the socket not get where it was going.  The file stays after the socket
+ * is closed: it belongs to whoever receives the socket.  A file in the way
+ * is replaced only when it is a socket nobody answers on.
  */
 int
 socket_unix_listen(const char *path, int backlog, mode_t mode,
-    const char **why)
+    struct listener *made, const char **why)
 {
 	struct address a;
-	struct listener l;
 	const char *ignored;
 	int saved;
 
@@ -323,17 +324,20 @@ socket_unix_listen(const char *path, int backlog, mode_t mode,
 			*why = "expected PATH or @NAME";
 		return -1;
 	}
-	if (address_listen(&a, SOCK_STREAM, mode, &l) == -1) {
-		*why = l.why;
+	if (address_listen(&a, SOCK_STREAM, mode, made) == -1) {
+		*why = made->why;
 		return -1;
 	}
+	/* made->path pointed into a, which is about to go. */
+	if (made->path != NULL)
+		made->path = path;
 	/* address_listen asked for SOMAXCONN; listen again sets backlog. */
-	if (listen(l.fd, backlog) == -1) {
+	if (listen(made->fd, backlog) == -1) {
 		saved = errno;
-		close(l.fd);
-		listener_remove(&l);
+		close(made->fd);
+		listener_remove(made);
 		errno = saved;
 		return -1;
 	}
-	return l.fd;
+	return made->fd;
 }

@@ -13,6 +13,8 @@
 
 #include <sys/types.h>
 
+#include "address.h"
+
 /*
  * The TCP and UDP functions take "[HOST:]PORT", "HOST:PORT" or
  * "[V6ADDR]:PORT", PORT a number from 0 to 65535.  For listening and UDP
@@ -24,6 +26,7 @@
 int	socket_tcp_listen(const char *, int, const char **);
 int	socket_tcp_connect(const char *, const char **);
 int	socket_udp(const char *, const char **);
-int	socket_unix_listen(const char *, int, mode_t, const char **);
+int	socket_unix_listen(const char *, int, mode_t, struct listener *,
+	    const char **);
 
 #endif

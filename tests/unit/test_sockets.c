@@ -398,6 +398,7 @@ static void
 test_unix_listen(void)
 {
 	char dir[64], path[128];
+	struct listener made;
 	struct stat st;
 	const char *why = "unset";
 	int l, c, a, again;
@@ -405,9 +406,11 @@ test_unix_listen(void)
 	if (!CHECK(make_dir(dir, sizeof(dir)) == 0))
 		return;
 	snprintf(path, sizeof(path), "%s/sock", dir);
-	l = socket_unix_listen(path, 5, 0600, &why);
+	l = socket_unix_listen(path, 5, 0600, &made, &why);
 	if (CHECK(l != -1)) {
 		CHECK(why == NULL);
+		CHECK(made.fd == l && made.path == path &&
+		    lstat(path, &st) == 0 && made.ino == st.st_ino);
 		CHECK(unit_cloexec(l));
 		CHECK(sockopt(l, SOL_SOCKET, SO_ACCEPTCONN) == 1);
 		CHECK(lstat(path, &st) == 0 && S_ISSOCK(st.st_mode) &&
@@ -421,7 +424,7 @@ test_unix_listen(void)
 		}
 		errno = 0;
 		why = NULL;
-		again = socket_unix_listen(path, 5, 0600, &why);
+		again = socket_unix_listen(path, 5, 0600, &made, &why);
 		CHECK(again == -1 && errno == EADDRINUSE && why != NULL);
 		if (again != -1)
 			close(again);
@@ -429,7 +432,7 @@ test_unix_listen(void)
 		/* The file belongs to whoever got the socket. */
 		CHECK(lstat(path, &st) == 0);
 		/* Nobody answers now: a new listener replaces the file. */
-		l = socket_unix_listen(path, 5, 0600, &why);
+		l = socket_unix_listen(path, 5, 0600, &made, &why);
 		CHECK(l != -1);
 		if (l != -1)
 			close(l);
@@ -443,6 +446,7 @@ static void
 test_unix_listen_file(void)
 {
 	char dir[64], path[128];
+	struct listener made;
 	struct stat st;
 	const char *why = NULL;
 	int fd;
@@ -454,14 +458,14 @@ test_unix_listen_file(void)
 	    0600)) != -1))
 		close(fd);
 	errno = 0;
-	fd = socket_unix_listen(path, 5, 0600, &why);
+	fd = socket_unix_listen(path, 5, 0600, &made, &why);
 	CHECK(fd == -1 && errno == EEXIST && why != NULL);
 	if (fd != -1)
 		close(fd);
 	CHECK(lstat(path, &st) == 0 && S_ISREG(st.st_mode));
 	errno = 0;
 	why = NULL;
-	fd = socket_unix_listen("", 5, 0600, &why);
+	fd = socket_unix_listen("", 5, 0600, &made, &why);
 	CHECK(fd == -1 && errno == EINVAL && why != NULL);
 	unlink(path);
 	rmdir(dir);
@@ -475,13 +479,15 @@ static void
 test_unix_backlog(void)
 {
 	char dir[64], path[128];
+	struct listener made;
 	const char *why;
 	int l, c[8], n = 0, e = 0;
 
 	if (!CHECK(make_dir(dir, sizeof(dir)) == 0))
 		return;
 	snprintf(path, sizeof(path), "%s/sock", dir);
-	if (CHECK((l = socket_unix_listen(path, 2, 0600, &why)) != -1)) {
+	l = socket_unix_listen(path, 2, 0600, &made, &why);
+	if (CHECK(l != -1)) {
 		while (n < 8 && (c[n] = unix_connect(path, 1)) != -1)
 			n++;
 		e = errno;
