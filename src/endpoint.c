@@ -21,6 +21,9 @@
 static struct listener listener;
 static int active;
 
+/* The signals that would end the process without its exit handlers. */
+static const int fatal_signals[] = { SIGHUP, SIGINT, SIGPIPE, SIGTERM };
+
 /* What else goes with the socket file, such as a pid file. */
 static void (*also_remove)(void);
 
@@ -133,6 +136,7 @@ endpoint_listen(const char *text, int type, mode_t mode)
 {
 	static struct address a;	/* listener.path points into it */
 	struct sigaction sa;
+	size_t i;
 
 	parse_address(text, &a);
 	if (address_listen(&a, type, mode, &listener) == -1) {
@@ -145,10 +149,8 @@ endpoint_listen(const char *text, int type, mode_t mode)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_fatal_signal;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGPIPE, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	for (i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++)
+		sigaction(fatal_signals[i], &sa, NULL);
 	return &listener;
 }
 
@@ -171,11 +173,11 @@ endpoint_close(void)
 void
 endpoint_forget(void)
 {
+	size_t i;
+
 	active = 0;
-	signal(SIGHUP, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGPIPE, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
+	for (i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++)
+		signal(fatal_signals[i], SIG_DFL);
 }
 
 /* Tells whether a listener admits peer: its own user, or one allowed. */
