@@ -82,14 +82,9 @@ make_files() {
 
 # An abstract socket that a listener holds, its name in $ABSTRACT.
 listen_abstract() {
-	local i
 	ABSTRACT=$(abstract_name)
 	bg "$FDPASS" recv "$ABSTRACT"
-	for ((i = 0; i < WAIT * 100; i++)); do
-		grep -q " $ABSTRACT\$" /proc/net/unix && return 0
-		sleep 0.01
-	done
-	fail "no listener on $ABSTRACT after ${WAIT}s"
+	wait_until grep -q " $ABSTRACT\$" /proc/net/unix
 }
 
 @test "bash: the commands after fdpass" {

@@ -44,7 +44,7 @@ man_options() {
 		}' "$ROOT/man/fdpass.1" | sort
 }
 
-# bash_options main|send|recv: from the arrays in _fdpass, NAME_opts (the
+# bash_array main|send|recv: from the arrays in _fdpass, NAME_opts (the
 # long options offered) and NAME_args (those, long and short, that take an
 # argument).  Short options without an argument do not appear there.
 bash_array() {

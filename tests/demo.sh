@@ -15,6 +15,8 @@ echo "receiver: fdpass recv $dir/socket sh -c ..."
 	echo "child (pid $$): fd 0 is $(readlink /proc/$$/fd/0)"
 	echo "child (pid $$): reads: $(cat)"' &
 receiver=$!
+# Should send fail, the receiver must not be left waiting.
+trap 'kill "$receiver" 2>/dev/null || true; rm -rf "$dir"' EXIT
 
 exec 3<"$dir/message"
 rm "$dir/message"

@@ -18,6 +18,7 @@ load test_helper
 @test "a prefix of a command is not accepted" {
 	run "$FDPASS" se s
 	assert_failure 2
+	assert_line --index 0 "fdpass: unknown command 'se'"
 }
 
 @test "an unknown option is a usage error naming it" {
@@ -200,17 +201,13 @@ PY
 }
 
 @test "recv --connect to a sender that sends nothing fails clearly" {
-	/usr/bin/python3 - 3>&- <<'PY' &
-import socket, os
-s = socket.socket(socket.AF_UNIX)
-s.bind("s")
-s.listen()
+	bg_peer silent.py <<'PY'
+from peer import *
+s = listen("s")
 c, _ = s.accept()
 c.close()
 os.unlink("s")
 PY
-	BG=$!
-	BG_PIDS+=("$BG")
 	wait_for_socket s
 	run "$FDPASS" recv --connect s cat
 	assert_failure 1
@@ -231,6 +228,7 @@ PY
 @test "--create without a write mode is a usage error" {
 	run "$FDPASS" send --create s f
 	assert_failure 2
+	assert_line --index 0 "fdpass: --create and --truncate need --write, --append or --rdwr"
 	[ ! -e f ]
 }
 
@@ -243,12 +241,16 @@ PY
 @test "options that cannot apply are refused, not ignored" {
 	run "$FDPASS" recv -c --pid-file pid s
 	assert_failure 2
+	assert_line --index 0 "fdpass: --keep-listening, --background, --ready-fd and --pid-file need --listen"
 	run "$FDPASS" recv --stdin -l -k cat
 	assert_failure 2
+	assert_line --index 0 "fdpass: --stdin takes no --listen, --seqpacket or --dgram"
 	run "$FDPASS" recv -c --dgram s
 	assert_failure 2
+	assert_line --index 0 "fdpass: --connect needs a connected socket, not --dgram"
 	run "$FDPASS" send --dgram --peer-uid 0 s /dev/null
 	assert_failure 2
+	assert_line --index 0 "fdpass: --peer-uid, --peer-gid and --peer-pid need a connected socket, not --dgram or --notify-fdstore"
 	[ ! -e pid ]
 }
 

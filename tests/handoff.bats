@@ -104,7 +104,7 @@ blocking"
 }
 
 @test "send returns only after the command runs with the descriptors" {
-	bg "$FDPASS" recv s sh -c 'exec sleep 30'
+	bg "$FDPASS" recv s sleep 30
 	"$FDPASS" send -t $WAIT s /dev/null
 	# By the time send is back, the receiver has become sleep.
 	assert_equal "$(cat /proc/"$BG"/comm)" "sleep"
@@ -114,9 +114,7 @@ blocking"
 	run peer <<'PY'
 from peer import *
 import subprocess
-sock = socket.socket(socket.AF_UNIX)
-sock.bind("s")
-sock.listen()
+sock = listen("s")
 send = subprocess.Popen([os.environ["FDPASS"], "send", "s", "/dev/null"],
                         stderr=subprocess.PIPE, text=True)
 conn, _ = sock.accept()
@@ -131,9 +129,7 @@ PY
 	run peer <<'PY'
 from peer import *
 import subprocess
-sock = socket.socket(socket.AF_UNIX)
-sock.bind("s")
-sock.listen()
+sock = listen("s")
 send = subprocess.Popen([os.environ["FDPASS"], "send", "--raw", "--data", "hi", "s", "/etc/hostname"])
 conn, _ = sock.accept()
 data, fds, flags, _ = socket.recv_fds(conn, 100, 4)

@@ -46,8 +46,7 @@ teardown() {
 }
 
 @test "fdpass_serve fails with fdpass's message when it cannot listen" {
-	mkdir -p "$BATS_TEST_TMPDIR/fdpass"
-	touch "$BATS_TEST_TMPDIR/fdpass/taken.sock"
+	touch "$(fdpass_socket taken)"
 	run fdpass_serve taken -- cat
 	assert_failure
 	assert_output --partial "exists and is not a socket"

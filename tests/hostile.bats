@@ -22,7 +22,8 @@ load test_helper
 	bg "$FDPASS" recv --allow-uid 65534 "$name" cat
 	echo from-nobody >a
 	chmod 644 a
-	fdpass_as_nobody send -t $WAIT "$name" a
+	run fdpass_as_nobody send -t $WAIT "$name" a
+	assert_success
 	bg_wait
 	assert_equal "$BG_STATUS" 0
 	assert_equal "$(cat bg.out)" "from-nobody"
@@ -31,7 +32,8 @@ load test_helper
 @test "--allow-gid admits that group" {
 	name=$(abstract_name)
 	bg "$FDPASS" recv --allow-gid 65534 "$name" cat
-	fdpass_as_nobody send -t $WAIT --data ok "$name" /dev/null
+	run fdpass_as_nobody send -t $WAIT "$name" /dev/null
+	assert_success
 	bg_wait
 	assert_equal "$BG_STATUS" 0
 }
@@ -39,14 +41,10 @@ load test_helper
 # bats test_tags=valgrind
 @test "a plain sender with more descriptors than --count: refused, all closed" {
 	bg "$FDPASS" recv --count 1 s sleep 60
-	run peer <<PY
+	run peer <<'PY'
 from peer import *
 sock = connect("s")
-readers, writers = zip(*(os.pipe() for _ in range(2)))
-socket.send_fds(sock, [b"x"], list(writers))
-for w in writers:
-    os.close(w)
-assert_closed(readers)
+assert_closed(send_pipe_ends(sock, b"x", 2))
 PY
 	assert_success
 	assert_output "closed"
@@ -59,15 +57,11 @@ PY
 @test "a datagram larger than the receiver's buffer: MSG_TRUNC, its descriptor closed" {
 	bg "$FDPASS" recv --dgram s sleep 60
 	wait_for_socket s
-	run peer <<PY
+	run peer <<'PY'
 from peer import *
 sock = connect("s", socket.SOCK_DGRAM)
 sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
-r, w = os.pipe()
-readers = [r]
-socket.send_fds(sock, [b"x" * 100000], [w])
-os.close(w)
-assert_closed(readers)
+assert_closed(send_pipe_ends(sock, b"x" * 100000))
 PY
 	assert_success
 	assert_output "closed"
@@ -130,13 +124,10 @@ PY
 # bats test_tags=valgrind
 @test "a peer that disconnects in mid-data is reported, nothing run" {
 	bg "$FDPASS" recv s sh -c 'echo ran'
-	run peer <<PY
+	run peer <<'PY'
 from peer import *
 sock = connect("s")
-r, w = os.pipe()
-readers = [r]
-socket.send_fds(sock, [header(1, data_len=100) + b"only ten.."], [w])
-os.close(w)
+readers = send_pipe_ends(sock, header(1, data_len=100) + b"only ten..")
 sock.close()
 assert_closed(readers)
 PY
@@ -197,11 +188,8 @@ print("sent")
 PY
 	assert_output "sent"
 	# Forking 10,000 children takes a while, under the sanitizers above all.
-	for ((i = 0; i < WAIT * 3000; i++)); do
-		[ "$(tail -c 3 bg.out)" = END ] &&
-			[ -z "$(cat /proc/"$BG"/task/*/children)" ] && break
-		sleep 0.01
-	done
+	WAIT=$((WAIT * 30)) wait_until sh -c \
+	    '[ "$(tail -c 3 bg.out)" = END ] && [ -z "$(cat /proc/'"$BG"'/task/*/children)" ]'
 	assert_equal "$(tail -c 3 bg.out)" "END"
 	assert_equal "$(cat /proc/"$BG"/task/*/children)" ""
 	assert_equal "$(count_fds "$BG")" "$before"

@@ -43,19 +43,15 @@ PY
 @test "ssh -o ProxyUseFdpass=yes connects through fdpass send --stdout --tcp-connect" {
 	need_package openssh-client command -v ssh
 	port=$(free_port)
-	cat >server.py <<PY
+	bg_peer server.py <<PY
 from peer import *
-server = socket.socket()
-server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-server.bind(("127.0.0.1", $port))
-server.listen()
+server = listen(("127.0.0.1", $port), socket.AF_INET)
 open("listening", "w").close()
 conn, _ = server.accept()
 conn.settimeout(WAIT)
 print(conn.recv(100).split(b"\r\n")[0].decode())
 PY
-	bg env PYTHONPATH="$BATS_TEST_DIRNAME" /usr/bin/python3 server.py
-	for ((i = 0; i < WAIT * 100; i++)); do [ -e listening ] && break; sleep 0.01; done
+	wait_until test -e listening
 	run ssh -F /dev/null -o BatchMode=yes -o ConnectTimeout=5 -o StrictHostKeyChecking=no \
 		-o UserKnownHostsFile=/dev/null -o ProxyUseFdpass=yes \
 		-o ProxyCommand="$FDPASS send --stdout --tcp-connect 127.0.0.1:$port" fdpass-test
@@ -71,10 +67,7 @@ PY
 	run peer <<PY
 from peer import *
 import subprocess
-server = socket.socket()
-server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-server.bind(("127.0.0.1", $port))
-server.listen()
+server = listen(("127.0.0.1", $port), socket.AF_INET)
 ours, theirs = socket.socketpair()
 nc = subprocess.Popen(["nc", "-F", "127.0.0.1", "$port"], stdout=theirs)
 recv = subprocess.Popen([os.environ["FDPASS"], "recv", "--stdin", "sh", "-c", "echo hello over tcp >&0"], stdin=ours)

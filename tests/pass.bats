@@ -15,13 +15,14 @@ load test_helper
 
 @test "the command reads a named file, opened read-only by default" {
 	echo "file contents" >f
-	bg "$FDPASS" recv s cat
+	bg "$FDPASS" recv s sh -c 'grep ^flags: /proc/self/fdinfo/0; cat'
 	run "$FDPASS" send -t $WAIT s f
 	assert_success
 	bg_wait
-	assert_equal "$(cat bg.out)" "file contents"
-	run "$FDPASS" send -t 1 s f
-	assert_failure 1
+	assert_equal "$(sed -n 2p bg.out)" "file contents"
+	run grep '^flags:' bg.out
+	# O_RDONLY is 0 in the low bits of the octal flags.
+	assert_output --regexp 'flags:[[:space:]]+[0-7]*0$'
 }
 
 @test "--write passes a file the command writes without truncating" {
@@ -186,6 +187,7 @@ bg.out"
 @test "a pipe is reported as a pipe" {
 	bg "$FDPASS" recv s
 	run bash -c 'echo | "$FDPASS" send -t $WAIT s'
+	assert_success
 	bg_wait
 	assert_output ""
 	run cat bg.out
@@ -236,20 +238,13 @@ bg.out"
 # bats test_tags=valgrind
 @test "--count collects plain one-fd messages (data x each) until it has enough" {
 	bg "$FDPASS" recv --count 2 s
-	/usr/bin/python3 - <<'PY'
-import socket, time, os
-s = socket.socket(socket.AF_UNIX)
-for _ in range(500):
-    try:
-        s.connect("s")
-        break
-    except OSError:
-        time.sleep(0.01)
+	peer <<'PY'
+from peer import *
+s = connect("s")
 for path in ("/dev/null", "/dev/zero"):
     fd = os.open(path, os.O_RDONLY)
     socket.send_fds(s, [b"x"], [fd])
     os.close(fd)
-s.close()
 PY
 	bg_wait
 	assert_equal "$BG_STATUS" 0
@@ -284,10 +279,7 @@ d"
 	bg "$FDPASS" recv --keep-listening s sh -c 'cat >>log'
 	"$FDPASS" send -t $WAIT s a
 	"$FDPASS" send -t $WAIT s b
-	for ((i = 0; i < WAIT * 100; i++)); do
-		[ "$(wc -l <log 2>/dev/null)" = 2 ] && break
-		sleep 0.01
-	done
+	wait_until sh -c '[ "$(wc -l <log)" = 2 ]'
 	assert_equal "$(sort log)" "one
 two"
 	kill "$BG"
@@ -337,14 +329,12 @@ two"
 
 @test "a socket in use by a live listener is left alone" {
 	bg "$FDPASS" recv s cat
-	first=$BG
 	wait_for_socket s
 	run "$FDPASS" recv s cat
 	assert_failure 1
 	assert_output "fdpass: listen s: in use by another process"
 	echo still >a
 	"$FDPASS" send -t $WAIT s a
-	BG=$first
 	bg_wait
 	assert_equal "$(cat bg.out)" "still"
 }
@@ -359,7 +349,8 @@ two"
 @test "--timeout makes send wait for a listener that comes later" {
 	echo late >a
 	bg "$FDPASS" send -t $WAIT s a
-	sleep 0.3
+	# send is in its retry pause, so the listener does come later.
+	wait_until grep -q nanosleep /proc/"$BG"/wchan
 	run "$FDPASS" recv s cat
 	assert_success
 	assert_output "late"
@@ -384,15 +375,11 @@ two"
 
 @test "send --timeout bounds a receiver that stops reading" {
 	head -c 4000000 /dev/zero >big
-	cat >stall.py <<'PY'
+	bg_peer stall.py <<'PY'
 from peer import *
-s = socket.socket(socket.AF_UNIX)
-s.bind("s")
-s.listen()
-conn, _ = s.accept()
+conn, _ = listen("s").accept()
 time.sleep(30)
 PY
-	bg env PYTHONPATH="$BATS_TEST_DIRNAME" /usr/bin/python3 stall.py
 	wait_for_socket s
 	run "$FDPASS" send -t 1 --data-file big s /dev/null
 	assert_failure 1
@@ -401,9 +388,11 @@ PY
 
 @test "a listener whose reader is gone (SIGPIPE) still removes its socket" {
 	head -c 200000 /dev/zero >big
-	bash -c '"$FDPASS" recv s | true' 3>&- &
-	BG_PIDS+=("$!")
+	"$FDPASS" recv s > >(:) 2>/dev/null 3>&- &
+	BG=$!
+	BG_PIDS+=("$BG")
 	"$FDPASS" send -t $WAIT --data-file big s /dev/null || true
-	for ((i = 0; i < WAIT * 100; i++)); do [ -e s ] || break; sleep 0.01; done
+	bg_wait
+	assert_equal "$BG_STATUS" 141
 	[ ! -e s ]
 }

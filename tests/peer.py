@@ -3,6 +3,7 @@ so a test can send what fdpass itself never would.  Imported by the
 /usr/bin/python3 snippets in tests/*.bats (PYTHONPATH is tests/)."""
 
 import os
+import select
 import socket
 import struct
 import time
@@ -40,18 +41,35 @@ def null_fds(n):
 def assert_closed(readers):
     """Checks that every copy of the pipes' write ends was closed: each
     read end sees end of file within WAIT seconds."""
-    import select
     for r in readers:
         ready, _, _ = select.select([r], [], [], WAIT)
         assert ready and os.read(r, 1) == b"", "a passed pipe end is still open"
     print("closed")
 
 
+def send_pipe_ends(sock, data, n=1):
+    """Sends data with the write ends of n fresh pipes on sock, closes
+    ours, and returns the read ends."""
+    readers, writers = zip(*(os.pipe() for _ in range(n)))
+    socket.send_fds(sock, [data], list(writers))
+    for w in writers:
+        os.close(w)
+    return list(readers)
+
+
 def send_pipe_end(path, data):
     """Sends data with the write end of a fresh pipe to path, then checks
     that the receiver closed that end, as it must when it refuses."""
     sock = connect(path)
-    r, w = os.pipe()
-    socket.send_fds(sock, [data], [w])
-    os.close(w)
-    assert_closed([r])
+    assert_closed(send_pipe_ends(sock, data))
+
+
+def listen(address, kind=socket.AF_UNIX):
+    """A socket listening on address: a path, or a (host, port) pair with
+    kind AF_INET."""
+    sock = socket.socket(kind)
+    if kind != socket.AF_UNIX:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(address)
+    sock.listen()
+    return sock

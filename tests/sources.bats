@@ -13,7 +13,7 @@ load test_helper
 	[ -S s ]
 	echo "no race" >a
 	"$FDPASS" send s a
-	for ((i = 0; i < WAIT * 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.01; done
+	wait_until gone "$pid"
 	assert_equal "$(cat out)" "no race"
 	[ ! -e s ]
 }
@@ -31,16 +31,13 @@ load test_helper
 	BG_PIDS+=("$pid")
 	assert_equal "$(cat /proc/"$pid"/comm)" "fdpass"
 	kill "$pid"
-	for ((i = 0; i < WAIT * 100; i++)); do [ -e pid ] || break; sleep 0.01; done
-	[ ! -e pid ]
+	wait_until test ! -e pid
 	[ ! -e s ]
 }
 
 @test "--ready-fd writes a newline once the socket listens" {
-	exec 5> >(cat >ready)
-	bg "$FDPASS" recv --ready-fd 5 s cat
-	exec 5>&-
-	for ((i = 0; i < WAIT * 100; i++)); do [ -s ready ] && break; sleep 0.01; done
+	bg "$FDPASS" recv --ready-fd 5 s cat 5>ready
+	wait_until test -s ready
 	assert_equal "$(od -An -c ready | tr -d ' ')" '\n'
 	[ -S s ]
 	echo ready >a
@@ -127,9 +124,8 @@ PY
 
 @test "--from-pid passes a descriptor another process holds" {
 	echo "held elsewhere" >a
-	sleep 60 7<a 3>&- &
-	holder=$!
-	BG_PIDS+=("$holder")
+	bg sleep 60 7<a
+	holder=$BG
 	bg "$FDPASS" recv s cat
 	"$FDPASS" send -t $WAIT --from-pid "$holder:7" s
 	bg_wait
@@ -137,19 +133,17 @@ PY
 }
 
 @test "--from-pid of a descriptor the process does not have" {
-	sleep 60 3>&- &
-	BG_PIDS+=("$!")
-	run "$FDPASS" send --from-pid "$!:77" s
+	bg sleep 60
+	run "$FDPASS" send --from-pid "$BG:77" s
 	assert_failure 1
-	assert_output "fdpass: --from-pid $!:77: Bad file descriptor"
+	assert_output "fdpass: --from-pid $BG:77: Bad file descriptor"
 }
 
 @test "--from-pid without the right to trace the process is refused" {
-	sleep 60 3>&- &
-	BG_PIDS+=("$!")
-	run fdpass_as_nobody send --from-pid "$!:0" s
+	bg sleep 60
+	run fdpass_as_nobody send --from-pid "$BG:0" s
 	assert_failure 1
-	assert_output "fdpass: --from-pid $!:0: Operation not permitted"
+	assert_output "fdpass: --from-pid $BG:0: Operation not permitted"
 }
 
 @test "--ready-fd 1: stdout takes /dev/null, and no connection lands on it" {
@@ -174,7 +168,7 @@ PY
 	sleep 1.5
 	assert_equal "$(cat bg.err)" ""
 	"$FDPASS" send --dgram --data late s /dev/null
-	for ((i = 0; i < WAIT * 100; i++)); do [ -s bg.out ] && break; sleep 0.01; done
+	wait_until test -s bg.out
 	assert_equal "$(tail -c 4 bg.out)" "late"
 }
 

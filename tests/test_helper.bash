@@ -39,27 +39,33 @@ bg() {
 	BG_PIDS+=("$BG")
 }
 
+# wait_until CMD...: runs CMD until it succeeds, failing the test, with
+# CMD named, if it has not within $WAIT seconds.
+wait_until() {
+	local i
+	for ((i = 0; i < WAIT * 100; i++)); do
+		"$@" 2>/dev/null && return 0
+		sleep 0.01
+	done
+	fail "not true after ${WAIT}s: $*"
+}
+
+# gone PID: true once process PID has exited.
+gone() {
+	! kill -0 "$1" 2>/dev/null
+}
+
 # bg_wait: waits for the background process and puts its exit status in
 # $BG_STATUS, failing the test if it runs past $WAIT seconds.
 bg_wait() {
-	local i
-	for ((i = 0; i < WAIT * 100; i++)); do
-		kill -0 "$BG" 2>/dev/null || break
-		sleep 0.01
-	done
-	kill -0 "$BG" 2>/dev/null && fail "background process still running after ${WAIT}s"
+	wait_until gone "$BG"
 	BG_STATUS=0
 	wait "$BG" || BG_STATUS=$?
 }
 
 # wait_for_socket PATH: waits until a listener has created PATH.
 wait_for_socket() {
-	local i
-	for ((i = 0; i < WAIT * 100; i++)); do
-		[ -S "$1" ] && return 0
-		sleep 0.01
-	done
-	fail "no socket at $1 after ${WAIT}s"
+	wait_until test -S "$1"
 }
 
 # An abstract socket name unique to this test.
@@ -70,6 +76,13 @@ abstract_name() {
 # peer <<'PY' ... PY: runs a Python snippet that can `from peer import *`.
 peer() {
 	PYTHONPATH="$BATS_TEST_DIRNAME" /usr/bin/python3 - "$@"
+}
+
+# bg_peer FILE <<'PY' ... PY: the same, in the background as bg runs it;
+# the snippet goes to FILE first, as a background job's stdin is /dev/null.
+bg_peer() {
+	cat >"$1"
+	bg env PYTHONPATH="$BATS_TEST_DIRNAME" /usr/bin/python3 "$1"
 }
 
 # need_package PACKAGE TEST...: installs the Debian PACKAGE for a test that

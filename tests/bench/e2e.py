@@ -7,7 +7,8 @@ way in Python, to compare wall times of the same job.
                                   exec COMMAND with it as standard input
   e2e.py send SOCKET FILE         open FILE and pass it to SOCKET, waiting
                                   for a listener as fdpass send --timeout
-                                  does: retry every 10 ms, up to 5 s
+                                  does: retry from 50 us, growing by an
+                                  eighth, up to 5 s
 """
 import errno
 import os

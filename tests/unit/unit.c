@@ -1,6 +1,6 @@
 /*
  * The test harness: CHECK bookkeeping, the runner with its descriptor leak
- * check, and a few descriptor helpers both test programs use.
+ * check, and a few descriptor helpers the test programs share.
  */
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -38,7 +38,7 @@ unit_check(int ok, const char *file, int line, const char *expr)
 }
 
 /* Counts this process's open descriptors, or -1 if it cannot. */
-int
+static int
 unit_count_fds(void)
 {
 	struct dirent *e;

@@ -18,7 +18,6 @@ struct unit_test {
 
 int	unit_check(int, const char *, int, const char *);
 int	unit_run(const struct unit_test *, size_t);
-int	unit_count_fds(void);
 
 int	unit_want_fds(size_t);
 int	unit_memfds(int *, size_t);
