@@ -4,43 +4,97 @@
  * written its pid file and said it is ready, so that `fdpass recv -b S
  * CMD; fdpass send S FILE` never races.
  */
+#include <sys/file.h>
+#include <sys/stat.h>
+
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "background.h"
-#include "endpoint.h"
+#include "cleanup.h"
 
-/* The pid file, held locked while the listener lives, and its path. */
-static struct pidfh *pidfh;
-static char *pid_path;
-
-/* Removes the pid file along with the socket file; signal-safe. */
-static void
-remove_pid_file(void)
+/*
+ * Tells whether the file open on fd may be taken over as a stale pid
+ * file: nobody holds its lock (fdpass holds it while it lives), and it
+ * holds a pid and nothing else, of no running process.  Sets *why if not.
+ */
+static int
+stale_pid_file(int fd, const char **why)
 {
-	unlink(pid_path);
+	static char msg[64];
+	char text[24];
+	const char *bad;
+	struct stat st;
+	long long pid;
+	ssize_t n;
+
+	if (fstat(fd, &st) == -1)
+		return -1;
+	if (!S_ISREG(st.st_mode)) {
+		*why = "exists and is not a regular file";
+		return 0;
+	}
+	if ((n = pread(fd, text, sizeof(text) - 1, 0)) == -1)
+		return -1;
+	text[n] = '\0';
+	if (n > 0 && text[n - 1] == '\n')
+		text[n - 1] = '\0';
+	pid = strtonum(text, 1, INT32_MAX, &bad);
+	if (bad != NULL) {
+		*why = "exists and is not a pid file";
+		return 0;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1 || kill(pid, 0) == 0 ||
+	    errno == EPERM) {
+		snprintf(msg, sizeof(msg), "already running as pid %lld", pid);
+		*why = msg;
+		return 0;
+	}
+	return 1;
 }
 
+/*
+ * Writes the pid file, locked for as long as the process lives.  It never
+ * follows a symbolic link, and replaces only a stale pid file, so that
+ * --pid-file cannot be turned against a file that is not fdpass's.
+ * libbsd's pidfile_open would truncate whatever it found, through a link.
+ */
 static void
 write_pid_file(const char *path)
 {
-	pid_t other;
+	const char *why = NULL;
+	struct stat st;
+	char pid[24];
+	int fd, len, stale;
 
-	if ((pidfh = pidfile_open(path, 0644, &other)) == NULL) {
-		if (errno == EEXIST)
-			errx(1, "--pid-file %s: already running as pid %ld",
-			    path, (long)other);
-		err(1, "--pid-file %s", path);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0644);
+	if (fd != -1 && flock(fd, LOCK_EX | LOCK_NB) == -1)
+		err(1, "--pid-file %s: lock", path);
+	if (fd == -1 && errno == EEXIST) {
+		fd = open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		if (fd == -1 && errno == ELOOP)
+			errx(1, "--pid-file %s: is a symbolic link", path);
+		if (fd != -1 && (stale = stale_pid_file(fd, &why)) != 1) {
+			if (stale == -1)
+				err(1, "--pid-file %s", path);
+			errx(1, "--pid-file %s: %s", path, why);
+		}
 	}
-	if (pidfile_write(pidfh) == -1)
+	if (fd == -1)
 		err(1, "--pid-file %s", path);
-	if ((pid_path = strdup(path)) == NULL)
-		err(1, "memory");
-	endpoint_also_remove(remove_pid_file);
+	len = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 || pwrite(fd, pid, len, 0) != len ||
+	    fstat(fd, &st) == -1)
+		err(1, "--pid-file %s", path);
+	/* fd stays open, unseen by COMMAND, to hold the lock. */
+	cleanup_pid_file(path, st.st_dev, st.st_ino);
 }
 
 /*
@@ -61,12 +115,13 @@ fork_and_wait(void)
 	if ((pid = fork()) == -1)
 		err(1, "fork");
 	if (pid == 0) {
+		cleanup_adopt();
 		close(pipefd[0]);
 		setsid();
 		return pipefd[1];
 	}
 	/* The socket file is the child's now. */
-	endpoint_forget();
+	cleanup_forget();
 	close(pipefd[1]);
 	do
 		n = read(pipefd[0], &c, 1);

@@ -602,7 +602,6 @@ serve_in_child(const struct recv_options *o, const struct listener *l,
 		err(1, "fork");
 	if (pid > 0)
 		return pid;
-	endpoint_forget();
 	signal(SIGCHLD, SIG_DFL);
 	if (sock != l->fd)
 		close(l->fd);

@@ -3,6 +3,9 @@
  * hand it over, and wait for the receiver's word that it arrived.
  */
 #include <sys/stat.h>
+#include <sys/vfs.h>
+
+#include <linux/magic.h>
 
 #include <err.h>
 #include <errno.h>
@@ -14,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "commands.h"
 #include "grab.h"
 #include "msg.h"
@@ -95,6 +99,12 @@ struct source {
 	const char	*arg;
 };
 
+/* A FILE opened, for what is done to it later. */
+struct opened {
+	int		 fd;
+	const char	*path;
+};
+
 struct send_options {
 	struct socket_options	 sock;
 	const char		*socket_arg;	/* SOCKET, "stdout", ... */
@@ -115,6 +125,8 @@ struct send_options {
 	size_t			 nfds;
 	int			*owned;		/* what send made and closes */
 	size_t			 nowned;
+	struct opened		*truncate;	/* to truncate before sending */
+	size_t			 ntruncate;
 };
 
 /* Appends one element to a growing array; exits 1 when memory runs out. */
@@ -319,42 +331,6 @@ grabbed_fd(const char *arg)
 	return got;
 }
 
-/*
- * The socket files --unix-listen made.  Should send fail, nobody got the
- * sockets that would answer on them, so they go.
- */
-static struct listener *made_files;
-static size_t nmade_files;
-static int made_files_sent;
-
-static void
-remove_made_files(void)
-{
-	size_t i;
-
-	for (i = 0; i < nmade_files && !made_files_sent; i++)
-		listener_remove(&made_files[i]);
-}
-
-/* Keeps the socket files --unix-listen made: their sockets were sent. */
-static void
-sockets_made_sent(void)
-{
-	made_files_sent = 1;
-}
-
-/* Remembers a socket file --unix-listen made, for removal. */
-static void
-remember_made_file(const struct listener *made)
-{
-	if (made->path == NULL)
-		return;
-	if (nmade_files == 0)
-		atexit(remove_made_files);
-	made_files = append(made_files, &nmade_files, sizeof(*made_files));
-	made_files[nmade_files - 1] = *made;
-}
-
 /* Makes the descriptor a --tcp-listen, --udp, ... option asks for. */
 static int
 made_socket(const struct send_options *o, const struct source *s)
@@ -380,8 +356,9 @@ made_socket(const struct send_options *o, const struct source *s)
 		option = "--unix-listen";
 		fd = socket_unix_listen(s->arg, o->backlog, o->sock.mode, &made,
 		    &why);
-		if (fd != -1)
-			remember_made_file(&made);
+		/* Nobody but the receiver would answer on it. */
+		if (fd != -1 && made.path != NULL)
+			cleanup_made(made.path, made.dev, made.ino);
 		break;
 	}
 	if (fd == -1 && why != NULL)
@@ -390,6 +367,54 @@ made_socket(const struct send_options *o, const struct source *s)
 	if (fd == -1)
 		err(1, "%s %s", option, s->arg);
 	return fd;
+}
+
+/*
+ * Opens FILE as --read, --write, ... ask, but for --truncate, which waits
+ * until the receiver is known (truncate_files).  A file --create makes
+ * is removed again unless the receiver takes it.
+ */
+static int
+open_file(const struct send_options *o, const char *path)
+{
+	int flags = o->access_mode | (o->open_flags & O_APPEND) | O_NOCTTY |
+	    O_CLOEXEC;
+	struct stat st;
+	int fd;
+
+	for (;;) {
+		if (o->open_flags & O_CREAT) {
+			fd = open(path, flags | O_CREAT | O_EXCL, 0666);
+			if (fd != -1) {
+				if (fstat(fd, &st) == -1)
+					err(1, "stat %s", path);
+				cleanup_made(path, st.st_dev, st.st_ino);
+				return fd;
+			}
+			if (errno != EEXIST)
+				err(1, "open %s", path);
+		}
+		if ((fd = open(path, flags)) != -1)
+			return fd;
+		/* Removed since O_EXCL found it: make it after all. */
+		if (errno != ENOENT || !(o->open_flags & O_CREAT))
+			err(1, "open %s", path);
+	}
+}
+
+/*
+ * Truncates the files --truncate names: only now that the receiver has
+ * been reached and checked, so that a send that reaches nobody leaves
+ * them as they were.
+ */
+static void
+truncate_files(const struct send_options *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->ntruncate; i++)
+		if (ftruncate(o->truncate[i].fd, 0) == -1)
+			err(1, "truncate %s", o->truncate[i].path);
 }
 
 /*
@@ -421,10 +446,14 @@ gather_fds(struct send_options *o, char **files, int nfiles)
 			add_fd(o, STDIN_FILENO, 0);
 			continue;
 		}
-		if ((fd = open(files[i], o->access_mode | o->open_flags |
-		    O_NOCTTY | O_CLOEXEC, 0666)) == -1)
-			err(1, "open %s", files[i]);
+		fd = open_file(o, files[i]);
 		add_fd(o, fd, 1);
+		if (o->open_flags & O_TRUNC) {
+			o->truncate = append(o->truncate, &o->ntruncate,
+			    sizeof(*o->truncate));
+			o->truncate[o->ntruncate - 1].fd = fd;
+			o->truncate[o->ntruncate - 1].path = files[i];
+		}
 	}
 	if (o->nfds == 0)
 		add_fd(o, STDIN_FILENO, 0);
@@ -468,9 +497,26 @@ slurp(int fd, const char *path, size_t max, size_t *len)
 }
 
 /*
+ * Tells whether st_size is what reading fd to its end would bring: for a
+ * regular file, but not one of procfs or sysfs, where files report a size
+ * of 0 or 4096 whatever they hold.
+ */
+static int
+size_is_known(int fd, const struct stat *st)
+{
+	struct statfs fs;
+
+	if (!S_ISREG(st->st_mode) || st->st_size == 0)
+		return 0;
+	if (fstatfs(fd, &fs) == -1)
+		return 0;
+	return fs.f_type != PROC_SUPER_MAGIC && fs.f_type != SYSFS_MAGIC;
+}
+
+/*
  * Sets up the data of the transfer: --data from memory, --data-file
- * streamed when it is a regular file and the transfer framed on a stream,
- * otherwise read into memory first.
+ * streamed when its size is known and the transfer framed on a stream,
+ * otherwise read to its end into memory first.
  */
 static void
 prepare_data(const struct send_options *o, struct outgoing *out,
@@ -492,7 +538,7 @@ prepare_data(const struct send_options *o, struct outgoing *out,
 		err(1, "open %s", o->data_file);
 	if (fstat(fd, &st) == -1)
 		err(1, "stat %s", o->data_file);
-	if (S_ISREG(st.st_mode) && o->sock.type == SOCK_STREAM && !o->raw) {
+	if (size_is_known(fd, &st) && o->sock.type == SOCK_STREAM && !o->raw) {
 		out->data_fd = fd;
 		out->data_fd_len = st.st_size;
 		return;
@@ -584,8 +630,12 @@ await_verdict(const struct send_options *o, int sock,
     const struct deadline *d)
 {
 	struct outcome v;
+	int ret;
 
-	if (transfer_await(sock, o->wait, d, &v) == -1) {
+	ret = transfer_await(sock, o->wait, d, &v);
+	if (v.what == WIRE_DELIVERED || v.what == WIRE_EXITED)
+		cleanup_made_delivered();
+	if (ret == -1) {
 		if (errno != ECONNRESET)
 			err(1, "send to %s: no word from the receiver",
 			    o->socket_arg);
@@ -615,13 +665,17 @@ send_on(const struct send_options *o, const struct outgoing *out, int sock,
     const struct deadline *d)
 {
 	bound_writes(sock, d);
+	truncate_files(o);
 	if (transfer_send(sock, out) == -1) {
 		if (errno == EPIPE || errno == ECONNRESET)
 			return -1;
 		send_failed(o);
 	}
-	if (!(out->flags & WIRE_ACK))
+	/* Without a word back, sent is as good as it gets. */
+	if (!(out->flags & WIRE_ACK)) {
+		cleanup_made_delivered();
 		return 0;
+	}
 	return await_verdict(o, sock, d);
 }
 
@@ -699,12 +753,12 @@ cmd_send(int argc, char **argv)
 			    "taking the descriptors", o.socket_arg);
 		close(sock);
 	}
-	sockets_made_sent();
 	close_owned(&o, &out);
 	free(data_buf);
 	free(o.fds);
 	free(o.owned);
 	free(o.names);
 	free(o.sources);
+	free(o.truncate);
 	return status;
 }

@@ -1,60 +1,23 @@
 /*
  * Opening the command line's end of the socket, with messages in the form
- * "fdpass: connect SOCKET: why", and removal of a socket file this process
- * created when it exits or is killed.
+ * "fdpass: connect SOCKET: why".
  */
 #include <err.h>
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "endpoint.h"
 #include "msg.h"
 
 /*
- * The process's one listener, whose socket file goes away at exit while
- * active is set.  Static, as the exit handler outlives any caller's frame.
+ * The process's one listener.  Static, as the cleanup that removes its
+ * socket file may run from an exit or signal handler.
  */
 static struct listener listener;
-static int active;
-
-/* The signals that would end the process without its exit handlers. */
-static const int fatal_signals[] = { SIGHUP, SIGINT, SIGPIPE, SIGTERM };
-
-/* What else goes with the socket file, such as a pid file. */
-static void (*also_remove)(void);
-
-static void
-remove_active(void)
-{
-	if (!active)
-		return;
-	listener_remove(&listener);
-	if (also_remove != NULL)
-		also_remove();
-}
-
-/*
- * Has fn run whenever the socket file is removed: at exit, on a fatal
- * signal (so fn must be safe in a signal handler) or by endpoint_close.
- */
-void
-endpoint_also_remove(void (*fn)(void))
-{
-	also_remove = fn;
-}
-
-/* Removes the socket file, then dies of the signal as if not caught. */
-static void
-on_fatal_signal(int sig)
-{
-	remove_active();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
 
 static void
 parse_address(const char *text, struct address *a)
@@ -127,16 +90,13 @@ endpoint_check_peer(const struct access *acc, int sock, const char *what,
 }
 
 /*
- * Listens on SOCKET text and arranges for the socket file to be removed
- * when the process exits or is killed by SIGHUP, SIGINT, SIGPIPE or
- * SIGTERM.
+ * Listens on SOCKET text; the socket file is removed when the process
+ * exits or is killed (cleanup.c).
  */
 const struct listener *
 endpoint_listen(const char *text, int type, mode_t mode)
 {
 	static struct address a;	/* listener.path points into it */
-	struct sigaction sa;
-	size_t i;
 
 	parse_address(text, &a);
 	if (address_listen(&a, type, mode, &listener) == -1) {
@@ -144,13 +104,7 @@ endpoint_listen(const char *text, int type, mode_t mode)
 			errx(1, "listen %s: %s", text, listener.why);
 		err(1, "listen %s", text);
 	}
-	active = 1;
-	atexit(remove_active);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_fatal_signal;
-	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++)
-		sigaction(fatal_signals[i], &sa, NULL);
+	cleanup_listener(&listener);
 	return &listener;
 }
 
@@ -161,23 +115,8 @@ endpoint_listen(const char *text, int type, mode_t mode)
 void
 endpoint_close(void)
 {
-	remove_active();
+	cleanup_listener_done();
 	close(listener.fd);
-	endpoint_forget();
-}
-
-/*
- * Makes this process leave the socket file alone: for a child forked to
- * serve one connection, and before exec.
- */
-void
-endpoint_forget(void)
-{
-	size_t i;
-
-	active = 0;
-	for (i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++)
-		signal(fatal_signals[i], SIG_DFL);
 }
 
 /* Tells whether a listener admits peer: its own user, or one allowed. */

@@ -38,7 +38,5 @@ int	endpoint_accept(const struct listener *, const char *,
 	    const struct access *, const struct deadline *,
 	    struct fdp_peer *);
 void	endpoint_close(void);
-void	endpoint_also_remove(void (*)(void));
-void	endpoint_forget(void);
 
 #endif

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "handoff.h"
 #include "transfer.h"
 
@@ -251,6 +252,7 @@ handoff_exec(const struct handoff *h, int *fds, char **names, size_t n,
 		give_up(reply_sock, 1, "--blocking: ", h->command[0]);
 	if (reply_sock != -1)
 		transfer_reply(reply_sock, WIRE_DELIVERED, 0);
+	cleanup_forget();
 	execvp(h->command[0], h->command);
 	give_up(reply_sock, errno == ENOENT ? 127 : 126, "", h->command[0]);
 }

@@ -1,0 +1,220 @@
+/*
+ * The one owner of fdpass's side effects on the file system.  Each file is
+ * recorded with the device and inode it had when this process made it,
+ * and removed only while the path still names that file, so that a file
+ * somebody else put there since is never touched.
+ *
+ * Undoing runs at exit and from the handler of a fatal signal, so it
+ * uses only unlink(2) and lstat(2), and the lists it reads are changed
+ * with those signals blocked.  It runs only in the process that owns the
+ * files: one forked (to serve a sender, or between fork and exec) that is
+ * killed before it could forget them leaves them to its parent.
+ */
+#include <err.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "signals.h"
+
+/* A file made by this process, to be removed while it is still the same. */
+struct made {
+	char	*path;
+	dev_t	 dev;
+	ino_t	 ino;
+};
+
+/* The signals that would end the process without its exit handlers. */
+static const int fatal_signals[] = { SIGHUP, SIGINT, SIGPIPE, SIGTERM };
+
+static pid_t owner;			/* 0 until there is something to undo */
+static struct listener *listener;	/* its file, while listening */
+static struct made pid_file;
+static struct made *made;		/* files made for the transfer */
+static size_t nmade;
+
+/* Removes f->path if it is still the file that was made; signal-safe. */
+static void
+remove_made(struct made *f)
+{
+	struct stat st;
+
+	if (f->path == NULL)
+		return;
+	if (lstat(f->path, &st) == 0 && st.st_dev == f->dev &&
+	    st.st_ino == f->ino)
+		unlink(f->path);
+	f->path = NULL;
+}
+
+/* Undoes everything still recorded, in the owner only; signal-safe. */
+static void
+undo_all(void)
+{
+	size_t i;
+	int saved = errno;
+
+	if (owner == 0 || getpid() != owner)
+		return;
+	if (listener != NULL)
+		listener_remove(listener);
+	remove_made(&pid_file);
+	for (i = 0; i < nmade; i++)
+		remove_made(&made[i]);
+	errno = saved;
+}
+
+/* Undoes what is recorded, then dies of the signal as if not caught. */
+static void
+on_fatal_signal(int sig)
+{
+	undo_all();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/*
+ * Blocks the fatal signals, the mask before in *old, so that the handler
+ * never sees a list half changed.  sigprocmask(SIG_SETMASK, old) ends it.
+ */
+static void
+block_fatal_signals(sigset_t *old)
+{
+	sigset_t set;
+	size_t i;
+
+	sigemptyset(&set);
+	for (i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++)
+		sigaddset(&set, fatal_signals[i]);
+	sigprocmask(SIG_BLOCK, &set, old);
+}
+
+/*
+ * Makes this process the owner of what is recorded, the first time with
+ * the exit handler and the signal handlers; a signal ignored at start
+ * stays ignored.
+ */
+static void
+take_on(void)
+{
+	size_t i;
+
+	if (owner != 0) {
+		owner = getpid();
+		return;
+	}
+	owner = getpid();
+	atexit(undo_all);
+	for (i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++)
+		signals_catch(fatal_signals[i], on_fatal_signal);
+}
+
+/* Records a file as made by this process; exits 1 on no memory. */
+static void
+record(struct made *f, const char *path, dev_t dev, ino_t ino)
+{
+	if ((f->path = strdup(path)) == NULL)
+		err(1, "memory");
+	f->dev = dev;
+	f->ino = ino;
+}
+
+/* Removes l's socket file when the process ends, unless done before. */
+void
+cleanup_listener(struct listener *l)
+{
+	take_on();
+	listener = l;
+}
+
+/*
+ * The listener has served its one peer: its socket file and the pid file
+ * that named the process listening go now.
+ */
+void
+cleanup_listener_done(void)
+{
+	sigset_t old;
+
+	block_fatal_signals(&old);
+	if (listener != NULL)
+		listener_remove(listener);
+	listener = NULL;
+	remove_made(&pid_file);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/* Removes the pid file at path, made as dev/ino, when the process ends. */
+void
+cleanup_pid_file(const char *path, dev_t dev, ino_t ino)
+{
+	sigset_t old;
+
+	take_on();
+	block_fatal_signals(&old);
+	record(&pid_file, path, dev, ino);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/*
+ * Removes a file made for the transfer when the process ends, unless the
+ * receiver has taken it first (cleanup_made_delivered).
+ */
+void
+cleanup_made(const char *path, dev_t dev, ino_t ino)
+{
+	struct made *grown;
+	sigset_t old;
+
+	take_on();
+	block_fatal_signals(&old);
+	if ((grown = reallocarray(made, nmade + 1, sizeof(*made))) == NULL)
+		err(1, "memory");
+	made = grown;
+	record(&made[nmade], path, dev, ino);
+	nmade++;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/* The receiver has the descriptors: the files made for them are its. */
+void
+cleanup_made_delivered(void)
+{
+	sigset_t old;
+	size_t i;
+
+	block_fatal_signals(&old);
+	for (i = 0; i < nmade; i++)
+		free(made[i].path);
+	free(made);
+	made = NULL;
+	nmade = 0;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/*
+ * Makes this process, forked to carry on in the background, the owner
+ * of everything recorded; the parent that forked it forgets.
+ */
+void
+cleanup_adopt(void)
+{
+	if (owner != 0)
+		owner = getpid();
+}
+
+/*
+ * Leaves everything recorded to whoever owns it, and puts the signal
+ * dispositions back as they were found: in a process about to exec, or
+ * that hands the files over to another.
+ */
+void
+cleanup_forget(void)
+{
+	owner = -1;
+	signals_restore();
+}

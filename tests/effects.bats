@@ -1,0 +1,176 @@
+#!/usr/bin/env bats
+# A send that reaches nobody, or is refused, leaves the files as it found
+# them; the pid file and the socket files are touched only when they are
+# fdpass's own; signals ignored at start stay ignored.
+
+load test_helper
+
+@test "--truncate leaves the file whole when no receiver is there" {
+	echo precious >f
+	run "$FDPASS" send -t 1 --write --truncate ./nosuch.sock f
+	assert_failure 1
+	assert_equal "$(cat f)" "precious"
+}
+
+@test "--truncate leaves the file whole when the receiver refuses" {
+	echo precious >f
+	bg "$FDPASS" recv --count 2 s cat
+	run "$FDPASS" send -t $WAIT --write --truncate s f
+	assert_failure 1
+	assert_equal "$(cat f)" "precious"
+	bg_wait
+	assert_equal "$BG_STATUS" 3
+}
+
+@test "--truncate truncates once the receiver takes the file" {
+	echo precious >f
+	bg "$FDPASS" recv s sh -c 'echo new >&0'
+	"$FDPASS" send -t $WAIT --write --truncate s f
+	bg_wait
+	assert_equal "$(cat f)" "new"
+}
+
+@test "--create leaves no file behind when no receiver is there" {
+	run "$FDPASS" send -t 1 --write --create ./nosuch.sock made
+	assert_failure 1
+	[ ! -e made ]
+}
+
+@test "--create leaves no file behind when the receiver refuses" {
+	bg "$FDPASS" recv --count 2 s cat
+	run "$FDPASS" send -t $WAIT --write --create s made
+	assert_failure 1
+	[ ! -e made ]
+}
+
+@test "--create keeps a file that already existed when the send fails" {
+	echo precious >f
+	run "$FDPASS" send -t 1 --write --create ./nosuch.sock f
+	assert_failure 1
+	assert_equal "$(cat f)" "precious"
+}
+
+@test "--create keeps the file it made once the receiver has it" {
+	bg "$FDPASS" recv s sh -c 'echo made >&0'
+	"$FDPASS" send -t $WAIT --write --create s made
+	bg_wait
+	assert_equal "$(cat made)" "made"
+}
+
+@test "--unix-listen's socket file stays once the receiver has the socket" {
+	bg "$FDPASS" recv s sleep 60
+	run "$FDPASS" send -t 1 --wait --unix-listen "$PWD/service" s
+	assert_failure 1
+	[ -S service ]
+}
+
+@test "--data-file reads a /proc file to its end, whatever its size says" {
+	bg "$FDPASS" recv s sh -c 'printf %s "$FDPASS_DATA" >data'
+	"$FDPASS" send -t $WAIT --data-file /proc/version s /dev/null
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(cat data)" "$(cat /proc/version)"
+}
+
+@test "--data-file reads a sysfs file to its end" {
+	file=/sys/kernel/mm/transparent_hugepage/enabled
+	[ -r "$file" ] || file=$(find /sys/kernel -maxdepth 2 -type f -readable | head -n 1)
+	bg "$FDPASS" recv s sh -c 'printf %s "$FDPASS_DATA" >data'
+	"$FDPASS" send -t $WAIT --data-file "$file" s /dev/null
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(cat data)" "$(cat "$file")"
+}
+
+@test "--pid-file does not follow a symbolic link" {
+	echo precious >target
+	ln -s target pid
+	run "$FDPASS" recv -b --pid-file pid s true
+	assert_failure 1
+	assert_output "fdpass: --pid-file pid: is a symbolic link"
+	assert_equal "$(cat target)" "precious"
+	[ ! -e s ]
+}
+
+@test "--pid-file does not replace a file that is not a pid file" {
+	echo precious >pid
+	run "$FDPASS" recv -b --pid-file pid s true
+	assert_failure 1
+	assert_output "fdpass: --pid-file pid: exists and is not a pid file"
+	assert_equal "$(cat pid)" "precious"
+}
+
+@test "--pid-file does not replace the pid file of a running process" {
+	sleep 60 3>&- &
+	BG_PIDS+=("$!")
+	echo "$!" >pid
+	run "$FDPASS" recv -b --pid-file pid s true
+	assert_failure 1
+	assert_output "fdpass: --pid-file pid: already running as pid $!"
+	assert_equal "$(cat pid)" "$!"
+}
+
+@test "--pid-file takes over a stale pid file" {
+	sh -c 'echo $$ >pid'
+	"$FDPASS" recv -b -k --pid-file pid s true >recv.out 2>&1 3>&-
+	pid=$(cat pid)
+	BG_PIDS+=("$pid")
+	assert_equal "$(cat /proc/"$pid"/comm)" "fdpass"
+}
+
+@test "--pid-file: a second receiver is refused while the first runs" {
+	"$FDPASS" recv -b -k --pid-file pid s true >recv.out 2>&1 3>&-
+	pid=$(cat pid)
+	BG_PIDS+=("$pid")
+	run "$FDPASS" recv -b --pid-file pid s2 true
+	assert_failure 1
+	assert_output "fdpass: --pid-file pid: already running as pid $pid"
+	[ ! -e s2 ]
+}
+
+@test "--pid-file removes only the file it made" {
+	"$FDPASS" recv -b -k --pid-file pid s true >recv.out 2>&1 3>&-
+	pid=$(cat pid)
+	BG_PIDS+=("$pid")
+	rm pid
+	echo other >pid
+	kill "$pid"
+	wait_until gone "$pid"
+	assert_equal "$(cat pid)" "other"
+}
+
+@test "a SIGHUP ignored at start leaves recv alive, and the command ignores it" {
+	bg nohup "$FDPASS" recv s sh -c 'grep "^SigIgn:" /proc/self/status >ign'
+	wait_for_socket s
+	kill -HUP "$BG"
+	kill -HUP "$BG"
+	! gone "$BG"
+	"$FDPASS" send -t $WAIT s /dev/null
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	# SIGHUP is signal 1: bit 0 of the mask.
+	mask=$(awk '{ print $2 }' ign)
+	assert_equal "$((0x$mask & 1))" 1
+}
+
+@test "a SIGINT ignored at start stays ignored, as in a background job of sh" {
+	bg sh -c 'trap "" INT; exec "$FDPASS" recv s sh -c "grep \"^SigIgn:\" /proc/self/status >ign"'
+	wait_for_socket s
+	kill -INT "$BG"
+	! gone "$BG"
+	"$FDPASS" send -t $WAIT s /dev/null
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	# SIGINT is signal 2: bit 1 of the mask.
+	mask=$(awk '{ print $2 }' ign)
+	assert_equal "$((0x$mask & 2))" 2
+}
+
+@test "a caught signal still removes the socket file" {
+	bg "$FDPASS" recv s true
+	wait_for_socket s
+	kill -TERM "$BG"
+	bg_wait
+	assert_equal "$BG_STATUS" 143
+	[ ! -e s ]
+}
