@@ -106,12 +106,40 @@ utf8_length(const unsigned char *p, size_t n)
 	return len;
 }
 
+/* Tells whether all len bytes at p are well-formed UTF-8. */
+static int
+utf8_valid(const unsigned char *p, size_t len)
+{
+	size_t i, n;
+
+	for (i = 0; i < len; i += n)
+		if ((n = p[i] < 0x80 ? 1 : utf8_length(p + i, len - i)) == 0)
+			return 0;
+	return 1;
+}
+
+/* Writes the len bytes at p as a JSON array of their values. */
+static void
+json_bytes(FILE *fp, const unsigned char *p, size_t len)
+{
+	size_t i;
+
+	putc('[', fp);
+	for (i = 0; i < len; i++)
+		fprintf(fp, i > 0 ? ",%u" : "%u", p[i]);
+	putc(']', fp);
+}
+
 void
 json_string(FILE *fp, const void *s, size_t len)
 {
 	const unsigned char *p = s;
 	size_t i, n;
 
+	if (!utf8_valid(p, len)) {
+		json_bytes(fp, p, len);
+		return;
+	}
 	putc('"', fp);
 	for (i = 0; i < len; i++) {
 		switch (p[i]) {
@@ -137,11 +165,11 @@ json_string(FILE *fp, const void *s, size_t len)
 			fputs("\\f", fp);
 			break;
 		default:
-			if (p[i] >= 0x80 && (n = utf8_length(p + i,
-			    len - i)) > 0) {
+			if (p[i] >= 0x80) {
+				n = utf8_length(p + i, len - i);
 				fwrite(p + i, 1, n, fp);
 				i += n - 1;
-			} else if (p[i] < 0x20 || p[i] >= 0x7f)
+			} else if (p[i] < 0x20 || p[i] == 0x7f)
 				/* DEL too, so that the output is printable. */
 				fprintf(fp, "\\u%04x", p[i]);
 			else

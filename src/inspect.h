@@ -12,11 +12,11 @@
 #include <stdio.h>
 
 /*
- * Writes s (len bytes, any bytes) as a JSON string literal, quotes
- * included.  Well-formed UTF-8 passes through as it is, so that paths and
- * data in it read as text; every other byte of 0x80 and above becomes
- * \u00XX, the code point of that byte value, so that the output is valid
- * JSON whatever the input.
+ * Writes s (len bytes, any bytes) as JSON.  Well-formed UTF-8 is a string
+ * literal, quotes included, passed through as it is so that paths and
+ * data read as text.  Anything else is an array of the byte values, as
+ * journalctl's JSON has it: the original bytes can be had back, and never
+ * read as a different, valid string.
  */
 void	json_string(FILE *, const void *, size_t);
 /* Writes a JSON object describing fd: number, type, path, flags, name. */

@@ -180,3 +180,12 @@ PY
 	run jq -r '.fds[0].path' bg.out
 	assert_output "$PWD/café"
 }
+
+@test "--json gives a path that is not UTF-8 as its bytes, a UTF-8 one as text" {
+	touch "$(printf 'a\377')" "$(printf 'a\303\277')"
+	bg "$FDPASS" recv --json --count 2 s
+	"$FDPASS" send -t $WAIT s "$(printf 'a\377')" "$(printf 'a\303\277')"
+	bg_wait
+	run jq -c '.fds[0].path[-2:], .fds[1].path[-2:]' bg.out
+	assert_output "$(printf '[97,255]\n"a\303\277"')"
+}
