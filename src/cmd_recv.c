@@ -25,6 +25,7 @@
 #include "handoff.h"
 #include "inspect.h"
 #include "options.h"
+#include "stdstreams.h"
 #include "transfer.h"
 #include "wire.h"
 
@@ -654,6 +655,8 @@ cmd_recv(int argc, char **argv)
 	const struct listener *l;
 
 	parse_recv_options(argc, argv, &o);
+	if (o.handoff.command == NULL)
+		std_stream_needed(STDOUT_FILENO, "recv");
 	if (o.use_stdin)
 		return recv_stdin(&o);
 	if (!o.sock.listen)

@@ -23,6 +23,7 @@
 #include "msg.h"
 #include "options.h"
 #include "sockets.h"
+#include "stdstreams.h"
 #include "transfer.h"
 #include "wire.h"
 
@@ -443,6 +444,7 @@ gather_fds(struct send_options *o, char **files, int nfiles)
 	}
 	for (i = 0; i < (size_t)nfiles; i++) {
 		if (strcmp(files[i], "-") == 0) {
+			std_stream_needed(STDIN_FILENO, "FILE -");
 			add_fd(o, STDIN_FILENO, 0);
 			continue;
 		}
@@ -455,8 +457,10 @@ gather_fds(struct send_options *o, char **files, int nfiles)
 			o->truncate[o->ntruncate - 1].path = files[i];
 		}
 	}
-	if (o->nfds == 0)
+	if (o->nfds == 0) {
+		std_stream_needed(STDIN_FILENO, "send");
 		add_fd(o, STDIN_FILENO, 0);
+	}
 	/* Descriptors past the last --name are unnamed. */
 	o->names = reallocarray(o->names, o->nfds, sizeof(*o->names));
 	if (o->names == NULL)

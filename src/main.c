@@ -14,15 +14,16 @@
  * placement.c	moving descriptors to the numbers a child expects
  * describe.c	what a descriptor is, for printing
  * deadline.c	--timeout over a whole exchange
+ * stdstreams.c	closed standard streams, and checked output at exit
  */
 #include <err.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "commands.h"
+#include "stdstreams.h"
 
 struct command {
 	const char	*name;
@@ -54,38 +55,23 @@ usage(FILE *out)
 	    "  -V, --version  show the version and exit\n", out);
 }
 
-/*
- * Opens /dev/null on any of 0, 1 and 2 that is closed, so that no socket
- * or received descriptor lands there by accident.
- */
-static void
-ensure_std_fds(void)
-{
-	int fd;
-
-	for (fd = 0; fd <= 2; fd++) {
-		if (fcntl(fd, F_GETFD) != -1)
-			continue;
-		if (open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
-			exit(1);
-	}
-}
-
 int
 main(int argc, char **argv)
 {
 	size_t i;
 
-	ensure_std_fds();
+	std_streams_init();
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
 	}
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		std_stream_needed(STDOUT_FILENO, "--help");
 		usage(stdout);
 		return 0;
 	}
 	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
+		std_stream_needed(STDOUT_FILENO, "--version");
 		printf("fdpass %s\n", FDPASS_VERSION);
 		return 0;
 	}

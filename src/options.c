@@ -10,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "options.h"
+#include "stdstreams.h"
 
 /* The help for the options socket_option handles, but -c, -l and -t. */
 static const char socket_usage[] =
@@ -95,6 +97,7 @@ next_option(int argc, char **argv, const char *shortopts,
 void
 print_help(const char *usage)
 {
+	std_stream_needed(STDOUT_FILENO, "--help");
 	fputs(usage, stdout);
 	fputs(socket_usage, stdout);
 	exit(0);

@@ -1,0 +1,65 @@
+/*
+ * fdpass starts with /dev/null on each of 0, 1 and 2 that is closed, so
+ * that no socket or received descriptor lands there by accident; but it
+ * remembers which were, so that reading or printing into one is an error
+ * rather than a silent success.  Output to standard output is checked at
+ * exit, as coreutils' close_stdout does: a full disk or a closed pipe
+ * makes the status 1, with a message.
+ */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "stdstreams.h"
+
+static int closed_at_start[3];
+
+static const char *const stream_names[3] = {
+	"standard input", "standard output", "standard error",
+};
+
+/*
+ * Flushes and closes standard output at exit; a write that failed
+ * makes the exit status 1.
+ */
+static void
+close_stdout(void)
+{
+	int failed = ferror(stdout);
+
+	if (fclose(stdout) == EOF)
+		failed = 1;
+	else if (failed)
+		errno = EIO;
+	if (failed) {
+		warn("write error on standard output");
+		_exit(1);
+	}
+}
+
+/* Opens /dev/null on each of 0, 1 and 2 that is closed, and remembers. */
+void
+std_streams_init(void)
+{
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) != -1)
+			continue;
+		closed_at_start[fd] = 1;
+		if (open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
+			exit(1);
+	}
+	atexit(close_stdout);
+}
+
+/* Exits 1 if fd, which what needs, was closed when fdpass started. */
+void
+std_stream_needed(int fd, const char *what)
+{
+	if (closed_at_start[fd])
+		errx(1, "%s: %s is closed", what, stream_names[fd]);
+}

@@ -1,0 +1,11 @@
+/*
+ * Standard input, output and error: which were closed when fdpass
+ * started, and the check of every write to standard output at exit.
+ */
+#ifndef FDPASS_STDSTREAMS_H
+#define FDPASS_STDSTREAMS_H
+
+void	std_streams_init(void);
+void	std_stream_needed(int, const char *);
+
+#endif
