@@ -81,7 +81,7 @@ _fdpass()
 		--allow-uid --allow-gid --peer-uid --peer-gid --peer-pid --help
 	)
 	local -a recv_args=(
-		--at -n --count --ready-fd --pid-file -t --timeout -m --mode
+		--at --count --ready-fd --pid-file -t --timeout -m --mode
 		--allow-uid --allow-gid --peer-uid --peer-gid --peer-pid
 	)
 	local -a main_opts=(--help --version)

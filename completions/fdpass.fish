@@ -186,7 +186,7 @@ complete -c fdpass -n '__fdpass_at recv options' -l listen-fds -d 'Place them fr
 complete -c fdpass -n '__fdpass_at recv options' -l inetd -d 'Place the first on 0 and 1'
 complete -c fdpass -n '__fdpass_at recv options' -l ucspi -d 'Place the first on 6 and 7'
 complete -c fdpass -n '__fdpass_at recv options' -l blocking -d 'Clear O_NONBLOCK on what COMMAND gets'
-complete -c fdpass -n '__fdpass_at recv options' -s n -l count -x -d 'Wait for exactly N descriptors'
+complete -c fdpass -n '__fdpass_at recv options' -l count -x -d 'Wait for exactly N descriptors'
 complete -c fdpass -n '__fdpass_at recv options' -l json -d 'Print a JSON object per transfer'
 complete -c fdpass -n '__fdpass_at recv options' -l once -d 'Serve one sender (the default)'
 complete -c fdpass -n '__fdpass_at recv options' -s k -l keep-listening -d 'Serve senders until killed'

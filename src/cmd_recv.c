@@ -3,6 +3,7 @@
  * them to COMMAND at the numbers asked for or print what arrived.
  */
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 #include <err.h>
@@ -54,7 +55,7 @@ const char recv_usage[] =
 "      --inetd            place the first on 0 and 1 (or two on 0 and 1)\n"
 "      --ucspi            place the first on 6 and 7 (or two on 6 and 7)\n"
 "      --blocking         clear O_NONBLOCK on what COMMAND gets\n"
-"  -n, --count N          wait for exactly N descriptors\n"
+"      --count N          wait for exactly N descriptors\n"
 "      --json             print a JSON object per transfer instead\n"
 "      --once             serve one sender, then exit or exec (the default)\n"
 "  -k, --keep-listening   serve senders until killed, each in a new process\n"
@@ -71,7 +72,7 @@ static const struct option recv_longopts[] = {
 	{ "inetd",	no_argument,		NULL, OPT_INETD },
 	{ "ucspi",	no_argument,		NULL, OPT_UCSPI },
 	{ "blocking",	no_argument,		NULL, OPT_BLOCKING },
-	{ "count",	required_argument,	NULL, 'n' },
+	{ "count",	required_argument,	NULL, OPT_COUNT },
 	{ "json",	no_argument,		NULL, OPT_JSON },
 	{ "once",	no_argument,		NULL, OPT_ONCE },
 	{ "keep-listening", no_argument,	NULL, 'k' },
@@ -115,6 +116,7 @@ static int have_peer;
 static void
 parse_at(struct recv_options *o, char *arg)
 {
+	struct rlimit rl;
 	char *item, *name;
 	size_t i, n;
 	int fd;
@@ -127,6 +129,11 @@ parse_at(struct recv_options *o, char *arg)
 				    "descriptor name", item, name);
 		}
 		fd = parse_number("--at", item, 0, AT_MAX);
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+		    (rlim_t)fd >= rl.rlim_cur)
+			usage_error("recv", "--at %d: above the descriptor "
+			    "limit of %llu (see ulimit -n)", fd,
+			    (unsigned long long)rl.rlim_cur);
 		n = o->handoff.nat;
 		for (i = 0; i < n; i++)
 			if (o->at[i].target == fd)
@@ -187,7 +194,7 @@ parse_recv_options(int argc, char **argv, struct recv_options *o)
 	socket_options_init(&o->sock, 1);
 	o->ready_fd = -1;
 	opterr = 0;
-	while ((ch = next_option(argc, argv, "+:lcn:kbt:m:h",
+	while ((ch = next_option(argc, argv, "+:lckbt:m:h",
 	    recv_longopts, "recv")) != -1) {
 		listen_given |= ch == 'l';
 		if (socket_option(&o->sock, ch, optarg))
@@ -212,7 +219,7 @@ parse_recv_options(int argc, char **argv, struct recv_options *o)
 		case OPT_BLOCKING:
 			o->handoff.blocking = 1;
 			break;
-		case 'n':
+		case OPT_COUNT:
 			o->count = parse_number("--count", optarg, 1,
 			    WIRE_MAX_FDS);
 			break;
@@ -254,6 +261,11 @@ parse_recv_options(int argc, char **argv, struct recv_options *o)
 		o->socket_arg = argv[optind++];
 	if (optind < argc && strcmp(argv[optind], "--") == 0)
 		optind++;
+	/* Most likely an option put after SOCKET; "--" first says it is not. */
+	else if (optind < argc && argv[optind][0] == '-')
+		usage_error("recv", "'%s' after SOCKET: options go before it "
+		    "(a COMMAND that begins with '-' goes after '--')",
+		    argv[optind]);
 	o->handoff.command = optind < argc ? argv + optind : NULL;
 	check_recv_options(o);
 }

@@ -243,6 +243,9 @@ parse_send_options(int argc, char **argv, struct send_options *o)
 			o->open_flags |= O_TRUNC;
 			break;
 		case 'f':
+			parse_number("--fd", optarg, 0, INT32_MAX);
+			add_source(o, ch, optarg);
+			break;
 		case OPT_FROM_PID:
 		case OPT_TCP_LISTEN:
 		case OPT_TCP_CONNECT:
@@ -297,13 +300,13 @@ add_fd(struct send_options *o, int fd, int owned)
 	}
 }
 
-/* --fd N: a descriptor fdpass inherited. */
+/* --fd N: a descriptor fdpass inherited; N was checked when parsed. */
 static int
 inherited_fd(const char *arg)
 {
 	int fd;
 
-	fd = parse_number("--fd", arg, 0, INT32_MAX);
+	fd = strtonum(arg, 0, INT32_MAX, NULL);
 	if (fcntl(fd, F_GETFD) == -1)
 		err(1, "--fd %d", fd);
 	return fd;
@@ -362,9 +365,10 @@ made_socket(const struct send_options *o, const struct source *s)
 			cleanup_made(made.path, made.dev, made.ino);
 		break;
 	}
+	if (fd == -1 && why != NULL && errno == EINVAL)
+		usage_error("send", "%s %s: %s", option, s->arg, why);
 	if (fd == -1 && why != NULL)
-		errx(errno == EINVAL ? 2 : 1, "%s %s: %s", option, s->arg,
-		    why);
+		errx(1, "%s %s: %s", option, s->arg, why);
 	if (fd == -1)
 		err(1, "%s %s", option, s->arg);
 	return fd;
@@ -431,8 +435,9 @@ gather_fds(struct send_options *o, char **files, int nfiles)
 
 	/* Checked before anything is made that would then have to go. */
 	if (o->nnames > (expected > 0 ? expected : 1))
-		usage_error("send", "%zu names for %zu descriptors",
-		    o->nnames, expected > 0 ? expected : 1);
+		usage_error("send", "--name given %zu times, for %zu "
+		    "descriptor%s", o->nnames, expected > 0 ? expected : 1,
+		    expected > 1 ? "s" : "");
 	for (i = 0; i < o->nsources; i++) {
 		s = &o->sources[i];
 		if (s->kind == 'f')

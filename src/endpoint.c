@@ -150,7 +150,10 @@ endpoint_accept(const struct listener *l, const char *text,
 	int fd;
 
 	for (;;) {
-		if ((fd = listener_accept(l, d)) == -1)
+		if ((fd = listener_accept(l, d)) == -1 && errno == ETIMEDOUT)
+			errx(1, "listen %s: no sender came within --timeout",
+			    text);
+		if (fd == -1)
 			err(1, "accept %s", text);
 		if (fdp_peer(fd, peer) == -1)
 			err(1, "peer credentials on %s", text);

@@ -43,6 +43,9 @@ static const struct option socket_longopts[] = {
 	{ "help",	no_argument,		NULL, 'h' },
 };
 
+/* The command whose options are being read, for "Try 'fdpass CMD --help'". */
+static const char *parsing = "";
+
 /*
  * Returns a command's own long options (ending with an all-zero entry)
  * followed by the shared ones, as one table for getopt_long.
@@ -79,6 +82,7 @@ next_option(int argc, char **argv, const char *shortopts,
 	size_t len;
 	int ch, index = -1;
 
+	parsing = command;
 	ch = getopt_long(argc, argv, shortopts, all, &index);
 	if (ch == -1 || index == -1)
 		return ch;
@@ -155,11 +159,11 @@ parse_number(const char *what, const char *arg, long long min, long long max)
 	long long n;
 
 	n = strtonum(arg, min, max, &why);
-	if (why != NULL) {
-		warnx("%s '%s': %s (allowed: %lld to %lld)", what, arg, why,
-		    min, max);
-		exit(2);
-	}
+	if (why != NULL && strcmp(why, "invalid") == 0)
+		usage_error(parsing, "%s '%s': not a number", what, arg);
+	if (why != NULL)
+		usage_error(parsing, "%s '%s': %s (allowed: %lld to %lld)",
+		    what, arg, why, min, max);
 	return n;
 }
 
@@ -170,20 +174,17 @@ parse_mode(const char *arg)
 	long mode;
 
 	mode = strtol(arg, &end, 8);
-	if (*arg == '\0' || *end != '\0' || mode < 0 || mode > 0777) {
-		warnx("--mode '%s': not an octal mode from 0 to 777", arg);
-		exit(2);
-	}
+	if (*arg == '\0' || *end != '\0' || mode < 0 || mode > 0777)
+		usage_error(parsing, "--mode '%s': not an octal mode from 0 "
+		    "to 777", arg);
 	return mode;
 }
 
 static void
 allow(const char *what, const char *arg, unsigned int *ids, size_t *n)
 {
-	if (*n == MAX_ALLOWED) {
-		warnx("%s: at most %d", what, MAX_ALLOWED);
-		exit(2);
-	}
+	if (*n == MAX_ALLOWED)
+		usage_error(parsing, "%s: at most %d", what, MAX_ALLOWED);
 	ids[(*n)++] = parse_number(what, arg, 0, 0xfffffffe);
 }
 

@@ -43,6 +43,7 @@ enum {
 	OPT_JSON,
 	OPT_READY_FD,
 	OPT_PID_FILE,
+	OPT_COUNT,
 };
 
 struct socket_options {

@@ -89,7 +89,7 @@ load test_helper
 @test "a non-numeric --fd is a usage error" {
 	run "$FDPASS" send --fd abc s
 	assert_failure 2
-	assert_output --partial "fdpass: --fd 'abc': invalid"
+	assert_output --partial "fdpass: --fd 'abc': not a number"
 }
 
 @test "--fd of a descriptor that is not open fails" {
@@ -125,7 +125,8 @@ load test_helper
 @test "more names than descriptors is a usage error" {
 	run "$FDPASS" send -n a -n b s /dev/null
 	assert_failure 2
-	assert_line --index 0 "fdpass: 2 names for 1 descriptors"
+	assert_line --index 0 "fdpass: --name given 2 times, for 1 descriptor"
+	assert_line --index 1 "Try 'fdpass send --help'."
 }
 
 # bats test_tags=valgrind
@@ -266,9 +267,21 @@ PY
 	assert_equal "$(cat bg.out)" ""
 }
 
-@test "a placement that fails is the sender's failure too" {
+@test "--at above the descriptor limit is a usage error" {
 	ulimit -n 1024
+	run "$FDPASS" recv --at 50000 s true
+	assert_failure 2
+	assert_line --index 0 "fdpass: --at 50000: above the descriptor limit of 1024 (see ulimit -n)"
+	assert_line --index 1 "Try 'fdpass recv --help'."
+	[ ! -e s ]
+}
+
+@test "a placement that fails is the sender's failure too" {
+	ulimit -n 8192
 	bg "$FDPASS" recv --at 5000 s true
+	wait_for_socket s
+	# Lowered after the check at start, so that placing fails.
+	prlimit --pid "$BG" --nofile=1024:1024
 	run "$FDPASS" send -t $WAIT s /dev/null
 	assert_failure 1
 	assert_output "fdpass: send to s: the receiver could not run its command (status 1)"
@@ -280,4 +293,52 @@ PY
 	run "$FDPASS" send --tcp-connect no-such-host.invalid:80 s
 	assert_failure 1
 	assert_output --partial "fdpass: --tcp-connect no-such-host.invalid:80: "
+}
+
+@test "an option after SOCKET is a usage error before anything listens" {
+	run "$FDPASS" recv s --json
+	assert_failure 2
+	assert_line --index 0 "fdpass: '--json' after SOCKET: options go before it (a COMMAND that begins with '-' goes after '--')"
+	[ ! -e s ]
+}
+
+@test "a COMMAND that begins with '-' may follow '--'" {
+	mkdir bin
+	printf '#!/bin/sh\necho dashed\n' >bin/-dashed
+	chmod +x bin/-dashed
+	bg env PATH="$PWD/bin:$PATH" "$FDPASS" recv s -- -dashed
+	"$FDPASS" send -t $WAIT s /dev/null
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(cat bg.out)" "dashed"
+}
+
+@test "a malformed number says so, with the pointer to --help" {
+	run "$FDPASS" send --fd /tmp/x s
+	assert_failure 2
+	assert_line --index 0 "fdpass: --fd '/tmp/x': not a number"
+	assert_line --index 1 "Try 'fdpass send --help'."
+}
+
+@test "range errors point to --help" {
+	run "$FDPASS" send -t 0 s
+	assert_failure 2
+	assert_line --index 0 "fdpass: --timeout '0': too small (allowed: 1 to 31536000)"
+	assert_line --index 1 "Try 'fdpass send --help'."
+	run "$FDPASS" send --tcp-listen 99999 s
+	assert_failure 2
+	assert_line --index 0 "fdpass: --tcp-listen 99999: port must be 0 to 65535"
+	assert_line --index 1 "Try 'fdpass send --help'."
+}
+
+@test "recv --timeout with no sender says so" {
+	run "$FDPASS" recv -t 1 s true
+	assert_failure 1
+	assert_output "fdpass: listen s: no sender came within --timeout"
+}
+
+@test "-n means --name, and recv has no -n" {
+	run "$FDPASS" recv -n 1 s
+	assert_failure 2
+	assert_line --index 0 "fdpass: unknown option '-n'"
 }
