@@ -61,6 +61,7 @@ const char send_usage[] =
 "  -n, --name NAME        name a descriptor: the Nth --name names the Nth\n"
 "  -d, --data STRING      send STRING with the descriptors\n"
 "  -D, --data-file FILE   send the contents of FILE with the descriptors\n"
+"                         ('-': standard input)\n"
 "      --raw              send a plain SCM_RIGHTS message, for a receiver\n"
 "                         that is not fdpass (no names; no acknowledgement)\n"
 "      --wait             wait for the receiver's COMMAND and exit with its\n"
@@ -523,6 +524,25 @@ size_is_known(int fd, const struct stat *st)
 }
 
 /*
+ * Opens --data-file; "-" is standard input, which then cannot also be
+ * passed as a descriptor.
+ */
+static int
+open_data_file(const struct send_options *o)
+{
+	size_t i;
+
+	if (strcmp(o->data_file, "-") != 0)
+		return open(o->data_file, O_RDONLY | O_CLOEXEC);
+	std_stream_needed(STDIN_FILENO, "--data-file -");
+	for (i = 0; i < o->nfds; i++)
+		if (o->fds[i] == STDIN_FILENO)
+			usage_error("send", "--data-file - reads standard "
+			    "input, which is also to be passed: name a FILE");
+	return STDIN_FILENO;
+}
+
+/*
  * Sets up the data of the transfer: --data from memory, --data-file
  * streamed when its size is known and the transfer framed on a stream,
  * otherwise read to its end into memory first.
@@ -543,7 +563,7 @@ prepare_data(const struct send_options *o, struct outgoing *out,
 	}
 	if (o->data_file == NULL)
 		return;
-	if ((fd = open(o->data_file, O_RDONLY | O_CLOEXEC)) == -1)
+	if ((fd = open_data_file(o)) == -1)
 		err(1, "open %s", o->data_file);
 	if (fstat(fd, &st) == -1)
 		err(1, "stat %s", o->data_file);
@@ -556,7 +576,8 @@ prepare_data(const struct send_options *o, struct outgoing *out,
 	    RECEIVER_BUF - WIRE_HEADER_SIZE;
 	*allocated = slurp(fd, o->data_file, max, &out->datalen);
 	out->data = *allocated;
-	close(fd);
+	if (fd != STDIN_FILENO)
+		close(fd);
 }
 
 /* The unix socket that is standard output, for --stdout. */
@@ -724,7 +745,7 @@ close_owned(const struct send_options *o, const struct outgoing *out)
 
 	for (i = 0; i < o->nowned; i++)
 		close(o->owned[i]);
-	if (out->data_fd != -1)
+	if (out->data_fd != -1 && out->data_fd != STDIN_FILENO)
 		close(out->data_fd);
 }
 

@@ -396,3 +396,21 @@ PY
 	assert_equal "$BG_STATUS" 141
 	[ ! -e s ]
 }
+
+@test "--data-file - reads standard input, from a pipe or a file" {
+	bg "$FDPASS" recv s sh -c 'printf %s "$FDPASS_DATA" >data'
+	echo piped | "$FDPASS" send -t $WAIT --data-file - s /dev/null
+	bg_wait
+	assert_equal "$(cat data)" "piped"
+	echo redirected >in
+	bg "$FDPASS" recv s sh -c 'printf %s "$FDPASS_DATA" >data'
+	"$FDPASS" send -t $WAIT --data-file - s /dev/null <in
+	bg_wait
+	assert_equal "$(cat data)" "redirected"
+}
+
+@test "--data-file - with standard input also passed is a usage error" {
+	run "$FDPASS" send --data-file - s </dev/null
+	assert_failure 2
+	assert_line --index 0 "fdpass: --data-file - reads standard input, which is also to be passed: name a FILE"
+}
