@@ -166,6 +166,11 @@ check-fuzz:
 		{ tail -n 40 $(OBJDIR)/fuzz.log; exit 1; }
 	@echo "fuzz: $$(grep -o 'Done [0-9]* runs' $(OBJDIR)/fuzz.log), no crash, leak or hang"
 
+# Every example of README.md and fdpass(1), run as tests/examples.sh says.
+check-examples: $(BIN)
+	@build/deps.sh check
+	@tests/examples.sh $(BIN) $(OBJDIR)/examples
+
 # The man pages through mandoc's linter.  Whether the pages they refer to
 # are installed on this machine says nothing about them, so that is left
 # out, as is mandoc's note about the system's own page database.
@@ -209,7 +214,8 @@ check-install: $(BIN) $(LIB)
 	@echo "install: $(words $(INSTALLED)) files installed and removed;" \
 		"fdpass(3)'s example built with pkg-config and ran"
 
-check: check-pass check-valgrind check-fuzz check-man check-install
+check: check-pass check-valgrind check-fuzz check-man check-install \
+	check-examples
 	$(MAKE) OBJDIR=$(OBJDIR)/sanitize SANITIZE=1 check-pass
 
 # What install puts where; uninstall removes exactly these, and the
@@ -257,7 +263,8 @@ clean:
 	rm -rf $(OBJDIR)
 
 .PHONY: all demo bench fuzz check check-valgrind check-fuzz check-pass \
-	check-unit check-bats check-man check-install install uninstall clean
+	check-unit check-bats check-man check-install check-examples install \
+	uninstall clean
 
 # Keep the unit tests' objects, which make would otherwise delete.
 .SECONDARY: $(UNIT_TESTS:=.o) $(OBJDIR)/unit.o

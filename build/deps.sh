@@ -6,7 +6,8 @@
 # usage: build/deps.sh build|check|fuzz
 #   build   what compiling needs (pkg-config, libbsd-dev)
 #   check   what `make check` needs besides (bats, bats-assert, bats-support,
-#           mandoc, and bash-completion, zsh and fish for the completions)
+#           mandoc, bash-completion, zsh and fish for the completions, jq
+#           and python3 for the tests and examples)
 #   fuzz    what `make fuzz` needs (clang and its libFuzzer runtime)
 set -eu
 
@@ -31,6 +32,8 @@ check)
 	need bash-completion test -f /usr/share/bash-completion/bash_completion
 	need zsh command -v zsh
 	need fish command -v fish
+	need jq command -v jq
+	need python3 test -x /usr/bin/python3
 	;;
 fuzz)
 	need clang command -v clang
