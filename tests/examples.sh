@@ -75,8 +75,6 @@ prepare() {
 	if grep -q '^@test ' "$block"; then
 		sed "s|load /usr/local/share/fdpass/fdpass.bash|load $top/tests/fdpass.bash|" \
 			"$block" >"$dir/example.bats"
-		printf 'bats_load_library bats-support\nbats_load_library bats-assert\n' |
-			cat - "$dir/example.bats" >"$dir/t" && mv "$dir/t" "$dir/example.bats"
 		echo 'bats --tap example.bats >/dev/null' >"$dir/script"
 		: >"$dir/expected"
 		return
