@@ -2,8 +2,13 @@
  * What a descriptor refers to, from fstat(2) and /proc/self/fd: the facts
  * that recv prints, as lines or as JSON.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -97,4 +102,57 @@ describe_path(int fd, char *buf, size_t size)
 		return -1;
 	buf[n] = '\0';
 	return 0;
+}
+
+/*
+ * Puts the address of socket fd in buf, its own (getsockname) or with
+ * peer its peer's (getpeername): "127.0.0.1:8080", "[::1]:8080", a unix
+ * path, or "@name" for an abstract one, whose name may hold any byte.
+ * Returns its length, or -1 when fd has no such address (not a socket,
+ * unbound, unconnected, unnamed) or it does not fit.
+ */
+int
+describe_address(int fd, int peer, char *buf, size_t size)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	struct sockaddr_un *sun = (struct sockaddr_un *)&ss;
+	socklen_t len = sizeof(ss);
+	char host[INET6_ADDRSTRLEN];
+	size_t n;
+	int ret;
+
+	memset(&ss, 0, sizeof(ss));
+	ret = peer ? getpeername(fd, (struct sockaddr *)&ss, &len) :
+	    getsockname(fd, (struct sockaddr *)&ss, &len);
+	if (ret == -1)
+		return -1;
+	switch (ss.ss_family) {
+	case AF_INET:
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+		ret = snprintf(buf, size, "%s:%u", host, ntohs(sin->sin_port));
+		break;
+	case AF_INET6:
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
+		ret = snprintf(buf, size, "[%s]:%u", host,
+		    ntohs(sin6->sin6_port));
+		break;
+	case AF_UNIX:
+		if (len <= offsetof(struct sockaddr_un, sun_path))
+			return -1;	/* unnamed */
+		n = len - offsetof(struct sockaddr_un, sun_path);
+		if (sun->sun_path[0] != '\0')
+			n = strnlen(sun->sun_path, n);
+		if (n >= size)
+			return -1;
+		memcpy(buf, sun->sun_path, n);
+		if (buf[0] == '\0')
+			buf[0] = '@';
+		buf[n] = '\0';
+		return n;
+	default:
+		return -1;
+	}
+	return ret < 0 || (size_t)ret >= size ? -1 : ret;
 }

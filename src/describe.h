@@ -8,5 +8,6 @@
 
 const char	*describe_type(int, const char *);
 int		 describe_path(int, char *, size_t);
+int		 describe_address(int, int, char *, size_t);
 
 #endif

@@ -4,11 +4,12 @@
  * for sockets their family, type and whether they listen.
  *
  * An object looks like this, with the keys always in this order and the
- * three socket keys only for sockets:
+ * socket keys only for sockets ("listening" only when it listens):
  *
- *	{"fd":5,"type":"socket","family":"unix","socktype":"stream",
- *	"listening":true,"path":"socket:[1234]","flags":["O_RDWR"],
- *	"cloexec":true,"name":"web"}
+ *	{"fd":5,"type":"socket","family":"inet","socktype":"stream",
+ *	"listening":true,"local":"127.0.0.1:8080","peer":null,
+ *	"path":"socket:[1234]","flags":["O_RDWR"],"cloexec":true,
+ *	"name":"web"}
  *
  * A value that cannot be found out is null rather than a guess.
  */
@@ -198,9 +199,23 @@ sockopt_int(int fd, int opt, int *val)
 	return getsockopt(fd, SOL_SOCKET, opt, val, &len);
 }
 
+/* Writes the member key, socket fd's own or peer address, after a comma. */
+static void
+json_address(FILE *fp, const char *key, int fd, int peer)
+{
+	char addr[128];
+	int len;
+
+	fprintf(fp, ",\"%s\":", key);
+	if ((len = describe_address(fd, peer, addr, sizeof(addr))) == -1)
+		fputs("null", fp);
+	else
+		json_string(fp, addr, len);
+}
+
 /*
- * Writes the family, socktype and, for a listening socket, listening
- * members, each after a comma.  An O_PATH descriptor of a socket file is
+ * Writes the family, socktype, for a listening socket listening, and the
+ * local and peer addresses, each member after a comma.  An O_PATH descriptor of a socket file is
  * no socket to getsockopt: its family and socktype are null.
  */
 static void
@@ -220,6 +235,8 @@ json_socket(FILE *fp, int fd)
 		json_cstring(fp, lookup(socktypes, NELEM(socktypes), val));
 	if (sockopt_int(fd, SO_ACCEPTCONN, &val) == 0 && val)
 		fputs(",\"listening\":true", fp);
+	json_address(fp, "local", fd, 0);
+	json_address(fp, "peer", fd, 1);
 }
 
 /* The name of an access mode (O_ACCMODE bits), or NULL for Linux's 3. */

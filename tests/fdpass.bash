@@ -12,6 +12,9 @@
 #   fdpass_wait NAME	waits (up to $FDPASS_WAIT seconds, default 10) until
 #			NAME's receiver, or the COMMAND it became, has exited
 #   fdpass_output NAME	prints what it wrote to stdout (stderr: NAME.err)
+#   fdpass_port NAME FD	prints the port of the TCP or UDP socket that NAME's
+#			COMMAND holds at FD, such as one send --tcp-listen
+#			made on port 0, where the kernel chose the port
 #   fdpass_stop NAME	stops it, if still running, and waits
 #   fdpass_stop_all	stops every one; call it from teardown
 #
@@ -69,6 +72,21 @@ fdpass_wait() {
 
 fdpass_output() {
 	cat "$(_fdpass_dir)/$1.out"
+}
+
+fdpass_port() {
+	local serving pid link inode
+	serving="$(_fdpass_dir)/$1.serving"
+	pid=$(cat "$serving") || return 1
+	link=$(readlink "/proc/$pid/fd/$2") || return 1
+	inode=${link#socket:[}
+	inode=${inode%]}
+	# In /proc/net/*, the local address is field 2, ADDR:PORT in hex,
+	# and the inode field 10.
+	awk -v inode="$inode" '$10 == inode {
+		split($2, a, ":"); print a[2]; found = 1; exit
+	} END { exit !found }' /proc/"$pid"/net/{tcp,tcp6,udp,udp6} |
+		{ read -r hex && echo $((16#$hex)); }
 }
 
 fdpass_stop() {

@@ -51,3 +51,11 @@ teardown() {
 	assert_failure
 	assert_output --partial "exists and is not a socket"
 }
+
+@test "fdpass_port tells the port the kernel chose for a socket passed" {
+	fdpass_serve web --at 3 -- sleep 60
+	"$FDPASS" send -t $WAIT --tcp-listen 127.0.0.1:0 "$(fdpass_socket web)"
+	port=$(fdpass_port web 3)
+	[ "$port" -gt 0 ]
+	/usr/bin/python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5)' "$port"
+}

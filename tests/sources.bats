@@ -189,3 +189,12 @@ PY
 	run jq -c '.fds[0].path[-2:], .fds[1].path[-2:]' bg.out
 	assert_output "$(printf '[97,255]\n"a\303\277"')"
 }
+
+@test "--json gives a socket's local and peer addresses" {
+	bg "$FDPASS" recv --json --count 2 s
+	"$FDPASS" send -t $WAIT --tcp-listen 127.0.0.1:0 --unix-listen @fdpass-json-$$ s
+	bg_wait
+	run jq -r '.fds[] | "\(.local) \(.peer)"' bg.out
+	assert_line --index 0 --regexp '^127\.0\.0\.1:[1-9][0-9]* null$'
+	assert_line --index 1 "@fdpass-json-$$ null"
+}

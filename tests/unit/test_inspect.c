@@ -21,6 +21,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,29 +283,34 @@ test_socketpair(void)
 		return;
 	CHECK(fd_is(sv[0], "peer", "{\"fd\":%d,\"type\":\"socket\","
 	    "\"family\":\"unix\",\"socktype\":\"stream\","
+	    "\"local\":null,\"peer\":null,"
 	    "\"path\":\"socket:[%llu]\",\"flags\":[\"O_RDWR\"],"
 	    "\"cloexec\":false,\"name\":\"peer\"}", sv[0], inode(sv[0])));
 	unit_close_all(sv, 2);
 }
 
-/* A listening unix socket says so. */
+/* A listening unix socket says so, and its abstract name with an '@'. */
 static void
 test_listening_unix(void)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	socklen_t len;
 	int fd;
 
 	if (!CHECK((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC |
 	    SOCK_NONBLOCK, 0)) != -1))
 		return;
-	/* Only the family: Linux binds it to an abstract name of its own. */
-	if (CHECK(bind(fd, (struct sockaddr *)&sun, sizeof(sa_family_t)) ==
-	    0) && CHECK(listen(fd, 1) == 0)) {
+	len = offsetof(struct sockaddr_un, sun_path) + 1 +
+	    snprintf(sun.sun_path + 1, sizeof(sun.sun_path) - 1,
+	    "fdpass-unit-%ld", (long)getpid());
+	if (CHECK(bind(fd, (struct sockaddr *)&sun, len) == 0) &&
+	    CHECK(listen(fd, 1) == 0)) {
 		CHECK(fd_is(fd, "web", "{\"fd\":%d,\"type\":\"socket\","
 		    "\"family\":\"unix\",\"socktype\":\"seqpacket\","
-		    "\"listening\":true,\"path\":\"socket:[%llu]\","
+		    "\"listening\":true,\"local\":\"@fdpass-unit-%ld\","
+		    "\"peer\":null,\"path\":\"socket:[%llu]\","
 		    "\"flags\":[\"O_RDWR\",\"O_NONBLOCK\"],\"cloexec\":true,"
-		    "\"name\":\"web\"}", fd, inode(fd)));
+		    "\"name\":\"web\"}", fd, (long)getpid(), inode(fd)));
 	}
 	close(fd);
 }
@@ -333,7 +339,8 @@ test_o_path_socket(void)
 	if (CHECK(bind(sock, (struct sockaddr *)&sun, sizeof(sun)) == 0) &&
 	    CHECK((fd = open(s.node, O_PATH | O_CLOEXEC)) != -1)) {
 		CHECK(fd_is(fd, NULL, "{\"fd\":%d,\"type\":\"socket\","
-		    "\"family\":null,\"socktype\":null,\"path\":\"%s\","
+		    "\"family\":null,\"socktype\":null,\"local\":null,"
+		    "\"peer\":null,\"path\":\"%s\","
 		    "\"flags\":[\"O_RDONLY\",\"O_PATH\"],\"cloexec\":true,"
 		    "\"name\":null}", fd, s.node));
 		close(fd);
@@ -354,7 +361,7 @@ test_inet6_udp(void)
 	}
 	CHECK(fd_is(fd, NULL, "{\"fd\":%d,\"type\":\"socket\","
 	    "\"family\":\"inet6\",\"socktype\":\"dgram\","
-	    "\"path\":\"socket:[%llu]\",\"flags\":[\"O_RDWR\"],"
+	    "\"local\":\"[::]:0\",\"peer\":null,\"path\":\"socket:[%llu]\",\"flags\":[\"O_RDWR\"],"
 	    "\"cloexec\":true,\"name\":null}", fd, inode(fd)));
 	close(fd);
 }
@@ -364,6 +371,7 @@ static void
 test_inet_listening(void)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
 	int fd;
 
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -371,12 +379,14 @@ test_inet_listening(void)
 	    -1))
 		return;
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
-	    CHECK(listen(fd, 1) == 0)) {
+	    CHECK(listen(fd, 1) == 0) &&
+	    CHECK(getsockname(fd, (struct sockaddr *)&sin, &len) == 0)) {
 		CHECK(fd_is(fd, NULL, "{\"fd\":%d,\"type\":\"socket\","
 		    "\"family\":\"inet\",\"socktype\":\"stream\","
-		    "\"listening\":true,\"path\":\"socket:[%llu]\","
+		    "\"listening\":true,\"local\":\"127.0.0.1:%u\","
+		    "\"peer\":null,\"path\":\"socket:[%llu]\","
 		    "\"flags\":[\"O_RDWR\"],\"cloexec\":true,\"name\":null}",
-		    fd, inode(fd)));
+		    fd, ntohs(sin.sin_port), inode(fd)));
 	}
 	close(fd);
 }
