@@ -215,8 +215,38 @@ check-install: $(BIN) $(LIB)
 		"fdpass(3)'s example built with pkg-config and ran"
 
 check: check-pass check-valgrind check-fuzz check-man check-install \
-	check-examples
+	check-examples check-clang
 	$(MAKE) OBJDIR=$(OBJDIR)/sanitize SANITIZE=1 check-pass
+
+# The second compiler: clang builds everything with the same warnings as
+# errors, and the unit tests run from that build.
+check-clang:
+	@build/deps.sh fuzz
+	@$(MAKE) -s --no-print-directory OBJDIR=$(OBJDIR)/clang CC=clang \
+		$(OBJDIR)/clang/fdpass check-unit >$(OBJDIR)/clang.log 2>&1 || \
+		{ cat $(OBJDIR)/clang.log; exit 1; }
+	@echo "clang: built without a warning; $$(grep -h 'passed,' \
+		$(OBJDIR)/clang.log | awk '{ p += $$2; f += $$4 } END \
+		{ print p " unit tests passed, " f " failed" }')"
+
+# The release tarball: what git tracks, under fdpass-VERSION/.
+DIST = fdpass-$(VERSION)
+dist:
+	@test -d .git || { echo "dist: needs the git checkout"; exit 1; }
+	git archive --format=tar.gz --prefix=$(DIST)/ -o $(DIST).tar.gz HEAD
+	@echo "dist: $(DIST).tar.gz"
+
+# Proves that the tarball stands alone: unpacked in a scratch directory,
+# it builds, passes its tests, and installs and uninstalls into a DESTDIR.
+DISTCHECK = $(abspath $(OBJDIR))/distcheck
+distcheck: dist
+	rm -rf $(DISTCHECK)
+	mkdir -p $(DISTCHECK)
+	tar -xzf $(DIST).tar.gz -C $(DISTCHECK)
+	$(MAKE) -C $(DISTCHECK)/$(DIST) check-pass check-install
+	test "$$($(DISTCHECK)/$(DIST)/obj/fdpass --version)" = "fdpass $(VERSION)"
+	rm -rf $(DISTCHECK)
+	@echo "distcheck: $(DIST).tar.gz builds, passes and installs on its own"
 
 # What install puts where; uninstall removes exactly these, and the
 # directories of fdpass's own under include and share.
@@ -263,6 +293,7 @@ clean:
 	rm -rf $(OBJDIR)
 
 .PHONY: all demo bench fuzz check check-valgrind check-fuzz check-pass \
+	check-clang dist distcheck \
 	check-unit check-bats check-man check-install check-examples install \
 	uninstall clean
 
