@@ -180,10 +180,10 @@ check_send_options(const struct send_options *o)
 	    o->data_file != NULL))
 		usage_error("send", "--notify-fdstore sends no --data");
 	if ((so->type == SOCK_DGRAM || o->fdstore_name != NULL) &&
-	    (so->access.check_uid || so->access.check_gid ||
-	    so->access.check_pid))
-		usage_error("send", "--peer-uid, --peer-gid and --peer-pid "
-		    "need a connected socket, not --dgram or --notify-fdstore");
+	    access_given(&so->access))
+		usage_error("send", "--allow-uid, --allow-gid, --peer-uid, "
+		    "--peer-gid and --peer-pid need a connected socket, not "
+		    "--dgram or --notify-fdstore");
 }
 
 static void

@@ -90,8 +90,42 @@ mismatch(const struct access *acc, const struct fdp_peer *peer)
 	return why;
 }
 
+/* Tells whether peer may be dealt with: our own user, or one allowed. */
+static int
+allowed(const struct access *acc, const struct fdp_peer *p)
+{
+	size_t i;
+
+	if (p->uid == geteuid())
+		return 1;
+	for (i = 0; i < acc->nuids; i++)
+		if (acc->uids[i] == p->uid)
+			return 1;
+	for (i = 0; i < acc->ngids; i++)
+		if (acc->gids[i] == p->gid)
+			return 1;
+	return 0;
+}
+
 /*
- * Connects to SOCKET text, where the peer must pass the --peer-* checks;
+ * Tells why the access rules refuse peer, or NULL when they admit it:
+ * its user must be ours or allowed, and it must be the one --peer-uid,
+ * --peer-gid and --peer-pid insist on.
+ */
+const char *
+endpoint_refusal(const struct access *acc, const struct fdp_peer *peer)
+{
+	static char why[64];
+
+	if (allowed(acc, peer))
+		return mismatch(acc, peer);
+	snprintf(why, sizeof(why), "peer is uid %ld, not an allowed user",
+	    (long)peer->uid);
+	return why;
+}
+
+/*
+ * Connects to SOCKET text, where the peer must pass the access rules;
  * fills in *peer for a connected type.  Exits 1 on failure.
  */
 int
@@ -110,9 +144,8 @@ endpoint_connect(const char *text, int type, const struct access *acc,
 }
 
 /*
- * Fills in *peer from the connected sock and checks it against --peer-uid,
- * --peer-gid and --peer-pid; exits 1, saying what it did to what, if it
- * is not the one they name.
+ * Fills in *peer from the connected sock and checks it against the access
+ * rules; exits 1, saying what it did to what, if they refuse it.
  */
 void
 endpoint_check_peer(const struct access *acc, int sock, const char *what,
@@ -122,7 +155,7 @@ endpoint_check_peer(const struct access *acc, int sock, const char *what,
 
 	if (fdp_peer(sock, peer) == -1)
 		err(1, "peer credentials on %s", text);
-	if ((why = mismatch(acc, peer)) != NULL)
+	if ((why = endpoint_refusal(acc, peer)) != NULL)
 		errx(1, "%s%s: %s", what, text, why);
 }
 
@@ -180,23 +213,6 @@ endpoint_forget(void)
 		signal(fatal_signals[i], SIG_DFL);
 }
 
-/* Tells whether a listener admits peer: its own user, or one allowed. */
-static int
-allowed(const struct access *acc, const struct fdp_peer *p)
-{
-	size_t i;
-
-	if (p->uid == geteuid())
-		return 1;
-	for (i = 0; i < acc->nuids; i++)
-		if (acc->uids[i] == p->uid)
-			return 1;
-	for (i = 0; i < acc->ngids; i++)
-		if (acc->gids[i] == p->gid)
-			return 1;
-	return 0;
-}
-
 /*
  * Accepts the next peer that the access rules allow, its credentials in
  * *peer; others are logged and disconnected, so whatever they sent is
@@ -215,9 +231,7 @@ endpoint_accept(const struct listener *l, const char *text,
 			err(1, "accept %s", text);
 		if (fdp_peer(fd, peer) == -1)
 			err(1, "peer credentials on %s", text);
-		why = allowed(acc, peer) ? mismatch(acc, peer) :
-		    "not an allowed user";
-		if (why == NULL)
+		if ((why = endpoint_refusal(acc, peer)) == NULL)
 			return fd;
 		warnx("refused peer pid %ld uid %ld gid %ld on %s: %s",
 		    (long)peer->pid, (long)peer->uid, (long)peer->gid, text,

@@ -8,13 +8,13 @@ load test_helper
 @test "a peer of another user is refused, logged, and the listener waits on" {
 	name=$(abstract_name)
 	bg "$FDPASS" recv "$name" sh -c 'echo accepted'
-	fdpass_as_nobody send -t $WAIT "$name" /dev/null || true
+	fdpass_as_nobody send -t $WAIT --allow-uid 0 "$name" /dev/null || true
 	"$FDPASS" send -t $WAIT "$name" /dev/null
 	bg_wait
 	assert_equal "$BG_STATUS" 0
 	assert_equal "$(cat bg.out)" "accepted"
 	run cat bg.err
-	assert_output --regexp "^fdpass: refused peer pid [0-9]+ uid 65534 gid 65534 on $name: not an allowed user\$"
+	assert_output --regexp "^fdpass: refused peer pid [0-9]+ uid 65534 gid 65534 on $name: peer is uid 65534, not an allowed user\$"
 }
 
 @test "--allow-uid admits that user" {
@@ -22,7 +22,7 @@ load test_helper
 	bg "$FDPASS" recv --allow-uid 65534 "$name" cat
 	echo from-nobody >a
 	chmod 644 a
-	run fdpass_as_nobody send -t $WAIT "$name" a
+	run fdpass_as_nobody send -t $WAIT --allow-uid 0 "$name" a
 	assert_success
 	bg_wait
 	assert_equal "$BG_STATUS" 0
@@ -32,8 +32,33 @@ load test_helper
 @test "--allow-gid admits that group" {
 	name=$(abstract_name)
 	bg "$FDPASS" recv --allow-gid 65534 "$name" cat
-	run fdpass_as_nobody send -t $WAIT "$name" /dev/null
+	run fdpass_as_nobody send -t $WAIT --allow-uid 0 "$name" /dev/null
 	assert_success
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+}
+
+@test "send to a listener of another user fails, unless --allow-uid admits it" {
+	name=$(abstract_name)
+	bg fdpass_as_nobody recv --allow-uid 0 "$name" cat
+	run "$FDPASS" send -t $WAIT "$name" /dev/null
+	assert_failure 1
+	assert_output "fdpass: connect $name: peer is uid 65534, not an allowed user"
+	run "$FDPASS" send -t $WAIT --allow-uid 65534 "$name" /dev/null
+	assert_success
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+}
+
+@test "recv --connect to a sender of another user fails, unless --allow-gid admits it" {
+	name=$(abstract_name)
+	bg fdpass_as_nobody send --listen --allow-uid 0 -t $WAIT "$name" /dev/null
+	run "$FDPASS" recv --connect -t $WAIT "$name"
+	assert_failure 1
+	assert_output "fdpass: connect $name: peer is uid 65534, not an allowed user"
+	run "$FDPASS" recv --connect -t $WAIT --allow-gid 65534 "$name"
+	assert_success
+	assert_output --regexp "^[0-9]+ char - /dev/null\$"
 	bg_wait
 	assert_equal "$BG_STATUS" 0
 }
