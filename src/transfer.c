@@ -400,6 +400,9 @@ next_framed(struct receiver *r, size_t before)
 		return fail(r, "fewer descriptors than the header says");
 	if (take_names(r, h.nfds, h.names_len) == -1)
 		return -1;
+	/* What a message holds beyond its transfer cannot be meant. */
+	if (r->type != SOCK_STREAM && r->len - r->off > h.data_len)
+		return fail(r, "message longer than its header says");
 	r->framed = 1;
 	r->data_left = h.data_len;
 	return 0;

@@ -81,8 +81,12 @@ wire_decode(const unsigned char *buf, size_t len, struct wire_header *h)
 		errno = EPROTONOSUPPORT;
 		return -1;
 	}
-	/* Each name is at most WIRE_NAME_MAX bytes and a NUL. */
-	if (h->names_len > (uint64_t)h->nfds * (WIRE_NAME_MAX + 1)) {
+	/*
+	 * Each name is at most WIRE_NAME_MAX bytes and a NUL; the exit of
+	 * the command can only be told with an acknowledgement.
+	 */
+	if (h->names_len > (uint64_t)h->nfds * (WIRE_NAME_MAX + 1) ||
+	    ((h->flags & WIRE_WAIT) && !(h->flags & WIRE_ACK))) {
 		errno = EBADMSG;
 		return -1;
 	}

@@ -108,6 +108,52 @@ PY
 	assert_equal "$(cat bg.err)" "fdpass: receive on s: unsupported protocol version"
 }
 
+@test "a header that asks to wait without asking for an acknowledgement is refused" {
+	bg "$FDPASS" recv s sleep 60
+	run peer <<'PY'
+from peer import *
+send_pipe_end("s", header(1, flags=2))
+PY
+	assert_output "closed"
+	bg_wait
+	assert_equal "$BG_STATUS" 3
+	assert_equal "$(cat bg.err)" "fdpass: receive on s: bad header"
+}
+
+@test "a seqpacket message longer than its header says is refused" {
+	bg "$FDPASS" recv --seqpacket s sh -c 'echo ran'
+	run peer <<'PY'
+from peer import *
+sock = connect("s", socket.SOCK_SEQPACKET)
+r, w = os.pipe()
+socket.send_fds(sock, [header(1, data_len=2) + b"hi" + b"more"], [w])
+os.close(w)
+assert_closed([r])
+PY
+	assert_output "closed"
+	bg_wait
+	assert_equal "$BG_STATUS" 3
+	assert_equal "$(cat bg.err)" "fdpass: receive on s: message longer than its header says"
+	assert_equal "$(cat bg.out)" ""
+}
+
+@test "a datagram longer than its header says is refused" {
+	bg "$FDPASS" recv --dgram s sh -c 'echo ran'
+	wait_for_socket s
+	run peer <<'PY'
+from peer import *
+sock = connect("s", socket.SOCK_DGRAM)
+r, w = os.pipe()
+socket.send_fds(sock, [header(1) + b"extra"], [w])
+os.close(w)
+assert_closed([r])
+PY
+	assert_output "closed"
+	bg_wait
+	assert_equal "$BG_STATUS" 3
+	assert_equal "$(cat bg.err)" "fdpass: receive on s: message longer than its header says"
+}
+
 @test "a header that promises more descriptors than come is refused" {
 	bg "$FDPASS" recv s sleep 60
 	run peer <<'PY'

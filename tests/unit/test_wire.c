@@ -127,6 +127,20 @@ test_decode_names_len(void)
 	CHECK(decode_fails(buf, sizeof(buf), EBADMSG));
 }
 
+/* WIRE_WAIT needs WIRE_ACK: the exit is told with the acknowledgement. */
+static void
+test_decode_wait_without_ack(void)
+{
+	struct wire_header h = { WIRE_VERSION, WIRE_WAIT, 1, 0, 0 };
+	unsigned char buf[WIRE_HEADER_SIZE];
+
+	wire_encode(&h, buf);
+	CHECK(decode_fails(buf, sizeof(buf), EBADMSG));
+	h.flags = WIRE_WAIT | WIRE_ACK;
+	wire_encode(&h, buf);
+	CHECK(wire_decode(buf, sizeof(buf), &h) == 0);
+}
+
 /* A name is empty or up to 255 printable characters other than ':'. */
 static void
 test_name_valid(void)
@@ -496,6 +510,7 @@ static const struct unit_test tests[] = {
 	{ "wire_decode: bad magic, short buffer", test_decode_not_header },
 	{ "wire_decode: version 2, flags", test_decode_unsupported },
 	{ "wire_decode: names_len limit", test_decode_names_len },
+	{ "wire_decode: WIRE_WAIT without WIRE_ACK", test_decode_wait_without_ack },
 	{ "wire_name_valid", test_name_valid },
 	{ "wire_split_names: valid list", test_split_valid },
 	{ "wire_split_names: empty list", test_split_empty },
