@@ -271,13 +271,27 @@ recv_into(struct receiver *r, void *dst, size_t len, int flags)
 }
 
 /*
+ * Tells whether the len bytes in buf could still begin a header: they
+ * are shorter than one, and as far as they go they are the magic.
+ */
+static int
+header_begun(const unsigned char *buf, size_t len)
+{
+	size_t n = len < WIRE_MAGIC_SIZE ? len : WIRE_MAGIC_SIZE;
+
+	return len < WIRE_HEADER_SIZE && memcmp(buf, WIRE_MAGIC, n) == 0;
+}
+
+/*
  * Reads the first bytes of a transfer into the empty buffer; 0 at end of
  * file.  On a stream, only a header's worth: a longer read would run on
  * into the next transfer and take its descriptors, as the kernel joins
- * data up to the next message that carries some.  A plain sender's message
- * may be longer than a header, so for one the rest of what has already
- * arrived is added.  That may take in the plain sender's next batch of
- * descriptors too; the NUL byte such a batch rides on is no data.
+ * data up to the next message that carries some.  A header may come in
+ * pieces, so while what came could still be one, it reads on.  A plain
+ * sender's message may be longer than a header, so for one the rest of
+ * what has already arrived is added.  That may take in the plain sender's
+ * next batch of descriptors too; the NUL byte such a batch rides on is no
+ * data.
  */
 static ssize_t
 fill(struct receiver *r)
@@ -291,10 +305,18 @@ fill(struct receiver *r)
 	if ((n = recv_into(r, r->buf, want, 0)) <= 0)
 		return n;
 	r->len = n;
-	if (r->type == SOCK_STREAM && (size_t)n == want &&
-	    !wire_is_framed(r->buf, n)) {
+	while (r->type == SOCK_STREAM && header_begun(r->buf, r->len)) {
+		if ((more = recv_into(r, r->buf + r->len, want - r->len,
+		    0)) == -1)
+			return -1;
+		if (more == 0)
+			break;
+		r->len += more;
+	}
+	if (r->type == SOCK_STREAM && r->len == want &&
+	    !wire_is_framed(r->buf, r->len)) {
 		had = r->nfds;
-		more = recv_into(r, r->buf + n, sizeof(r->buf) - n,
+		more = recv_into(r, r->buf + r->len, sizeof(r->buf) - r->len,
 		    MSG_DONTWAIT);
 		if (more == -1 && errno != EAGAIN)
 			return -1;
@@ -303,7 +325,7 @@ fill(struct receiver *r)
 		if (more > 0 && r->nfds > had && r->buf[r->len - 1] == '\0')
 			r->len--;
 	}
-	return n;
+	return r->len;
 }
 
 /*

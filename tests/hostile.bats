@@ -154,6 +154,28 @@ PY
 	assert_equal "$(cat bg.err)" "fdpass: receive on s: message longer than its header says"
 }
 
+@test "a header written a byte at a time is still a header" {
+	bg "$FDPASS" recv s sh -c 'echo "[$FDPASS_DATA] $(cat)"'
+	run peer <<'PY'
+from peer import *
+sock = connect("s")
+r, w = os.pipe()
+os.write(w, b"piped")
+os.close(w)
+h = header(1, data_len=2)
+socket.send_fds(sock, [h[:1]], [r])
+os.close(r)
+for i in range(1, len(h)):
+    time.sleep(0.01)
+    sock.send(h[i:i + 1])
+sock.send(b"hi")
+PY
+	assert_success
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(cat bg.out)" "[hi] piped"
+}
+
 @test "a header that promises more descriptors than come is refused" {
 	bg "$FDPASS" recv s sleep 60
 	run peer <<'PY'
