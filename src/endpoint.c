@@ -170,6 +170,7 @@ endpoint_listen(const char *text, int type, mode_t mode)
 	static struct address a;	/* listener.path points into it */
 	struct sigaction sa;
 	size_t i;
+	int on = 1;
 
 	parse_address(text, &a);
 	if (address_listen(&a, type, mode, &listener) == -1) {
@@ -177,6 +178,13 @@ endpoint_listen(const char *text, int type, mode_t mode)
 			errx(1, "listen %s: %s", text, listener.why);
 		err(1, "listen %s", text);
 	}
+	/*
+	 * Connections inherit it, so that the kernel attaches the sender's
+	 * credentials even to what it sends before the accept.
+	 */
+	if (type != SOCK_DGRAM && setsockopt(listener.fd, SOL_SOCKET,
+	    SO_PASSCRED, &on, sizeof(on)) == -1)
+		err(1, "listen %s: SO_PASSCRED", text);
 	active = 1;
 	atexit(remove_active);
 	memset(&sa, 0, sizeof(sa));

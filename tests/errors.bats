@@ -162,7 +162,7 @@ load test_helper
 	bg "$FDPASS" recv --at 3 s sh -c 'echo ran'
 	run "$FDPASS" send -t $WAIT s /dev/null /dev/null
 	assert_failure 1
-	assert_output "fdpass: send to s: the receiver refused the transfer"
+	assert_output "fdpass: send to s: the receiver refused the transfer: it does not wait for 2 descriptors"
 	bg_wait
 	assert_equal "$BG_STATUS" 3
 	assert_equal "$(cat bg.err)" "fdpass: receive on s: received 2 descriptors, but --at places 1"
@@ -173,7 +173,7 @@ load test_helper
 	bg "$FDPASS" recv --count 1 s sh -c 'echo ran'
 	run "$FDPASS" send -t $WAIT s /dev/null /dev/null
 	assert_failure 1
-	assert_output "fdpass: send to s: the receiver refused the transfer"
+	assert_output "fdpass: send to s: the receiver refused the transfer: it does not wait for 2 descriptors"
 	bg_wait
 	assert_equal "$BG_STATUS" 3
 	assert_equal "$(cat bg.err)" "fdpass: receive on s: more descriptors than expected"
@@ -184,6 +184,7 @@ load test_helper
 	bg "$FDPASS" recv --count 3 s sh -c 'echo ran'
 	run "$FDPASS" send -t $WAIT s /dev/null
 	assert_failure 1
+	assert_output "fdpass: send to s: the receiver refused the transfer: it does not wait for 1 descriptors"
 	bg_wait
 	assert_equal "$BG_STATUS" 3
 	assert_equal "$(cat bg.err)" "fdpass: receive on s: expected 3 descriptors, got 1"

@@ -100,7 +100,7 @@ PY
 	bg "$FDPASS" recv s sleep 60
 	run peer <<'PY'
 from peer import *
-send_pipe_end("s", header(1, version=2))
+send_pipe_end("s", header(1, version=3))
 PY
 	assert_output "closed"
 	bg_wait
