@@ -90,13 +90,17 @@ mismatch(const struct access *acc, const struct fdp_peer *peer)
 	return why;
 }
 
-/* Tells whether peer may be dealt with: our own user, or one allowed. */
+/*
+ * Tells whether peer may be dealt with: our own user, or one allowed, by
+ * --allow-uid, --allow-gid, or by naming it with --peer-uid or --peer-gid.
+ */
 static int
 allowed(const struct access *acc, const struct fdp_peer *p)
 {
 	size_t i;
 
-	if (p->uid == geteuid())
+	if (p->uid == geteuid() || (acc->check_uid && p->uid == acc->peer_uid) ||
+	    (acc->check_gid && p->gid == acc->peer_gid))
 		return 1;
 	for (i = 0; i < acc->nuids; i++)
 		if (acc->uids[i] == p->uid)
@@ -116,9 +120,10 @@ const char *
 endpoint_refusal(const struct access *acc, const struct fdp_peer *peer)
 {
 	static char why[64];
+	const char *other;
 
-	if (allowed(acc, peer))
-		return mismatch(acc, peer);
+	if ((other = mismatch(acc, peer)) != NULL || allowed(acc, peer))
+		return other;
 	snprintf(why, sizeof(why), "peer is uid %ld, not an allowed user",
 	    (long)peer->uid);
 	return why;

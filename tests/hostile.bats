@@ -38,13 +38,13 @@ load test_helper
 	assert_equal "$BG_STATUS" 0
 }
 
-@test "send to a listener of another user fails, unless --allow-uid admits it" {
+@test "send to a listener of another user fails, unless --peer-uid names it" {
 	name=$(abstract_name)
 	bg fdpass_as_nobody recv --allow-uid 0 "$name" cat
 	run "$FDPASS" send -t $WAIT "$name" /dev/null
 	assert_failure 1
 	assert_output "fdpass: connect $name: peer is uid 65534, not an allowed user"
-	run "$FDPASS" send -t $WAIT --allow-uid 65534 "$name" /dev/null
+	run "$FDPASS" send -t $WAIT --peer-uid 65534 "$name" /dev/null
 	assert_success
 	bg_wait
 	assert_equal "$BG_STATUS" 0
@@ -61,6 +61,61 @@ load test_helper
 	assert_output --regexp "^[0-9]+ char - /dev/null\$"
 	bg_wait
 	assert_equal "$BG_STATUS" 0
+}
+
+@test "send checks the process that takes the transfer, not the one that listened" {
+	name=$(abstract_name)
+	# Whoever holds the listener serves each connection with recv --stdin.
+	serve='
+import socket, subprocess
+listener = socket.socket(fileno=0)
+while True:
+    conn, _ = listener.accept()
+    subprocess.run(["for-nobody/fdpass", "recv", "--stdin", "--allow-uid", "0", "true"],
+                   stdin=conn)
+    conn.close()
+'
+	bg fdpass_as_nobody recv --allow-uid 0 "$name" /usr/bin/python3 -c "$serve"
+	"$FDPASS" send -t $WAIT --allow-uid 65534 --unix-listen L.sock "$name"
+	run "$FDPASS" send -t $WAIT --peer-uid 0 L.sock /dev/null
+	assert_failure 1
+	assert_output --regexp "^fdpass: send to L.sock: the receiving process, pid [0-9]+: peer is uid 65534, not 0\$"
+	run "$FDPASS" send -t $WAIT L.sock /dev/null
+	assert_failure 1
+	assert_output --regexp "^fdpass: send to L.sock: the receiving process, pid [0-9]+: peer is uid 65534, not an allowed user\$"
+}
+
+@test "a receiver at its descriptor limit refuses before any descriptor crosses, and says why" {
+	bg prlimit --nofile=12 "$FDPASS" recv s sh -c 'echo ran'
+	run peer <<'PY'
+from peer import *
+import subprocess
+readers, writers = zip(*(os.pipe() for _ in range(10)))
+send = subprocess.run([os.environ["FDPASS"], "send", "-t", "10"] +
+                      [f"--fd={w}" for w in writers] + ["s"],
+                      pass_fds=writers, capture_output=True, text=True)
+for w in writers:
+    os.close(w)
+print(send.returncode, send.stderr.strip())
+assert_closed(readers)
+PY
+	assert_output "1 fdpass: send to s: the receiver refused the transfer: it cannot take 10 descriptors (its limit)
+closed"
+	bg_wait
+	assert_equal "$BG_STATUS" 3
+	assert_equal "$(cat bg.err)" "fdpass: receive on s: no room for 10 more descriptors (RLIMIT_NOFILE)"
+	assert_equal "$(cat bg.out)" ""
+}
+
+@test "more data than COMMAND can be given is refused at the header, and the sender told" {
+	head -c 70000 /dev/zero | tr '\0' x >big
+	bg "$FDPASS" recv s sh -c 'echo ran'
+	run "$FDPASS" send -t $WAIT --data-file big s /dev/null
+	assert_failure 1
+	assert_output "fdpass: send to s: the receiver refused the transfer: it cannot take 70000 bytes of data"
+	bg_wait
+	assert_equal "$BG_STATUS" 3
+	assert_equal "$(cat bg.err)" "fdpass: receive on s: more than 65536 bytes of data for COMMAND"
 }
 
 # bats test_tags=valgrind
