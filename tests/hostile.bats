@@ -85,6 +85,23 @@ while True:
 	assert_output --regexp "^fdpass: send to L.sock: the receiving process, pid [0-9]+: peer is uid 65534, not an allowed user\$"
 }
 
+@test "recv --connect checks the process that sends, not the one that listened" {
+	name=$(abstract_name)
+	# Whoever holds the listener sends a transfer on the first connection.
+	serve='
+import os, socket, struct
+conn, _ = socket.socket(fileno=0).accept()
+header = b"FDPM" + struct.pack(">BBHIQ", 2, 0, 1, 0, 0)
+socket.send_fds(conn, [header], [os.open("/dev/null", os.O_RDONLY)])
+conn.recv(1)
+'
+	bg fdpass_as_nobody recv --allow-uid 0 "$name" /usr/bin/python3 -c "$serve"
+	"$FDPASS" send -t $WAIT --allow-uid 65534 --unix-listen L.sock "$name"
+	run "$FDPASS" recv -t $WAIT --connect L.sock
+	assert_failure 3
+	assert_output --regexp "^fdpass: receive on L.sock: sending process pid [0-9]+: peer is uid 65534, not an allowed user\$"
+}
+
 @test "a receiver at its descriptor limit refuses before any descriptor crosses, and says why" {
 	bg prlimit --nofile=12 "$FDPASS" recv s sh -c 'echo ran'
 	run peer <<'PY'
