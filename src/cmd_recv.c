@@ -379,7 +379,8 @@ fds_free(void)
 	size_t used = 0;
 	long fd;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur == RLIM_INFINITY ||
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    rl.rlim_cur == RLIM_INFINITY ||
 	    (dir = opendir("/proc/self/fd")) == NULL)
 		return SIZE_MAX;
 	while ((e = readdir(dir)) != NULL) {

@@ -99,7 +99,8 @@ allowed(const struct access *acc, const struct fdp_peer *p)
 {
 	size_t i;
 
-	if (p->uid == geteuid() || (acc->check_uid && p->uid == acc->peer_uid) ||
+	if (p->uid == geteuid() ||
+	    (acc->check_uid && p->uid == acc->peer_uid) ||
 	    (acc->check_gid && p->gid == acc->peer_gid))
 		return 1;
 	for (i = 0; i < acc->nuids; i++)

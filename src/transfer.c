@@ -26,9 +26,10 @@
 #define COPY_CHUNK	65536
 
 /* Room for a message's descriptors and the credentials of its sender. */
-#define CONTROL_SPACE	(FDP_RIGHTS_SPACE + CMSG_SPACE(sizeof(struct ucred)))
+#define CONTROL_SPACE \
+	(FDP_RIGHTS_SPACE + CMSG_SPACE(sizeof(struct ucred)))
 
-/* Fills in an SCM_CREDENTIALS item for this process, which the kernel checks. */
+/* Fills in an SCM_CREDENTIALS item for this process; the kernel checks it. */
 static void
 own_credentials(struct ucred *uc, struct fdp_ancil *item)
 {
@@ -172,7 +173,7 @@ prepare(int sock, const struct outgoing *out, unsigned char *header,
  * Waits for the answer to a header sent alone: *v, and with WIRE_READY
  * the credentials of the process that gave it, *who.  Fails with
  * ECONNRESET when the receiver hangs up first, EBADMSG when the answer is
- * no reply or comes without credentials.
+ * no reply or does not come whole from one known process.
  */
 static int
 await_answer(int sock, const struct deadline *d, struct outcome *v,
@@ -186,29 +187,38 @@ await_answer(int sock, const struct deadline *d, struct outcome *v,
 	struct fdp_control ctl = { space.bytes, sizeof(space.bytes), items,
 	    sizeof(items) / sizeof(items[0]), 0, 0 };
 	unsigned char reply[WIRE_REPLY_SIZE];
-	struct iovec iov = { reply, sizeof(reply) };
+	struct iovec iov;
+	struct fdp_peer piece;
 	enum wire_reply what;
-	size_t i;
+	size_t i, got = 0;
 	ssize_t n;
-	int status, known = 0;
+	int status, known = 1;
 
 	v->what = 0;
 	v->status = 0;
-	if (deadline_wait(d, sock, POLLIN) == -1)
-		return -1;
-	if ((n = fdp_recv(sock, &iov, 1, &ctl, MSG_WAITALL)) == -1)
-		return -1;
-	/* An answer brings no descriptors; any that came go. */
-	fdp_close_rights(&ctl);
-	for (i = 0; i < ctl.nitems; i++)
-		if (item_credentials(&items[i], who) == 0)
-			known = who->pid != 0;
-	if (n == 0) {
-		errno = ECONNRESET;
-		return -1;
+	while (got < sizeof(reply)) {
+		if (deadline_wait(d, sock, POLLIN) == -1)
+			return -1;
+		iov.iov_base = reply + got;
+		iov.iov_len = sizeof(reply) - got;
+		if ((n = fdp_recv(sock, &iov, 1, &ctl, 0)) == -1)
+			return -1;
+		/* An answer brings no descriptors; any that came go. */
+		fdp_close_rights(&ctl);
+		if (n == 0) {
+			errno = got == 0 ? ECONNRESET : EBADMSG;
+			return -1;
+		}
+		piece.pid = 0;
+		for (i = 0; i < ctl.nitems; i++)
+			item_credentials(&items[i], &piece);
+		if (piece.pid == 0 || (got > 0 && (piece.pid != who->pid ||
+		    piece.uid != who->uid || piece.gid != who->gid)))
+			known = 0;
+		*who = piece;
+		got += n;
 	}
-	if ((size_t)n < sizeof(reply) ||
-	    wire_decode_reply(reply, &what, &status) == -1 ||
+	if (wire_decode_reply(reply, &what, &status) == -1 ||
 	    (what == WIRE_READY && !known)) {
 		errno = EBADMSG;
 		return -1;
@@ -593,7 +603,7 @@ answer_proof(struct receiver *r, const struct wire_header *h, size_t before)
 	if (r->type == SOCK_DGRAM)
 		return fail(r, "bad header");
 	if (r->nfds > before)
-		return fail(r, "descriptors came with a header that comes alone");
+		return fail(r, "descriptors came with a lone header");
 	if (r->off != r->len)
 		return fail(r, "message longer than its header says");
 	if (answer_ready(r) == -1)

@@ -19,8 +19,7 @@
 /* Header flags: what the sender asks the receiver to report back. */
 #define WIRE_ACK		0x01	/* say when the fds are delivered */
 #define WIRE_WAIT		0x02	/* and how the command exited */
-#define WIRE_PROVE		0x04	/* the header comes alone: say whether
-					   to send the rest, and who you are */
+#define WIRE_PROVE		0x04	/* answer the lone header first */
 #define WIRE_FLAGS		(WIRE_ACK | WIRE_WAIT | WIRE_PROVE)
 
 /* Replies, from receiver to sender, WIRE_REPLY_SIZE bytes each. */
@@ -38,7 +37,7 @@ enum wire_reply {
 enum wire_reason {
 	WIRE_UNSAID,		/* it does not say */
 	WIRE_TOO_MANY_FDS,	/* more than its descriptor limit lets in */
-	WIRE_OTHER_COUNT,	/* not the number of descriptors it waits for */
+	WIRE_OTHER_COUNT,	/* not the number of fds it waits for */
 	WIRE_TOO_MUCH_DATA,	/* more data than it holds */
 };
 
