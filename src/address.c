@@ -65,17 +65,26 @@ pause_briefly(long *ns)
 /*
  * Connects a new socket of the given type to a.  Until the deadline, if
  * there is one, it waits for a listener to appear: it retries while the
- * address does not exist or refuses.  Returns the socket, close-on-exec.
+ * address does not exist or refuses.  Returns the socket, close-on-exec,
+ * a connected one with SO_PASSCRED set before the peer can send, so that
+ * the kernel names the sender of everything that comes.
  */
 int
 address_connect(const struct address *a, int type, const struct deadline *d)
 {
 	long pause_ns = 50 * 1000;
-	int fd, saved;
+	int fd, saved, on = 1;
 
 	for (;;) {
 		if ((fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0)) == -1)
 			return -1;
+		if (type != SOCK_DGRAM && setsockopt(fd, SOL_SOCKET,
+		    SO_PASSCRED, &on, sizeof(on)) == -1) {
+			saved = errno;
+			close(fd);
+			errno = saved;
+			return -1;
+		}
 		if (connect(fd, (const struct sockaddr *)&a->sun, a->len) == 0)
 			return fd;
 		saved = errno;

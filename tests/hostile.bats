@@ -40,7 +40,7 @@ load test_helper
 
 @test "send to a listener of another user fails, unless --peer-uid names it" {
 	name=$(abstract_name)
-	bg fdpass_as_nobody recv --allow-uid 0 "$name" cat
+	bg_as_nobody recv --allow-uid 0 "$name" cat
 	run "$FDPASS" send -t $WAIT "$name" /dev/null
 	assert_failure 1
 	assert_output "fdpass: connect $name: peer is uid 65534, not an allowed user"
@@ -52,7 +52,7 @@ load test_helper
 
 @test "recv --connect to a sender of another user fails, unless --allow-gid admits it" {
 	name=$(abstract_name)
-	bg fdpass_as_nobody send --listen --allow-uid 0 -t $WAIT "$name" /dev/null
+	bg_as_nobody send --listen --allow-uid 0 -t $WAIT "$name" /dev/null
 	run "$FDPASS" recv --connect -t $WAIT "$name"
 	assert_failure 1
 	assert_output "fdpass: connect $name: peer is uid 65534, not an allowed user"
@@ -69,13 +69,13 @@ load test_helper
 	serve='
 import socket, subprocess
 listener = socket.socket(fileno=0)
-while True:
+for _ in range(2):
     conn, _ = listener.accept()
     subprocess.run(["for-nobody/fdpass", "recv", "--stdin", "--allow-uid", "0", "true"],
                    stdin=conn)
     conn.close()
 '
-	bg fdpass_as_nobody recv --allow-uid 0 "$name" /usr/bin/python3 -c "$serve"
+	bg_as_nobody recv --allow-uid 0 "$name" /usr/bin/python3 -c "$serve"
 	"$FDPASS" send -t $WAIT --allow-uid 65534 --unix-listen L.sock "$name"
 	run "$FDPASS" send -t $WAIT --peer-uid 0 L.sock /dev/null
 	assert_failure 1
@@ -83,6 +83,8 @@ while True:
 	run "$FDPASS" send -t $WAIT L.sock /dev/null
 	assert_failure 1
 	assert_output --regexp "^fdpass: send to L.sock: the receiving process, pid [0-9]+: peer is uid 65534, not an allowed user\$"
+	bg_wait
+	assert_equal "$BG_STATUS" 0
 }
 
 @test "recv --connect checks the process that sends, not the one that listened" {
@@ -95,7 +97,7 @@ header = b"FDPM" + struct.pack(">BBHIQ", 2, 0, 1, 0, 0)
 socket.send_fds(conn, [header], [os.open("/dev/null", os.O_RDONLY)])
 conn.recv(1)
 '
-	bg fdpass_as_nobody recv --allow-uid 0 "$name" /usr/bin/python3 -c "$serve"
+	bg_as_nobody recv --allow-uid 0 "$name" /usr/bin/python3 -c "$serve"
 	"$FDPASS" send -t $WAIT --allow-uid 65534 --unix-listen L.sock "$name"
 	run "$FDPASS" recv -t $WAIT --connect L.sock
 	assert_failure 3
