@@ -6,8 +6,10 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -63,17 +65,26 @@ pause_briefly(long *ns)
 /*
  * Connects a new socket of the given type to a.  Until the deadline, if
  * there is one, it waits for a listener to appear: it retries while the
- * address does not exist or refuses.  Returns the socket, close-on-exec.
+ * address does not exist or refuses.  Returns the socket, close-on-exec,
+ * a connected one with SO_PASSCRED set before the peer can send, so that
+ * the kernel names the sender of everything that comes.
  */
 int
 address_connect(const struct address *a, int type, const struct deadline *d)
 {
 	long pause_ns = 50 * 1000;
-	int fd, saved;
+	int fd, saved, on = 1;
 
 	for (;;) {
 		if ((fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0)) == -1)
 			return -1;
+		if (type != SOCK_DGRAM && setsockopt(fd, SOL_SOCKET,
+		    SO_PASSCRED, &on, sizeof(on)) == -1) {
+			saved = errno;
+			close(fd);
+			errno = saved;
+			return -1;
+		}
 		if (connect(fd, (const struct sockaddr *)&a->sun, a->len) == 0)
 			return fd;
 		saved = errno;
@@ -92,12 +103,14 @@ address_connect(const struct address *a, int type, const struct deadline *d)
  * process swap the path between these checks and the unlink, no harm is
  * done: unlink(2) removes a symbolic link, never what it points to, and
  * bind(2) then fails on anything found at the path instead of following it.
+ * A file that changed since the probe is another listener's, just made;
+ * one already gone was removed by another listener starting too.
  */
 static int
 clear_stale(const struct address *a, int type, struct listener *l)
 {
 	const char *path = a->sun.sun_path;
-	struct stat st;
+	struct stat st, again;
 	int probe, alive;
 
 	if (lstat(path, &st) == -1)
@@ -117,22 +130,48 @@ clear_stale(const struct address *a, int type, struct listener *l)
 	alive = connect(probe, (const struct sockaddr *)&a->sun, a->len) == 0
 	    || errno != ECONNREFUSED;
 	close(probe);
+	if (!alive && lstat(path, &again) == 0)
+		alive = again.st_dev != st.st_dev || again.st_ino != st.st_ino;
 	if (alive) {
 		l->why = "in use by another process";
 		errno = EADDRINUSE;
 		return -1;
 	}
-	return unlink(path);
+	return unlink(path) == -1 && errno != ENOENT ? -1 : 0;
+}
+
+/*
+ * Fills in tmp with the name a socket file is made under before it is
+ * published at a, "PATH.PID.tmp" in the same directory; 0 when that does
+ * not fit sun_path.
+ */
+static int
+temporary_name(const struct address *a, struct address *tmp)
+{
+	int n;
+
+	*tmp = *a;
+	n = snprintf(tmp->sun.sun_path, sizeof(tmp->sun.sun_path),
+	    "%s.%ld.tmp", a->sun.sun_path, (long)getpid());
+	return n > 0 && (size_t)n < sizeof(tmp->sun.sun_path);
 }
 
 /*
  * Creates a listening socket of the given type at a, the socket file with
- * the given mode.  Datagram sockets are only bound.
+ * the given mode.  Datagram sockets are only bound.  The file is made
+ * under a temporary name and renamed into place once the socket listens,
+ * so that the path never names a socket that refuses connections: a
+ * stale check by another listener starting then would remove it.  Only a
+ * path too long for the temporary name is bound in place.  The rename
+ * replaces nothing, so a listener that got there first keeps its file.
  */
 int
 address_listen(const struct address *a, int type, mode_t mode,
     struct listener *l)
 {
+	struct listener made = { -1, NULL, 0, 0, NULL };
+	struct address tmp;
+	const struct address *at = a;
 	struct stat st;
 	mode_t old;
 	int fd, ret, saved;
@@ -142,29 +181,44 @@ address_listen(const struct address *a, int type, mode_t mode,
 	l->why = NULL;
 	if (!a->abstract && clear_stale(a, type, l) == -1)
 		return -1;
+	if (!a->abstract && temporary_name(a, &tmp))
+		at = &tmp;
 	if ((fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0)) == -1)
 		return -1;
 	/* bind creates the file; the umask gives it its mode with no race. */
 	old = umask(~mode & 0777);
-	ret = bind(fd, (const struct sockaddr *)&a->sun, a->len);
+	ret = bind(fd, (const struct sockaddr *)&at->sun, at->len);
 	umask(old);
 	if (ret == -1)
 		goto fail;
 	if (!a->abstract) {
-		if (lstat(a->sun.sun_path, &st) == -1)
+		if (lstat(at->sun.sun_path, &st) == -1)
 			goto fail;
-		l->path = a->sun.sun_path;
-		l->dev = st.st_dev;
-		l->ino = st.st_ino;
+		made.path = at->sun.sun_path;
+		made.dev = st.st_dev;
+		made.ino = st.st_ino;
 	}
 	if (type != SOCK_DGRAM && listen(fd, SOMAXCONN) == -1)
 		goto fail;
+	if (at == &tmp && renameat2(AT_FDCWD, tmp.sun.sun_path, AT_FDCWD,
+	    a->sun.sun_path, RENAME_NOREPLACE) == -1) {
+		if (errno == EEXIST) {
+			l->why = "in use by another process";
+			errno = EADDRINUSE;
+		}
+		goto fail;
+	}
+	if (made.path != NULL) {
+		l->path = a->sun.sun_path;
+		l->dev = made.dev;
+		l->ino = made.ino;
+	}
 	l->fd = fd;
 	return 0;
 fail:
 	saved = errno;
 	close(fd);
-	listener_remove(l);
+	listener_remove(&made);
 	errno = saved;
 	return -1;
 }

@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -179,10 +180,10 @@ check_recv_options(const struct recv_options *o)
 	if (!so->listen && !o->use_stdin && so->type == SOCK_DGRAM)
 		usage_error("recv", "--connect needs a connected socket, not "
 		    "--dgram");
-	if (so->type == SOCK_DGRAM && (so->access.check_uid ||
-	    so->access.check_gid || so->access.check_pid))
-		usage_error("recv", "--peer-uid, --peer-gid and --peer-pid "
-		    "need a connected socket, not --dgram");
+	if (so->type == SOCK_DGRAM && access_given(&so->access))
+		usage_error("recv", "--allow-uid, --allow-gid, --peer-uid, "
+		    "--peer-gid and --peer-pid need a connected socket, not "
+		    "--dgram");
 }
 
 static void
@@ -280,7 +281,9 @@ refuse(const struct recv_options *o, const char *fmt, ...)
 	struct receiver *r = &receiver;
 	va_list ap;
 
-	if (r->flags & WIRE_ACK)
+	if ((r->flags & WIRE_ACK) && r->reason != WIRE_UNSAID)
+		transfer_reply(r->sock, WIRE_DECLINED, r->reason);
+	else if (r->flags & WIRE_ACK)
 		transfer_reply(r->sock, WIRE_REFUSED, EXIT_REFUSED);
 	receiver_release(r);
 	fprintf(stderr, "fdpass: receive on %s: ", o->socket_arg);
@@ -376,6 +379,82 @@ print_json(const struct receiver *r, size_t first)
 }
 
 /*
+ * How many more descriptors this process can open under RLIMIT_NOFILE:
+ * the numbers below the limit not in use.  SIZE_MAX when it cannot tell.
+ */
+static size_t
+fds_free(void)
+{
+	struct rlimit rl;
+	struct dirent *e;
+	DIR *dir;
+	size_t used = 0;
+	long fd;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    rl.rlim_cur == RLIM_INFINITY ||
+	    (dir = opendir("/proc/self/fd")) == NULL)
+		return SIZE_MAX;
+	while ((e = readdir(dir)) != NULL) {
+		fd = strtol(e->d_name, NULL, 10);
+		if (e->d_name[0] != '.' && fd != dirfd(dir) &&
+		    (rlim_t)fd < rl.rlim_cur)
+			used++;
+	}
+	closedir(dir);
+	return used < rl.rlim_cur ? rl.rlim_cur - used : 0;
+}
+
+/*
+ * Looks at a framed header before any of its descriptors are taken: the
+ * process that sent it must pass the access rules, and what it announces
+ * must fit.  What does not is declined with the reason, which a sender
+ * that sent its header alone learns before anything crossed.
+ */
+static int
+vet_transfer(struct receiver *r, const struct wire_header *h, void *arg)
+{
+	static char why[128];
+	const struct recv_options *o = arg;
+	const char *refusal;
+
+	r->why = why;
+	if (r->type != SOCK_DGRAM && (!r->sender_known || r->sender.pid == 0)) {
+		r->why = "the sender's credentials are unknown";
+		return -1;
+	}
+	if (r->type != SOCK_DGRAM &&
+	    (refusal = endpoint_refusal(&o->sock.access, &r->sender)) != NULL) {
+		snprintf(why, sizeof(why), "sending process pid %ld: %s",
+		    (long)r->sender.pid, refusal);
+		return -1;
+	}
+	if (o->count > 0 && r->nfds + h->nfds != o->count) {
+		r->reason = WIRE_OTHER_COUNT;
+		if (r->nfds + h->nfds > o->count)
+			r->why = "more descriptors than expected";
+		else
+			snprintf(why, sizeof(why), "expected %zu descriptors, "
+			    "got %zu", o->count, r->nfds + h->nfds);
+		return -1;
+	}
+	if (fds_free() < h->nfds) {
+		r->reason = WIRE_TOO_MANY_FDS;
+		snprintf(why, sizeof(why), "no room for %u more descriptors "
+		    "(RLIMIT_NOFILE)", h->nfds);
+		return -1;
+	}
+	if ((o->handoff.command != NULL || o->json) &&
+	    h->data_len > DATA_HELD_MAX - held.len) {
+		r->reason = WIRE_TOO_MUCH_DATA;
+		snprintf(why, sizeof(why), "more than %d bytes of data for %s",
+		    DATA_HELD_MAX, o->json ? "--json" : "COMMAND");
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Receives on sock: one transfer, or with --count transfers until that
  * many descriptors have come, printing each unless there is a COMMAND.
  * Returns 0 if the peer left without sending anything, 1 when done;
@@ -392,6 +471,8 @@ receive(const struct recv_options *o, int sock, const struct deadline *d)
 	receiver_release(r);
 	if (receiver_init(r, sock, d) == -1)
 		err(1, "receive on %s", o->socket_arg);
+	r->vet = vet_transfer;
+	r->vet_arg = (void *)o;
 	for (;;) {
 		shown = r->nfds;
 		if ((n = receiver_next(r, limit)) == -1)

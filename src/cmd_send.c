@@ -194,10 +194,10 @@ check_send_options(const struct send_options *o)
 	    o->data_file != NULL))
 		usage_error("send", "--notify-fdstore sends no --data");
 	if ((so->type == SOCK_DGRAM || o->fdstore_name != NULL) &&
-	    (so->access.check_uid || so->access.check_gid ||
-	    so->access.check_pid))
-		usage_error("send", "--peer-uid, --peer-gid and --peer-pid "
-		    "need a connected socket, not --dgram or --notify-fdstore");
+	    access_given(&so->access))
+		usage_error("send", "--allow-uid, --allow-gid, --peer-uid, "
+		    "--peer-gid and --peer-pid need a connected socket, not "
+		    "--dgram or --notify-fdstore");
 }
 
 static void
@@ -650,14 +650,45 @@ send_failed(const struct send_options *o)
 	err(1, "send to %s", o->socket_arg);
 }
 
+/* Reports that the receiver would not take the transfer, and exits 1. */
+static void __attribute__((noreturn))
+refused(const struct send_options *o, const struct outgoing *out,
+    const struct outcome *v)
+{
+	if (v->what == WIRE_REFUSED && v->status != EXIT_REFUSED)
+		errx(1, "send to %s: the receiver could not run its command "
+		    "(status %d)", o->socket_arg, v->status);
+	if (v->what != WIRE_DECLINED)
+		errx(1, "send to %s: the receiver refused the transfer",
+		    o->socket_arg);
+	switch (v->status) {
+	case WIRE_TOO_MANY_FDS:
+		errx(1, "send to %s: the receiver refused the transfer: it "
+		    "cannot take %zu descriptors (its limit)", o->socket_arg,
+		    out->nfds);
+	case WIRE_OTHER_COUNT:
+		errx(1, "send to %s: the receiver refused the transfer: it "
+		    "does not wait for %zu descriptors", o->socket_arg,
+		    out->nfds);
+	case WIRE_TOO_MUCH_DATA:
+		errx(1, "send to %s: the receiver refused the transfer: it "
+		    "cannot take %llu bytes of data", o->socket_arg,
+		    (unsigned long long)out->datalen +
+		    (out->data_fd != -1 ? out->data_fd_len : 0));
+	default:
+		errx(1, "send to %s: the receiver refused the transfer",
+		    o->socket_arg);
+	}
+}
+
 /*
  * Waits for the receiver's verdict and returns send's exit status: 0
  * when it took the descriptors, COMMAND's status with --wait; or -1 when
  * it hung up without taking them.
  */
 static int
-await_verdict(const struct send_options *o, int sock,
-    const struct deadline *d)
+await_verdict(const struct send_options *o, const struct outgoing *out,
+    int sock, const struct deadline *d)
 {
 	struct outcome v;
 	int ret;
@@ -676,12 +707,38 @@ await_verdict(const struct send_options *o, int sock,
 	}
 	if (v.what == WIRE_EXITED)
 		return v.status;
-	if (v.what == WIRE_REFUSED && v.status == EXIT_REFUSED)
-		errx(1, "send to %s: the receiver refused the transfer",
-		    o->socket_arg);
-	if (v.what == WIRE_REFUSED)
-		errx(1, "send to %s: the receiver could not run its command "
-		    "(status %d)", o->socket_arg, v.status);
+	if (v.what != WIRE_DELIVERED)
+		refused(o, out, &v);
+	return 0;
+}
+
+/*
+ * Offers the transfer on sock and checks who answers: the process that
+ * will take the descriptors, which need not be the one that listened.
+ * Returns 0 to go on, or -1 when the peer went away without an answer;
+ * exits when it says no or is not one to send to.
+ */
+static int
+offer(const struct send_options *o, const struct outgoing *out, int sock,
+    const struct deadline *d)
+{
+	struct outcome v;
+	struct fdp_peer who;
+	const char *why;
+
+	if (transfer_propose(sock, out, d, &v, &who) == -1) {
+		if (errno == EPIPE || errno == ECONNRESET)
+			return -1;
+		if (errno == EBADMSG)
+			errx(1, "send to %s: the receiver's answer is no "
+			    "fdpass reply", o->socket_arg);
+		send_failed(o);
+	}
+	if (v.what != WIRE_READY)
+		refused(o, out, &v);
+	if ((why = endpoint_refusal(&o->sock.access, &who)) != NULL)
+		errx(1, "send to %s: the receiving process, pid %ld: %s",
+		    o->socket_arg, (long)who.pid, why);
 	return 0;
 }
 
@@ -695,6 +752,8 @@ send_on(const struct send_options *o, const struct outgoing *out, int sock,
     const struct deadline *d)
 {
 	bound_writes(sock, d);
+	if ((out->flags & WIRE_PROVE) && offer(o, out, sock, d) == -1)
+		return -1;
 	truncate_files(o);
 	if (transfer_send(sock, out) == -1) {
 		if (errno == EPIPE || errno == ECONNRESET)
@@ -706,7 +765,7 @@ send_on(const struct send_options *o, const struct outgoing *out, int sock,
 		cleanup_made_delivered();
 		return 0;
 	}
-	return await_verdict(o, sock, d);
+	return await_verdict(o, out, sock, d);
 }
 
 /*
@@ -766,7 +825,7 @@ cmd_send(int argc, char **argv)
 	out.names = o.names;
 	out.raw = o.raw || o.use_stdout || o.fdstore_name != NULL;
 	if (!out.raw && o.sock.type != SOCK_DGRAM)
-		out.flags = WIRE_ACK | (o.wait ? WIRE_WAIT : 0);
+		out.flags = WIRE_ACK | WIRE_PROVE | (o.wait ? WIRE_WAIT : 0);
 	prepare_data(&o, &out, &data_buf);
 	if (o.fdstore_name != NULL) {
 		out.datalen = snprintf(fdstore, sizeof(fdstore),

@@ -54,7 +54,47 @@ mismatch(const struct access *acc, const struct fdp_peer *peer)
 }
 
 /*
- * Connects to SOCKET text, where the peer must pass the --peer-* checks;
+ * Tells whether peer may be dealt with: our own user, or one allowed, by
+ * --allow-uid, --allow-gid, or by naming it with --peer-uid or --peer-gid.
+ */
+static int
+allowed(const struct access *acc, const struct fdp_peer *p)
+{
+	size_t i;
+
+	if (p->uid == geteuid() ||
+	    (acc->check_uid && p->uid == acc->peer_uid) ||
+	    (acc->check_gid && p->gid == acc->peer_gid))
+		return 1;
+	for (i = 0; i < acc->nuids; i++)
+		if (acc->uids[i] == p->uid)
+			return 1;
+	for (i = 0; i < acc->ngids; i++)
+		if (acc->gids[i] == p->gid)
+			return 1;
+	return 0;
+}
+
+/*
+ * Tells why the access rules refuse peer, or NULL when they admit it:
+ * its user must be ours or allowed, and it must be the one --peer-uid,
+ * --peer-gid and --peer-pid insist on.
+ */
+const char *
+endpoint_refusal(const struct access *acc, const struct fdp_peer *peer)
+{
+	static char why[64];
+	const char *other;
+
+	if ((other = mismatch(acc, peer)) != NULL || allowed(acc, peer))
+		return other;
+	snprintf(why, sizeof(why), "peer is uid %ld, not an allowed user",
+	    (long)peer->uid);
+	return why;
+}
+
+/*
+ * Connects to SOCKET text, where the peer must pass the access rules;
  * fills in *peer for a connected type.  Exits 1 on failure.
  */
 int
@@ -73,9 +113,8 @@ endpoint_connect(const char *text, int type, const struct access *acc,
 }
 
 /*
- * Fills in *peer from the connected sock and checks it against --peer-uid,
- * --peer-gid and --peer-pid; exits 1, saying what it did to what, if it
- * is not the one they name.
+ * Fills in *peer from the connected sock and checks it against the access
+ * rules; exits 1, saying what it did to what, if they refuse it.
  */
 void
 endpoint_check_peer(const struct access *acc, int sock, const char *what,
@@ -85,7 +124,7 @@ endpoint_check_peer(const struct access *acc, int sock, const char *what,
 
 	if (fdp_peer(sock, peer) == -1)
 		err(1, "peer credentials on %s", text);
-	if ((why = mismatch(acc, peer)) != NULL)
+	if ((why = endpoint_refusal(acc, peer)) != NULL)
 		errx(1, "%s%s: %s", what, text, why);
 }
 
@@ -97,6 +136,7 @@ const struct listener *
 endpoint_listen(const char *text, int type, mode_t mode)
 {
 	static struct address a;	/* listener.path points into it */
+	int on = 1;
 
 	parse_address(text, &a);
 	if (address_listen(&a, type, mode, &listener) == -1) {
@@ -104,6 +144,13 @@ endpoint_listen(const char *text, int type, mode_t mode)
 			errx(1, "listen %s: %s", text, listener.why);
 		err(1, "listen %s", text);
 	}
+	/*
+	 * Connections inherit it, so that the kernel attaches the sender's
+	 * credentials even to what it sends before the accept.
+	 */
+	if (type != SOCK_DGRAM && setsockopt(listener.fd, SOL_SOCKET,
+	    SO_PASSCRED, &on, sizeof(on)) == -1)
+		err(1, "listen %s: SO_PASSCRED", text);
 	cleanup_listener(&listener);
 	return &listener;
 }
@@ -117,23 +164,6 @@ endpoint_close(void)
 {
 	cleanup_listener_done();
 	close(listener.fd);
-}
-
-/* Tells whether a listener admits peer: its own user, or one allowed. */
-static int
-allowed(const struct access *acc, const struct fdp_peer *p)
-{
-	size_t i;
-
-	if (p->uid == geteuid())
-		return 1;
-	for (i = 0; i < acc->nuids; i++)
-		if (acc->uids[i] == p->uid)
-			return 1;
-	for (i = 0; i < acc->ngids; i++)
-		if (acc->gids[i] == p->gid)
-			return 1;
-	return 0;
 }
 
 /*
@@ -157,9 +187,7 @@ endpoint_accept(const struct listener *l, const char *text,
 			err(1, "accept %s", text);
 		if (fdp_peer(fd, peer) == -1)
 			err(1, "peer credentials on %s", text);
-		why = allowed(acc, peer) ? mismatch(acc, peer) :
-		    "not an allowed user";
-		if (why == NULL)
+		if ((why = endpoint_refusal(acc, peer)) == NULL)
 			return fd;
 		warnx("refused peer pid %ld uid %ld gid %ld on %s: %s",
 		    (long)peer->pid, (long)peer->uid, (long)peer->gid, text,

@@ -15,8 +15,8 @@
 #define MAX_ALLOWED	16
 
 /*
- * Who the peer may be.  A listener admits its own user and those allowed
- * here; either side can insist on an exact uid, gid or pid.
+ * Who the peer may be.  Either side deals with its own user and those
+ * allowed here, and can insist on an exact uid, gid or pid.
  */
 struct access {
 	uid_t	uids[MAX_ALLOWED];
@@ -32,6 +32,8 @@ struct access {
 int	endpoint_connect(const char *, int, const struct access *,
 	    const struct deadline *, struct fdp_peer *);
 const struct listener *endpoint_listen(const char *, int, mode_t);
+const char *endpoint_refusal(const struct access *,
+	    const struct fdp_peer *);
 void	endpoint_check_peer(const struct access *, int, const char *,
 	    const char *, struct fdp_peer *);
 int	endpoint_accept(const struct listener *, const char *,

@@ -20,8 +20,8 @@ static const char socket_usage[] =
 "      --seqpacket        use a SOCK_SEQPACKET socket\n"
 "      --dgram            use a SOCK_DGRAM socket\n"
 "  -m, --mode MODE        the mode of socket files made (default 600)\n"
-"      --allow-uid UID    when listening, also accept peers of user UID\n"
-"      --allow-gid GID    when listening, also accept peers of group GID\n"
+"      --allow-uid UID    also deal with peers of user UID\n"
+"      --allow-gid GID    also deal with peers of group GID\n"
 "      --peer-uid UID     deal only with a peer of user UID\n"
 "      --peer-gid GID     deal only with a peer of group GID\n"
 "      --peer-pid PID     deal only with the peer whose process id is PID\n"
@@ -186,6 +186,14 @@ allow(const char *what, const char *arg, unsigned int *ids, size_t *n)
 	if (*n == MAX_ALLOWED)
 		usage_error(parsing, "%s: at most %d", what, MAX_ALLOWED);
 	ids[(*n)++] = parse_number(what, arg, 0, 0xfffffffe);
+}
+
+/* Tells whether any --allow-* or --peer-* option was given. */
+int
+access_given(const struct access *acc)
+{
+	return acc->nuids > 0 || acc->ngids > 0 || acc->check_uid ||
+	    acc->check_gid || acc->check_pid;
 }
 
 /* Handles one of the shared options; returns 0 for any other. */

@@ -124,9 +124,12 @@ resolve(const struct hostport *hp, int family, int type, int passive,
 }
 
 /*
- * Makes a socket bound to the first address of res that takes it, with
- * SO_REUSEADDR, and on an IPv6 address with IPV6_V6ONLY off when dual is
- * set.  The error is the last address's.
+ * Makes a socket bound to the first address of res that takes it, on an
+ * IPv6 address with IPV6_V6ONLY off when dual is set.  A TCP socket gets
+ * SO_REUSEADDR, to listen where connections linger in TIME_WAIT; a UDP
+ * socket does not, as there it would let another socket with the option,
+ * of any user, bind the same address and take its datagrams.  The error
+ * is the last address's.
  */
 static int
 bind_first(const struct addrinfo *res, int dual)
@@ -141,8 +144,9 @@ bind_first(const struct addrinfo *res, int dual)
 			saved = errno;
 			continue;
 		}
-		if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
-		    sizeof(on)) == 0 &&
+		if ((ai->ai_socktype != SOCK_STREAM ||
+		    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
+		    sizeof(on)) == 0) &&
 		    (!dual || ai->ai_family != AF_INET6 ||
 		    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off,
 		    sizeof(off)) == 0) &&
@@ -219,7 +223,7 @@ socket_tcp_listen(const char *spec, int backlog, const char **why)
 	return fd;
 }
 
-/* Makes a UDP socket bound to spec, "[HOST:]PORT", with SO_REUSEADDR. */
+/* Makes a UDP socket bound to spec, "[HOST:]PORT", without SO_REUSEADDR. */
 int
 socket_udp(const char *spec, const char **why)
 {

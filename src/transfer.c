@@ -6,6 +6,11 @@
  * carrying it; the names; the data.  With a single batch everything from
  * memory goes out in one sendmsg.  On a datagram or seqpacket socket the
  * whole transfer is one message.
+ *
+ * With WIRE_PROVE the header goes alone, with the sender's credentials,
+ * and the receiver answers WIRE_READY, with its own, or WIRE_DECLINED;
+ * after WIRE_READY the first batch too rides on a NUL byte, and on a
+ * seqpacket socket the rest of the transfer is a second message.
  */
 #include <errno.h>
 #include <poll.h>
@@ -19,6 +24,39 @@
 #include "wire.h"
 
 #define COPY_CHUNK	65536
+
+/* Room for a message's descriptors and the credentials of its sender. */
+#define CONTROL_SPACE \
+	(FDP_RIGHTS_SPACE + CMSG_SPACE(sizeof(struct ucred)))
+
+/* Fills in an SCM_CREDENTIALS item for this process; the kernel checks it. */
+static void
+own_credentials(struct ucred *uc, struct fdp_ancil *item)
+{
+	uc->pid = getpid();
+	uc->uid = geteuid();
+	uc->gid = getegid();
+	item->level = SOL_SOCKET;
+	item->type = SCM_CREDENTIALS;
+	item->len = sizeof(*uc);
+	item->data = uc;
+}
+
+/* Reads the credentials an SCM_CREDENTIALS item holds; -1 if it holds none. */
+static int
+item_credentials(const struct fdp_ancil *item, struct fdp_peer *who)
+{
+	struct ucred uc;
+
+	if (item->level != SOL_SOCKET || item->type != SCM_CREDENTIALS ||
+	    item->len != sizeof(uc))
+		return -1;
+	memcpy(&uc, item->data, sizeof(uc));
+	who->pid = uc.pid;
+	who->uid = uc.uid;
+	who->gid = uc.gid;
+	return 0;
+}
 
 /*
  * Lays the names out as NUL-terminated strings in *list, NULL with *len 0
@@ -84,23 +122,21 @@ send_file_bytes(int sock, int fd, uint64_t len)
 }
 
 /*
- * Sends one transfer: framed, or with out->raw a plain SCM_RIGHTS message
- * for receivers that are not fdpass (data from memory only).  On a
- * datagram or seqpacket socket it must fit one message: at most
- * FDP_MAX_FDS_PER_MSG descriptors and no data_fd (EMSGSIZE otherwise).
+ * Checks that out can go on sock and lays out its header and names list
+ * (*names to be freed).  On a datagram or seqpacket socket it must fit
+ * one message: at most FDP_MAX_FDS_PER_MSG descriptors and no data_fd
+ * (EMSGSIZE otherwise).
  */
-int
-transfer_send(int sock, const struct outgoing *out)
+static int
+prepare(int sock, const struct outgoing *out, unsigned char *header,
+    char **names, size_t *names_len)
 {
 	struct wire_header h = { WIRE_VERSION, 0, 0, 0, 0 };
-	unsigned char header[WIRE_HEADER_SIZE];
-	struct fdp_ancil rights = { SOL_SOCKET, SCM_RIGHTS, 0, out->fds };
-	struct iovec iov[3];
-	size_t names_len;
-	char *names;
-	int type, ret = -1, saved;
+	int type;
 	socklen_t tlen = sizeof(type);
 
+	*names = NULL;
+	*names_len = 0;
 	if (out->nfds > WIRE_MAX_FDS) {
 		errno = EMSGSIZE;
 		return -1;
@@ -113,36 +149,156 @@ transfer_send(int sock, const struct outgoing *out)
 		return -1;
 	}
 	if (out->raw)
-		return fdp_send_fds(sock, out->fds, out->nfds, out->data,
-		    out->datalen);
-	if (join_names(out, &names, &names_len) == -1)
+		return 0;
+	if (join_names(out, names, names_len) == -1)
 		return -1;
 	/* The receiver reads a datagram into RECEIVER_BUF bytes. */
 	if (type != SOCK_STREAM &&
-	    sizeof(header) + names_len + out->datalen > RECEIVER_BUF) {
-		free(names);
+	    WIRE_HEADER_SIZE + *names_len + out->datalen > RECEIVER_BUF) {
+		free(*names);
+		*names = NULL;
 		errno = EMSGSIZE;
 		return -1;
 	}
 	h.flags = out->flags;
 	h.nfds = out->nfds;
-	h.names_len = names_len;
+	h.names_len = *names_len;
 	h.data_len = out->datalen +
 	    (out->data_fd != -1 ? out->data_fd_len : 0);
 	wire_encode(&h, header);
+	return 0;
+}
+
+/*
+ * Waits for the answer to a header sent alone: *v, and with WIRE_READY
+ * the credentials of the process that gave it, *who.  Fails with
+ * ECONNRESET when the receiver hangs up first, EBADMSG when the answer is
+ * no reply or does not come whole from one known process.
+ */
+static int
+await_answer(int sock, const struct deadline *d, struct outcome *v,
+    struct fdp_peer *who)
+{
+	union {
+		struct cmsghdr	align;
+		unsigned char	bytes[CONTROL_SPACE];
+	} space;
+	struct fdp_ancil items[4];
+	struct fdp_control ctl = { space.bytes, sizeof(space.bytes), items,
+	    sizeof(items) / sizeof(items[0]), 0, 0 };
+	unsigned char reply[WIRE_REPLY_SIZE];
+	struct iovec iov;
+	struct fdp_peer piece;
+	enum wire_reply what;
+	size_t i, got = 0;
+	ssize_t n;
+	int status, known = 1;
+
+	v->what = 0;
+	v->status = 0;
+	while (got < sizeof(reply)) {
+		if (deadline_wait(d, sock, POLLIN) == -1)
+			return -1;
+		iov.iov_base = reply + got;
+		iov.iov_len = sizeof(reply) - got;
+		if ((n = fdp_recv(sock, &iov, 1, &ctl, 0)) == -1)
+			return -1;
+		/* An answer brings no descriptors; any that came go. */
+		fdp_close_rights(&ctl);
+		if (n == 0) {
+			errno = got == 0 ? ECONNRESET : EBADMSG;
+			return -1;
+		}
+		piece.pid = 0;
+		for (i = 0; i < ctl.nitems; i++)
+			item_credentials(&items[i], &piece);
+		if (piece.pid == 0 || (got > 0 && (piece.pid != who->pid ||
+		    piece.uid != who->uid || piece.gid != who->gid)))
+			known = 0;
+		*who = piece;
+		got += n;
+	}
+	if (wire_decode_reply(reply, &what, &status) == -1 ||
+	    (what == WIRE_READY && !known)) {
+		errno = EBADMSG;
+		return -1;
+	}
+	v->what = what;
+	v->status = status;
+	return 0;
+}
+
+/*
+ * Offers a WIRE_PROVE transfer: sends its header alone, with this
+ * process's credentials, and waits until the deadline for the answer, *v:
+ * WIRE_READY, with the credentials of the process that gave it in *who,
+ * WIRE_DECLINED or WIRE_REFUSED.  Only after WIRE_READY, and only if *who
+ * is one to send to, does transfer_send send the rest.
+ */
+int
+transfer_propose(int sock, const struct outgoing *out,
+    const struct deadline *d, struct outcome *v, struct fdp_peer *who)
+{
+	unsigned char header[WIRE_HEADER_SIZE];
+	struct iovec iov = { header, sizeof(header) };
+	struct fdp_ancil cred;
+	struct ucred uc;
+	size_t names_len;
+	char *names;
+	int on = 1;
+
+	if (prepare(sock, out, header, &names, &names_len) == -1)
+		return -1;
+	free(names);
+	/* Set before the answer can come, so that it comes with them. */
+	if (setsockopt(sock, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) == -1)
+		return -1;
+	own_credentials(&uc, &cred);
+	if (fdp_send(sock, &iov, 1, &cred, 1, 0) == -1)
+		return -1;
+	return await_answer(sock, d, v, who);
+}
+
+/*
+ * Sends one transfer: framed, or with out->raw a plain SCM_RIGHTS message
+ * for receivers that are not fdpass (data from memory only).  With
+ * WIRE_PROVE, transfer_propose has sent the header already.
+ */
+int
+transfer_send(int sock, const struct outgoing *out)
+{
+	unsigned char header[WIRE_HEADER_SIZE], nul = '\0';
+	struct fdp_ancil rights = { SOL_SOCKET, SCM_RIGHTS, 0, out->fds };
+	struct iovec iov[3];
+	size_t names_len;
+	char *names;
+	int ret = -1, saved;
+
+	if (prepare(sock, out, header, &names, &names_len) == -1)
+		return -1;
+	if (out->raw)
+		return fdp_send_fds(sock, out->fds, out->nfds, out->data,
+		    out->datalen);
 	iov[0].iov_base = header;
 	iov[0].iov_len = sizeof(header);
+	if (out->flags & WIRE_PROVE) {
+		/* Each batch rides on a NUL byte, the first as well. */
+		iov[0].iov_base = &nul;
+		iov[0].iov_len = out->nfds > 0;
+	}
 	iov[1].iov_base = names;
 	iov[1].iov_len = names_len;
 	iov[2].iov_base = (void *)out->data;
 	iov[2].iov_len = out->datalen;
 	if (out->nfds <= FDP_MAX_FDS_PER_MSG) {
 		rights.len = out->nfds * sizeof(int);
-		if (fdp_send(sock, iov, 3, &rights, out->nfds > 0, 0) == -1)
+		/* An empty seqpacket message would be one more message. */
+		if (iov[0].iov_len + names_len + out->datalen > 0 &&
+		    fdp_send(sock, iov, 3, &rights, out->nfds > 0, 0) == -1)
 			goto done;
 	} else {
-		if (fdp_send_fds(sock, out->fds, out->nfds, header,
-		    sizeof(header)) == -1)
+		if (fdp_send_fds(sock, out->fds, out->nfds, iov[0].iov_base,
+		    iov[0].iov_len) == -1)
 			goto done;
 		/* With nothing left, the receiver may be gone already. */
 		if (names_len + out->datalen > 0 &&
@@ -160,15 +316,23 @@ done:
 	return ret;
 }
 
-/* Sets up r to receive from sock; deadline may be NULL. */
+/*
+ * Sets up r to receive from sock; deadline may be NULL.  On a connected
+ * socket it asks for the credentials of each message's sender from now
+ * on: a sender that did not attach its own gets them attached only when
+ * the option is set before it sends.
+ */
 int
 receiver_init(struct receiver *r, int sock, const struct deadline *deadline)
 {
-	int type;
+	int type, on = 1;
 	socklen_t len = sizeof(type);
 
 	memset(r, 0, offsetof(struct receiver, buf));
 	if (getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &len) == -1)
+		return -1;
+	if (type != SOCK_DGRAM &&
+	    setsockopt(sock, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) == -1)
 		return -1;
 	r->sock = sock;
 	r->type = type;
@@ -207,8 +371,28 @@ grow(struct receiver *r, size_t n)
 }
 
 /*
+ * Notes who sent what was read: the credentials the kernel reports, the
+ * same for every read since the buffer was last filled, or else pid 0 as
+ * for a sender that is not known.
+ */
+static void
+note_sender(struct receiver *r, const struct fdp_ancil *item)
+{
+	struct fdp_peer who;
+
+	if (item_credentials(item, &who) == -1)
+		return;
+	if (r->sender_known && (who.pid != r->sender.pid ||
+	    who.uid != r->sender.uid || who.gid != r->sender.gid))
+		who.pid = 0;
+	r->sender = who;
+	r->sender_known = 1;
+}
+
+/*
  * Keeps the descriptors an fdp_recv found, unnamed, while they stay within
- * r->limit and came as SCM_RIGHTS; closes them all otherwise.
+ * r->limit and came as SCM_RIGHTS, and notes the sender's credentials;
+ * closes the descriptors if any other item came.
  */
 static int
 keep_fds(struct receiver *r, const struct fdp_control *ctl)
@@ -216,6 +400,11 @@ keep_fds(struct receiver *r, const struct fdp_control *ctl)
 	size_t i, n = 0;
 
 	for (i = 0; i < ctl->nitems; i++) {
+		if (ctl->items[i].level == SOL_SOCKET &&
+		    ctl->items[i].type == SCM_CREDENTIALS) {
+			note_sender(r, &ctl->items[i]);
+			continue;
+		}
 		if (ctl->items[i].level != SOL_SOCKET ||
 		    ctl->items[i].type != SCM_RIGHTS) {
 			fdp_close_rights(ctl);
@@ -232,6 +421,8 @@ keep_fds(struct receiver *r, const struct fdp_control *ctl)
 		return -1;
 	}
 	for (i = 0; i < ctl->nitems; i++) {
+		if (ctl->items[i].type != SCM_RIGHTS)
+			continue;
 		memcpy(r->fds + r->nfds, ctl->items[i].data,
 		    ctl->items[i].len);
 		n = ctl->items[i].len / sizeof(int);
@@ -247,7 +438,7 @@ recv_into(struct receiver *r, void *dst, size_t len, int flags)
 {
 	union {
 		struct cmsghdr	align;
-		unsigned char	bytes[FDP_RIGHTS_SPACE];
+		unsigned char	bytes[CONTROL_SPACE];
 	} space;
 	struct fdp_ancil items[4];
 	struct fdp_control ctl = { space.bytes, sizeof(space.bytes), items,
@@ -271,13 +462,27 @@ recv_into(struct receiver *r, void *dst, size_t len, int flags)
 }
 
 /*
+ * Tells whether the len bytes in buf could still begin a header: they
+ * are shorter than one, and as far as they go they are the magic.
+ */
+static int
+header_begun(const unsigned char *buf, size_t len)
+{
+	size_t n = len < WIRE_MAGIC_SIZE ? len : WIRE_MAGIC_SIZE;
+
+	return len < WIRE_HEADER_SIZE && memcmp(buf, WIRE_MAGIC, n) == 0;
+}
+
+/*
  * Reads the first bytes of a transfer into the empty buffer; 0 at end of
  * file.  On a stream, only a header's worth: a longer read would run on
  * into the next transfer and take its descriptors, as the kernel joins
- * data up to the next message that carries some.  A plain sender's message
- * may be longer than a header, so for one the rest of what has already
- * arrived is added.  That may take in the plain sender's next batch of
- * descriptors too; the NUL byte such a batch rides on is no data.
+ * data up to the next message that carries some.  A header may come in
+ * pieces, so while what came could still be one, it reads on.  A plain
+ * sender's message may be longer than a header, so for one the rest of
+ * what has already arrived is added.  That may take in the plain sender's
+ * next batch of descriptors too; the NUL byte such a batch rides on is no
+ * data.
  */
 static ssize_t
 fill(struct receiver *r)
@@ -288,13 +493,22 @@ fill(struct receiver *r)
 	if (r->type == SOCK_STREAM)
 		want = WIRE_HEADER_SIZE;
 	r->off = r->len = 0;
+	r->sender_known = 0;
 	if ((n = recv_into(r, r->buf, want, 0)) <= 0)
 		return n;
 	r->len = n;
-	if (r->type == SOCK_STREAM && (size_t)n == want &&
-	    !wire_is_framed(r->buf, n)) {
+	while (r->type == SOCK_STREAM && header_begun(r->buf, r->len)) {
+		if ((more = recv_into(r, r->buf + r->len, want - r->len,
+		    0)) == -1)
+			return -1;
+		if (more == 0)
+			break;
+		r->len += more;
+	}
+	if (r->type == SOCK_STREAM && r->len == want &&
+	    !wire_is_framed(r->buf, r->len)) {
 		had = r->nfds;
-		more = recv_into(r, r->buf + n, sizeof(r->buf) - n,
+		more = recv_into(r, r->buf + r->len, sizeof(r->buf) - r->len,
 		    MSG_DONTWAIT);
 		if (more == -1 && errno != EAGAIN)
 			return -1;
@@ -303,7 +517,7 @@ fill(struct receiver *r)
 		if (more > 0 && r->nfds > had && r->buf[r->len - 1] == '\0')
 			r->len--;
 	}
-	return n;
+	return r->len;
 }
 
 /*
@@ -362,6 +576,50 @@ done:
 	return ret;
 }
 
+/* Tells a WIRE_PROVE sender to send the rest, with our credentials. */
+static int
+answer_ready(struct receiver *r)
+{
+	unsigned char reply[WIRE_REPLY_SIZE];
+	struct iovec iov = { reply, sizeof(reply) };
+	struct fdp_ancil cred;
+	struct ucred uc;
+
+	wire_encode_reply(WIRE_READY, 0, reply);
+	own_credentials(&uc, &cred);
+	return fdp_send(r->sock, &iov, 1, &cred, 1, 0) == -1 ? -1 : 0;
+}
+
+/*
+ * Answers a header that came alone, as WIRE_PROVE asks, and on a
+ * seqpacket socket reads the message with the rest of the transfer, if
+ * the header announced any.
+ */
+static int
+answer_proof(struct receiver *r, const struct wire_header *h, size_t before)
+{
+	ssize_t n;
+
+	if (r->type == SOCK_DGRAM)
+		return fail(r, "bad header");
+	if (r->nfds > before)
+		return fail(r, "descriptors came with a lone header");
+	if (r->off != r->len)
+		return fail(r, "message longer than its header says");
+	if (answer_ready(r) == -1)
+		return -1;
+	if (r->type == SOCK_STREAM ||
+	    h->nfds + (uint64_t)h->names_len + h->data_len == 0)
+		return 0;
+	r->off = r->len = 0;
+	if ((n = recv_into(r, r->buf, sizeof(r->buf), 0)) == -1)
+		return -1;
+	if (n == 0 && r->nfds == before)
+		return fail(r, "connection closed in mid-transfer");
+	r->len = n;
+	return 0;
+}
+
 /*
  * Receives the rest of a framed transfer whose header is buffered; r held
  * "before" descriptors when the transfer began.
@@ -384,12 +642,20 @@ next_framed(struct receiver *r, size_t before)
 	 */
 	if (r->type != SOCK_DGRAM)
 		r->flags |= h.flags;
+	if (r->vet != NULL && r->vet(r, &h, r->vet_arg) == -1)
+		return fail(r, r->why);
 	if (h.nfds > r->limit - before)
 		return fail(r, "more descriptors than expected");
 	r->limit = before + h.nfds;
 	if (r->nfds > r->limit)
 		return fail(r, "more descriptors than the header says");
 	batches = (h.nfds + FDP_MAX_FDS_PER_MSG - 1) / FDP_MAX_FDS_PER_MSG;
+	/* After a header alone, the first batch too rides on a NUL byte. */
+	if (h.flags & WIRE_PROVE) {
+		if (answer_proof(r, &h, before) == -1)
+			return -1;
+		batches++;
+	}
 	while (batches-- > 1) {
 		if (take(r, &nul, 1) == -1)
 			return -1;
@@ -400,6 +666,9 @@ next_framed(struct receiver *r, size_t before)
 		return fail(r, "fewer descriptors than the header says");
 	if (take_names(r, h.nfds, h.names_len) == -1)
 		return -1;
+	/* What a message holds beyond its transfer cannot be meant. */
+	if (r->type != SOCK_STREAM && r->len - r->off > h.data_len)
+		return fail(r, "message longer than its header says");
 	r->framed = 1;
 	r->data_left = h.data_len;
 	return 0;

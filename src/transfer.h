@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "deadline.h"
+#include "msg.h"
 #include "wire.h"
 
 /* Bytes a receiver holds at once; a datagram transfer must fit in it. */
@@ -23,7 +24,7 @@ struct outgoing {
 	size_t			 datalen;
 	int			 data_fd;	/* -1, or a file whose next... */
 	uint64_t		 data_fd_len;	/* ...bytes follow the memory data */
-	int			 flags;		/* WIRE_ACK, WIRE_WAIT */
+	int			 flags;		/* WIRE_ACK, WIRE_WAIT, WIRE_PROVE */
 	int			 raw;		/* a plain message, no header */
 };
 
@@ -32,6 +33,16 @@ struct outcome {
 	enum wire_reply		 what;		/* 0 until it said anything */
 	int			 status;
 };
+
+struct receiver;
+
+/*
+ * Looks at a framed header before its descriptors are taken: returns 0
+ * to take the transfer, or -1 having set r->why and, for the sender,
+ * r->reason (a wire_reason).
+ */
+typedef int (*receiver_vet)(struct receiver *, const struct wire_header *,
+    void *);
 
 /*
  * The receiving end of one connection or datagram socket.  It owns the
@@ -49,12 +60,19 @@ struct receiver {
 	size_t			 cap;
 	int			 framed;
 	int			 flags;		/* all the transfers asked for */
+	receiver_vet		 vet;		/* or NULL: take what comes */
+	void			*vet_arg;
+	int			 reason;	/* a wire_reason, when vet said no */
+	struct fdp_peer		 sender;	/* who sent the header... */
+	int			 sender_known;	/* ...if the kernel said so */
 	uint64_t		 data_left;	/* data bytes not yet read */
 	size_t			 off;		/* unread bytes are buf[off..len) */
 	size_t			 len;
 	unsigned char		 buf[RECEIVER_BUF];
 };
 
+int	transfer_propose(int, const struct outgoing *,
+	    const struct deadline *, struct outcome *, struct fdp_peer *);
 int	transfer_send(int, const struct outgoing *);
 int	transfer_await(int, int, const struct deadline *, struct outcome *);
 int	transfer_reply(int, enum wire_reply, int);

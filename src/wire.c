@@ -4,8 +4,8 @@
  *
  * Header, 20 bytes, integers big-endian:
  *	0	"FDPM"
- *	4	version (1)
- *	5	flags (WIRE_ACK, WIRE_WAIT)
+ *	4	version (2)
+ *	5	flags (WIRE_ACK, WIRE_WAIT, WIRE_PROVE)
  *	6	number of descriptors (16 bits)
  *	8	bytes of names (32 bits)
  *	12	bytes of data (64 bits)
@@ -81,8 +81,13 @@ wire_decode(const unsigned char *buf, size_t len, struct wire_header *h)
 		errno = EPROTONOSUPPORT;
 		return -1;
 	}
-	/* Each name is at most WIRE_NAME_MAX bytes and a NUL. */
-	if (h->names_len > (uint64_t)h->nfds * (WIRE_NAME_MAX + 1)) {
+	/*
+	 * Each name is at most WIRE_NAME_MAX bytes and a NUL; the exit of
+	 * the command, and the answer to a header that comes alone, can
+	 * only be told to a sender that asked for replies.
+	 */
+	if (h->names_len > (uint64_t)h->nfds * (WIRE_NAME_MAX + 1) ||
+	    ((h->flags & (WIRE_WAIT | WIRE_PROVE)) && !(h->flags & WIRE_ACK))) {
 		errno = EBADMSG;
 		return -1;
 	}
@@ -154,7 +159,7 @@ wire_decode_reply(const unsigned char *buf, enum wire_reply *what,
     int *status)
 {
 	if (memcmp(buf, WIRE_REPLY_MAGIC, WIRE_MAGIC_SIZE) != 0 ||
-	    buf[4] < WIRE_DELIVERED || buf[4] > WIRE_EXITED ||
+	    buf[4] < WIRE_DELIVERED || buf[4] > WIRE_DECLINED ||
 	    buf[6] != 0 || buf[7] != 0) {
 		errno = EBADMSG;
 		return -1;

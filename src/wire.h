@@ -11,7 +11,7 @@
 
 #define WIRE_MAGIC		"FDPM"
 #define WIRE_MAGIC_SIZE		4
-#define WIRE_VERSION		1
+#define WIRE_VERSION		2
 #define WIRE_HEADER_SIZE	20
 #define WIRE_NAME_MAX		255
 #define WIRE_MAX_FDS		UINT16_MAX
@@ -19,7 +19,8 @@
 /* Header flags: what the sender asks the receiver to report back. */
 #define WIRE_ACK		0x01	/* say when the fds are delivered */
 #define WIRE_WAIT		0x02	/* and how the command exited */
-#define WIRE_FLAGS		(WIRE_ACK | WIRE_WAIT)
+#define WIRE_PROVE		0x04	/* answer the lone header first */
+#define WIRE_FLAGS		(WIRE_ACK | WIRE_WAIT | WIRE_PROVE)
 
 /* Replies, from receiver to sender, WIRE_REPLY_SIZE bytes each. */
 #define WIRE_REPLY_MAGIC	"FDPR"
@@ -28,6 +29,16 @@ enum wire_reply {
 	WIRE_DELIVERED = 1,	/* handed on, or printed */
 	WIRE_REFUSED,		/* not taken; status says how recv exits */
 	WIRE_EXITED,		/* the command ended; status is its status */
+	WIRE_READY,		/* to WIRE_PROVE: send the rest */
+	WIRE_DECLINED,		/* to WIRE_PROVE: do not; status is why */
+};
+
+/* Why a receiver declined a transfer, in a WIRE_DECLINED reply. */
+enum wire_reason {
+	WIRE_UNSAID,		/* it does not say */
+	WIRE_TOO_MANY_FDS,	/* more than its descriptor limit lets in */
+	WIRE_OTHER_COUNT,	/* not the number of fds it waits for */
+	WIRE_TOO_MUCH_DATA,	/* more data than it holds */
 };
 
 struct wire_header {

@@ -174,7 +174,7 @@ load test_helper
 	bg "$FDPASS" recv --count 1 s sh -c 'echo ran'
 	run "$FDPASS" send -t $WAIT s /dev/null /dev/null
 	assert_failure 1
-	assert_output "fdpass: send to s: the receiver refused the transfer"
+	assert_output "fdpass: send to s: the receiver refused the transfer: it does not wait for 2 descriptors"
 	bg_wait
 	assert_equal "$BG_STATUS" 3
 	assert_equal "$(cat bg.err)" "fdpass: receive on s: more descriptors than expected"
@@ -185,6 +185,7 @@ load test_helper
 	bg "$FDPASS" recv --count 3 s sh -c 'echo ran'
 	run "$FDPASS" send -t $WAIT s /dev/null
 	assert_failure 1
+	assert_output "fdpass: send to s: the receiver refused the transfer: it does not wait for 1 descriptors"
 	bg_wait
 	assert_equal "$BG_STATUS" 3
 	assert_equal "$(cat bg.err)" "fdpass: receive on s: expected 3 descriptors, got 1"
@@ -251,8 +252,21 @@ PY
 	assert_line --index 0 "fdpass: --connect needs a connected socket, not --dgram"
 	run "$FDPASS" send --dgram --peer-uid 0 s /dev/null
 	assert_failure 2
-	assert_line --index 0 "fdpass: --peer-uid, --peer-gid and --peer-pid need a connected socket, not --dgram or --notify-fdstore"
+	assert_line --index 0 "fdpass: --allow-uid, --allow-gid, --peer-uid, --peer-gid and --peer-pid need a connected socket, not --dgram or --notify-fdstore"
 	[ ! -e pid ]
+}
+
+@test "--allow-uid and --allow-gid with --dgram are usage errors: nothing is checked there" {
+	run "$FDPASS" send --dgram --allow-uid 1 s /dev/null
+	assert_failure 2
+	assert_line --index 0 "fdpass: --allow-uid, --allow-gid, --peer-uid, --peer-gid and --peer-pid need a connected socket, not --dgram or --notify-fdstore"
+	run "$FDPASS" send --notify-fdstore x --allow-gid 1 /dev/null
+	assert_failure 2
+	assert_line --index 0 "fdpass: --allow-uid, --allow-gid, --peer-uid, --peer-gid and --peer-pid need a connected socket, not --dgram or --notify-fdstore"
+	run "$FDPASS" recv --dgram --allow-gid 1 s
+	assert_failure 2
+	assert_line --index 0 "fdpass: --allow-uid, --allow-gid, --peer-uid, --peer-gid and --peer-pid need a connected socket, not --dgram"
+	[ ! -e s ]
 }
 
 @test "a COMMAND with no descriptor to run on is refused" {

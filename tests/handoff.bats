@@ -143,7 +143,7 @@ PY
 @test "--peer-uid on recv refuses another user" {
 	name=$(abstract_name)
 	bg "$FDPASS" recv --allow-uid 65534 --peer-uid 0 "$name" sh -c 'echo taken'
-	fdpass_as_nobody send -t $WAIT "$name" /dev/null || true
+	fdpass_as_nobody send -t $WAIT --allow-uid 0 "$name" /dev/null || true
 	"$FDPASS" send -t $WAIT "$name" /dev/null
 	bg_wait
 	assert_equal "$(cat bg.out)" "taken"

@@ -8,13 +8,13 @@ load test_helper
 @test "a peer of another user is refused, logged, and the listener waits on" {
 	name=$(abstract_name)
 	bg "$FDPASS" recv "$name" sh -c 'echo accepted'
-	fdpass_as_nobody send -t $WAIT "$name" /dev/null || true
+	fdpass_as_nobody send -t $WAIT --allow-uid 0 "$name" /dev/null || true
 	"$FDPASS" send -t $WAIT "$name" /dev/null
 	bg_wait
 	assert_equal "$BG_STATUS" 0
 	assert_equal "$(cat bg.out)" "accepted"
 	run cat bg.err
-	assert_output --regexp "^fdpass: refused peer pid [0-9]+ uid 65534 gid 65534 on $name: not an allowed user\$"
+	assert_output --regexp "^fdpass: refused peer pid [0-9]+ uid 65534 gid 65534 on $name: peer is uid 65534, not an allowed user\$"
 }
 
 @test "--allow-uid admits that user" {
@@ -22,7 +22,7 @@ load test_helper
 	bg "$FDPASS" recv --allow-uid 65534 "$name" cat
 	echo from-nobody >a
 	chmod 644 a
-	run fdpass_as_nobody send -t $WAIT "$name" a
+	run fdpass_as_nobody send -t $WAIT --allow-uid 0 "$name" a
 	assert_success
 	bg_wait
 	assert_equal "$BG_STATUS" 0
@@ -32,10 +32,109 @@ load test_helper
 @test "--allow-gid admits that group" {
 	name=$(abstract_name)
 	bg "$FDPASS" recv --allow-gid 65534 "$name" cat
-	run fdpass_as_nobody send -t $WAIT "$name" /dev/null
+	run fdpass_as_nobody send -t $WAIT --allow-uid 0 "$name" /dev/null
 	assert_success
 	bg_wait
 	assert_equal "$BG_STATUS" 0
+}
+
+@test "send to a listener of another user fails, unless --peer-uid names it" {
+	name=$(abstract_name)
+	bg_as_nobody recv --allow-uid 0 "$name" cat
+	run "$FDPASS" send -t $WAIT "$name" /dev/null
+	assert_failure 1
+	assert_output "fdpass: connect $name: peer is uid 65534, not an allowed user"
+	run "$FDPASS" send -t $WAIT --peer-uid 65534 "$name" /dev/null
+	assert_success
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+}
+
+@test "recv --connect to a sender of another user fails, unless --allow-gid admits it" {
+	name=$(abstract_name)
+	bg_as_nobody send --listen --allow-uid 0 -t $WAIT "$name" /dev/null
+	run "$FDPASS" recv --connect -t $WAIT "$name"
+	assert_failure 1
+	assert_output "fdpass: connect $name: peer is uid 65534, not an allowed user"
+	run "$FDPASS" recv --connect -t $WAIT --allow-gid 65534 "$name"
+	assert_success
+	assert_output --regexp "^[0-9]+ char - /dev/null\$"
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+}
+
+@test "send checks the process that takes the transfer, not the one that listened" {
+	name=$(abstract_name)
+	# Whoever holds the listener serves each connection with recv --stdin.
+	serve='
+import socket, subprocess
+listener = socket.socket(fileno=0)
+for _ in range(2):
+    conn, _ = listener.accept()
+    subprocess.run(["for-nobody/fdpass", "recv", "--stdin", "--allow-uid", "0", "true"],
+                   stdin=conn)
+    conn.close()
+'
+	bg_as_nobody recv --allow-uid 0 "$name" /usr/bin/python3 -c "$serve"
+	"$FDPASS" send -t $WAIT --allow-uid 65534 --unix-listen L.sock "$name"
+	run "$FDPASS" send -t $WAIT --peer-uid 0 L.sock /dev/null
+	assert_failure 1
+	assert_output --regexp "^fdpass: send to L.sock: the receiving process, pid [0-9]+: peer is uid 65534, not 0\$"
+	run "$FDPASS" send -t $WAIT L.sock /dev/null
+	assert_failure 1
+	assert_output --regexp "^fdpass: send to L.sock: the receiving process, pid [0-9]+: peer is uid 65534, not an allowed user\$"
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+}
+
+@test "recv --connect checks the process that sends, not the one that listened" {
+	name=$(abstract_name)
+	# Whoever holds the listener sends a transfer on the first connection.
+	serve='
+import os, socket, struct
+conn, _ = socket.socket(fileno=0).accept()
+header = b"FDPM" + struct.pack(">BBHIQ", 2, 0, 1, 0, 0)
+socket.send_fds(conn, [header], [os.open("/dev/null", os.O_RDONLY)])
+conn.recv(1)
+'
+	bg_as_nobody recv --allow-uid 0 "$name" /usr/bin/python3 -c "$serve"
+	"$FDPASS" send -t $WAIT --allow-uid 65534 --unix-listen L.sock "$name"
+	run "$FDPASS" recv -t $WAIT --connect L.sock
+	assert_failure 3
+	assert_output --regexp "^fdpass: receive on L.sock: sending process pid [0-9]+: peer is uid 65534, not an allowed user\$"
+}
+
+@test "a receiver at its descriptor limit refuses before any descriptor crosses, and says why" {
+	bg prlimit --nofile=12 "$FDPASS" recv s sh -c 'echo ran'
+	run peer <<'PY'
+from peer import *
+import subprocess
+readers, writers = zip(*(os.pipe() for _ in range(10)))
+send = subprocess.run([os.environ["FDPASS"], "send", "-t", "10"] +
+                      [f"--fd={w}" for w in writers] + ["s"],
+                      pass_fds=writers, capture_output=True, text=True)
+for w in writers:
+    os.close(w)
+print(send.returncode, send.stderr.strip())
+assert_closed(readers)
+PY
+	assert_output "1 fdpass: send to s: the receiver refused the transfer: it cannot take 10 descriptors (its limit)
+closed"
+	bg_wait
+	assert_equal "$BG_STATUS" 3
+	assert_equal "$(cat bg.err)" "fdpass: receive on s: no room for 10 more descriptors (RLIMIT_NOFILE)"
+	assert_equal "$(cat bg.out)" ""
+}
+
+@test "more data than COMMAND can be given is refused at the header, and the sender told" {
+	head -c 70000 /dev/zero | tr '\0' x >big
+	bg "$FDPASS" recv s sh -c 'echo ran'
+	run "$FDPASS" send -t $WAIT --data-file big s /dev/null
+	assert_failure 1
+	assert_output "fdpass: send to s: the receiver refused the transfer: it cannot take 70000 bytes of data"
+	bg_wait
+	assert_equal "$BG_STATUS" 3
+	assert_equal "$(cat bg.err)" "fdpass: receive on s: more than 65536 bytes of data for COMMAND"
 }
 
 # bats test_tags=valgrind
@@ -75,12 +174,80 @@ PY
 	bg "$FDPASS" recv s sleep 60
 	run peer <<'PY'
 from peer import *
-send_pipe_end("s", header(1, version=2))
+send_pipe_end("s", header(1, version=3))
 PY
 	assert_output "closed"
 	bg_wait
 	assert_equal "$BG_STATUS" 3
 	assert_equal "$(cat bg.err)" "fdpass: receive on s: unsupported protocol version"
+}
+
+@test "a header that asks to wait without asking for an acknowledgement is refused" {
+	bg "$FDPASS" recv s sleep 60
+	run peer <<'PY'
+from peer import *
+send_pipe_end("s", header(1, flags=2))
+PY
+	assert_output "closed"
+	bg_wait
+	assert_equal "$BG_STATUS" 3
+	assert_equal "$(cat bg.err)" "fdpass: receive on s: bad header"
+}
+
+@test "a seqpacket message longer than its header says is refused" {
+	bg "$FDPASS" recv --seqpacket s sh -c 'echo ran'
+	run peer <<'PY'
+from peer import *
+sock = connect("s", socket.SOCK_SEQPACKET)
+r, w = os.pipe()
+socket.send_fds(sock, [header(1, data_len=2) + b"hi" + b"more"], [w])
+os.close(w)
+assert_closed([r])
+PY
+	assert_output "closed"
+	bg_wait
+	assert_equal "$BG_STATUS" 3
+	assert_equal "$(cat bg.err)" "fdpass: receive on s: message longer than its header says"
+	assert_equal "$(cat bg.out)" ""
+}
+
+@test "a datagram longer than its header says is refused" {
+	bg "$FDPASS" recv --dgram s sh -c 'echo ran'
+	wait_for_socket s
+	run peer <<'PY'
+from peer import *
+sock = connect("s", socket.SOCK_DGRAM)
+r, w = os.pipe()
+socket.send_fds(sock, [header(1) + b"extra"], [w])
+os.close(w)
+assert_closed([r])
+PY
+	assert_output "closed"
+	bg_wait
+	assert_equal "$BG_STATUS" 3
+	assert_equal "$(cat bg.err)" "fdpass: receive on s: message longer than its header says"
+}
+
+@test "a header written a byte at a time is still a header" {
+	bg "$FDPASS" recv s sh -c 'echo "[$FDPASS_DATA] $(cat)"'
+	run peer <<'PY'
+from peer import *
+sock = connect("s")
+r, w = os.pipe()
+os.write(w, b"piped")
+os.close(w)
+h = header(1, data_len=2)
+socket.send_fds(sock, [h[:1]], [r])
+os.close(r)
+for i in range(1, len(h)):
+    time.sleep(0.01)
+    sock.send(h[i:i + 1])
+sock.send(b"hi")
+PY
+	assert_success
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(cat bg.out)" "[hi] piped"
 }
 
 @test "a header that promises more descriptors than come is refused" {

@@ -339,10 +339,41 @@ two"
 	assert_equal "$(cat bg.out)" "still"
 }
 
+@test "a starting listener's path never names a socket that does not listen yet" {
+	# A connection refused at an existing path is what makes another
+	# listener's stale check remove the file.
+	run peer <<'PY'
+from peer import *
+import subprocess
+starts_refused = 0
+for i in range(50):
+    recv = subprocess.Popen([os.environ["FDPASS"], "recv", "--ready-fd", "1", "s", "true"],
+                            stdout=subprocess.PIPE)
+    refused = False
+    while True:
+        probe = socket.socket(socket.AF_UNIX)
+        try:
+            probe.connect("s")
+            break
+        except FileNotFoundError:
+            pass
+        except ConnectionRefusedError:
+            refused = True
+        finally:
+            probe.close()
+    starts_refused += refused
+    recv.stdout.readline()
+    recv.terminate()
+    recv.wait()
+print(starts_refused, os.path.exists("s"))
+PY
+	assert_output "0 False"
+}
+
 @test "--timeout ends a receiver nobody sends to" {
 	run "$FDPASS" recv --timeout 1 s cat
 	assert_failure 1
-	assert_output "fdpass: accept s: Connection timed out"
+	assert_output "fdpass: listen s: no sender came within --timeout"
 	[ ! -e s ]
 }
 

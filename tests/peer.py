@@ -27,7 +27,7 @@ def connect(path, kind=socket.SOCK_STREAM):
             time.sleep(0.01)
 
 
-def header(nfds, names_len=0, data_len=0, version=1, flags=0):
+def header(nfds, names_len=0, data_len=0, version=2, flags=0):
     """The fdpass wire header, as src/wire.c lays it out."""
     return b"FDPM" + struct.pack(">BBHIQ", version, flags, nfds, names_len,
                                  data_len)

@@ -73,6 +73,23 @@ PY
 ["socket","inet","dgram",null]'
 }
 
+@test "--udp takes its port alone: no SO_REUSEADDR for another to share it" {
+	port=$(free_port)
+	bg "$FDPASS" recv s sleep 60
+	"$FDPASS" send -t $WAIT --udp "127.0.0.1:$port" s
+	run /usr/bin/python3 - "$port" <<'PY'
+import errno, socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+try:
+    s.bind(("127.0.0.1", int(sys.argv[1])))
+    print("bound")
+except OSError as e:
+    print(errno.errorcode[e.errno])
+PY
+	assert_output "EADDRINUSE"
+}
+
 @test "a bad address is a usage error" {
 	run "$FDPASS" send --tcp-listen "[::1:80" s
 	assert_failure 2

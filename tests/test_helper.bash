@@ -114,3 +114,10 @@ fdpass_as_nobody() {
 	chmod 755 for-nobody/fdpass
 	setpriv --reuid=65534 --regid=65534 --clear-groups for-nobody/fdpass "$@"
 }
+
+# bg_as_nobody ARG...: fdpass_as_nobody in the background as bg runs it,
+# $BG being fdpass itself (and what it executes), so that teardown ends it.
+bg_as_nobody() {
+	fdpass_as_nobody --version >/dev/null
+	bg setpriv --reuid=65534 --regid=65534 --clear-groups for-nobody/fdpass "$@"
+}

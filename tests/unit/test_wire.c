@@ -3,6 +3,7 @@
  * src/transfer.c, sent and received over socketpair(2).
  */
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <stdint.h>
@@ -19,10 +20,10 @@
 
 /* A header whose fields differ byte by byte, and its encoding. */
 static const struct wire_header sample = {
-	1, 0, 0xfedc, 0x00a1b2c3, UINT64_C(0x0123456789abcdef)
+	2, 0, 0xfedc, 0x00a1b2c3, UINT64_C(0x0123456789abcdef)
 };
 static const unsigned char sample_bytes[WIRE_HEADER_SIZE] = {
-	'F', 'D', 'P', 'M', 0x01, 0x00, 0xfe, 0xdc,
+	'F', 'D', 'P', 'M', 0x02, 0x00, 0xfe, 0xdc,
 	0x00, 0xa1, 0xb2, 0xc3,
 	0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
 };
@@ -40,7 +41,7 @@ decode_fails(const unsigned char *buf, size_t len, int e)
 	return wire_decode(buf, len, &h) == -1 && errno == e;
 }
 
-/* Encodes a version 1 header with the given counts into out. */
+/* Encodes a version 2 header with the given counts into out. */
 static void
 encode(unsigned char *out, uint16_t nfds, uint32_t names_len,
     uint64_t data_len)
@@ -79,7 +80,7 @@ test_decode(void)
 	struct wire_header h;
 
 	CHECK(wire_decode(sample_bytes, sizeof(sample_bytes), &h) == 0);
-	CHECK(h.version == 1 && h.flags == 0);
+	CHECK(h.version == 2 && h.flags == 0);
 	CHECK(h.nfds == sample.nfds);
 	CHECK(h.names_len == sample.names_len);
 	CHECK(h.data_len == sample.data_len);
@@ -98,18 +99,43 @@ test_decode_not_header(void)
 	CHECK(decode_fails(sample_bytes, 0, EBADMSG));
 }
 
-/* Another version or an unknown flag is EPROTONOSUPPORT. */
+/*
+ * Another version, the first one included (its sender would send its
+ * descriptors with the header), or an unknown flag is EPROTONOSUPPORT.
+ */
 static void
 test_decode_unsupported(void)
 {
 	unsigned char buf[WIRE_HEADER_SIZE];
 
 	memcpy(buf, sample_bytes, sizeof(buf));
-	buf[4] = 2;
-	CHECK(decode_fails(buf, sizeof(buf), EPROTONOSUPPORT));
 	buf[4] = 1;
+	CHECK(decode_fails(buf, sizeof(buf), EPROTONOSUPPORT));
+	buf[4] = 3;
+	CHECK(decode_fails(buf, sizeof(buf), EPROTONOSUPPORT));
+	buf[4] = 2;
 	buf[5] = 0x80;
 	CHECK(decode_fails(buf, sizeof(buf), EPROTONOSUPPORT));
+}
+
+/* Replies round-trip, WIRE_READY and WIRE_DECLINED too; others are EBADMSG. */
+static void
+test_reply(void)
+{
+	unsigned char buf[WIRE_REPLY_SIZE];
+	enum wire_reply what;
+	int status;
+
+	wire_encode_reply(WIRE_DECLINED, WIRE_TOO_MANY_FDS, buf);
+	CHECK(wire_decode_reply(buf, &what, &status) == 0);
+	CHECK(what == WIRE_DECLINED && status == WIRE_TOO_MANY_FDS);
+	wire_encode_reply(WIRE_READY, 0, buf);
+	CHECK(wire_decode_reply(buf, &what, &status) == 0 &&
+	    what == WIRE_READY);
+	buf[4] = WIRE_DECLINED + 1;
+	errno = 0;
+	CHECK(wire_decode_reply(buf, &what, &status) == -1 &&
+	    errno == EBADMSG);
 }
 
 /* Names may take 256 bytes per descriptor and not one more. */
@@ -125,6 +151,23 @@ test_decode_names_len(void)
 	CHECK(decode_fails(buf, sizeof(buf), EBADMSG));
 	encode(buf, 0, 1, 0);
 	CHECK(decode_fails(buf, sizeof(buf), EBADMSG));
+}
+
+/* WIRE_WAIT and WIRE_PROVE need WIRE_ACK: they are answered with it. */
+static void
+test_decode_wait_without_ack(void)
+{
+	struct wire_header h = { WIRE_VERSION, WIRE_WAIT, 1, 0, 0 };
+	unsigned char buf[WIRE_HEADER_SIZE];
+
+	wire_encode(&h, buf);
+	CHECK(decode_fails(buf, sizeof(buf), EBADMSG));
+	h.flags = WIRE_PROVE;
+	wire_encode(&h, buf);
+	CHECK(decode_fails(buf, sizeof(buf), EBADMSG));
+	h.flags = WIRE_WAIT | WIRE_ACK;
+	wire_encode(&h, buf);
+	CHECK(wire_decode(buf, sizeof(buf), &h) == 0);
 }
 
 /* A name is empty or up to 255 printable characters other than ':'. */
@@ -388,6 +431,77 @@ test_transfer_plain(void)
 	close(sv[1]);
 }
 
+/*
+ * Sends out on sock as fdpass send does, header first, the rest once the
+ * answer is WIRE_READY from the parent; exits 0 when all went so.
+ */
+static void __attribute__((noreturn))
+propose_and_send(int sock, const struct outgoing *out)
+{
+	struct outcome v;
+	struct fdp_peer who;
+
+	if (transfer_propose(sock, out, NULL, &v, &who) == -1 ||
+	    v.what != WIRE_READY || who.pid != getppid() ||
+	    who.uid != geteuid() || transfer_send(sock, out) == -1)
+		_exit(1);
+	_exit(0);
+}
+
+/*
+ * WIRE_PROVE: the header crosses alone with the sender's credentials, the
+ * receiver answers with its own, then the descriptor, name and data come.
+ */
+static void
+check_prove(int type)
+{
+	const char *names[] = { "log" };
+	char buf[16];
+	int sv[2], fd, status;
+	pid_t pid;
+	struct outgoing out = { &fd, 1, names, "hello", 5, -1, 0,
+	    WIRE_ACK | WIRE_PROVE, 0 };
+
+	if (!CHECK(unit_socketpair(type, sv) == 0))
+		return;
+	if (!CHECK(unit_memfds(&fd, 1) == 0)) {
+		unit_close_all(sv, 2);
+		return;
+	}
+	CHECK(receiver_init(&receiver, sv[1], NULL) == 0);
+	if ((pid = fork()) == 0) {
+		close(sv[1]);
+		propose_and_send(sv[0], &out);
+	}
+	close(fd);
+	close(sv[0]);
+	if (CHECK(pid != -1) &&
+	    CHECK(receiver_next(&receiver, SIZE_MAX) == 1) &&
+	    CHECK(receiver.nfds == 1)) {
+		CHECK(receiver.sender_known && receiver.sender.pid == pid);
+		CHECK(receiver.names[0] != NULL &&
+		    strcmp(receiver.names[0], "log") == 0);
+		CHECK(read_data(&receiver, buf, sizeof(buf)) == 5);
+		CHECK(memcmp(buf, "hello", 5) == 0);
+	}
+	CHECK(pid == -1 || (waitpid(pid, &status, 0) == pid &&
+	    WIFEXITED(status) && WEXITSTATUS(status) == 0));
+	receiver_release(&receiver);
+	close(sv[1]);
+}
+
+static void
+test_transfer_prove_stream(void)
+{
+	check_prove(SOCK_STREAM);
+}
+
+static void
+test_transfer_prove_seqpacket(void)
+{
+	check_prove(SOCK_SEQPACKET);
+}
+
 /* A header that promises more descriptors than come fails, none leaked. */
 static void
 test_transfer_missing_fd(void)
@@ -494,8 +608,11 @@ static const struct unit_test tests[] = {
 	{ "wire_encode byte layout", test_encode },
 	{ "wire_decode fields", test_decode },
 	{ "wire_decode: bad magic, short buffer", test_decode_not_header },
-	{ "wire_decode: version 2, flags", test_decode_unsupported },
+	{ "wire_decode: versions 1 and 3, flags", test_decode_unsupported },
 	{ "wire_decode: names_len limit", test_decode_names_len },
+	{ "wire replies", test_reply },
+	{ "wire_decode: WAIT, PROVE without ACK",
+	    test_decode_wait_without_ack },
 	{ "wire_name_valid", test_name_valid },
 	{ "wire_split_names: valid list", test_split_valid },
 	{ "wire_split_names: empty list", test_split_empty },
@@ -507,6 +624,8 @@ static const struct unit_test tests[] = {
 	{ "transfer: 600 named descriptors", test_transfer_many_fds },
 	{ "transfer: seqpacket", test_transfer_seqpacket },
 	{ "transfer: plain SCM_RIGHTS message", test_transfer_plain },
+	{ "transfer: header first, stream", test_transfer_prove_stream },
+	{ "transfer: header first, seqpacket", test_transfer_prove_seqpacket },
 	{ "transfer: 2 fds announced, 1 sent", test_transfer_missing_fd },
 	{ "transfer: over the limit", test_transfer_over_limit },
 	{ "transfer: peer leaves mid-data", test_transfer_short_data },
