@@ -2,7 +2,10 @@
  * Waiting for a descriptor with an overall deadline, so that a timeout
  * covers a whole exchange and not each call in it.
  */
+#include <sys/socket.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 
 #include "deadline.h"
@@ -38,18 +41,16 @@ deadline_remaining_ms(const struct deadline *d)
 }
 
 /*
- * Waits until fd is ready for events (POLLIN, POLLOUT) or d has passed,
- * failing with ETIMEDOUT then.  With no deadline it returns at once and
- * lets the call that follows block.
+ * Waits until fd is ready for events or d has passed, failing with
+ * ETIMEDOUT then; with no deadline for as long as it takes.
  */
-int
-deadline_wait(const struct deadline *d, int fd, short events)
+static int
+wait_ready(const struct deadline *d, int fd, short events)
 {
 	struct pollfd pfd = { fd, events, 0 };
 	int ms, n;
 
-	if ((ms = deadline_remaining_ms(d)) == -1)
-		return 0;
+	ms = deadline_remaining_ms(d);
 	do {
 		n = poll(&pfd, 1, ms);
 		if (n == -1 && errno == EINTR)
@@ -62,4 +63,97 @@ deadline_wait(const struct deadline *d, int fd, short events)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Waits until fd is ready for events (POLLIN, POLLOUT) or d has passed,
+ * failing with ETIMEDOUT then.  With no deadline it returns at once and
+ * lets the call that follows block.
+ */
+int
+deadline_wait(const struct deadline *d, int fd, short events)
+{
+	if (deadline_remaining_ms(d) == -1)
+		return 0;
+	return wait_ready(d, fd, events);
+}
+
+/*
+ * Sleeps up to ms milliseconds, less when d comes first; fails with
+ * ETIMEDOUT once d has passed.  For retrying what poll(2) cannot wait for.
+ */
+int
+deadline_sleep(const struct deadline *d, int ms)
+{
+	int left = deadline_remaining_ms(d);
+
+	if (left == 0) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	if (left != -1 && left < ms)
+		ms = left;
+	poll(NULL, 0, ms);
+	return 0;
+}
+
+/*
+ * Connects fd to addr, waiting no later than d (with none, as long as a
+ * blocking connect would), and leaves fd blocking or not as it was.  The
+ * connect itself never blocks: a TCP connection in progress is waited for
+ * with poll(2), and a unix listener with a full backlog fails at once with
+ * EAGAIN, for the caller to retry or not.  ETIMEDOUT when d passes.
+ */
+int
+deadline_connect(int fd, const struct sockaddr *addr, socklen_t len,
+    const struct deadline *d)
+{
+	socklen_t errlen = sizeof(int);
+	int flags, error, ret = 0, saved;
+
+	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1)
+		return -1;
+	if (connect(fd, addr, len) == -1) {
+		ret = -1;
+		/* In progress; after a signal, the kernel goes on with it. */
+		if ((errno == EINPROGRESS || errno == EINTR) &&
+		    wait_ready(d, fd, POLLOUT) == 0 &&
+		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &errlen) == 0) {
+			errno = error;
+			ret = error == 0 ? 0 : -1;
+		}
+	}
+	saved = errno;
+	if (fcntl(fd, F_SETFL, flags) == -1 && ret == 0)
+		return -1;
+	errno = saved;
+	return ret;
+}
+
+/*
+ * Reads len bytes from the socket sock, as recv(2) with MSG_WAITALL
+ * would, but only until d.  Returns how many came: fewer than len at end
+ * of file.
+ */
+ssize_t
+deadline_recv(int sock, void *buf, size_t len, const struct deadline *d)
+{
+	int flags = deadline_remaining_ms(d) == -1 ? 0 : MSG_DONTWAIT;
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len) {
+		if (deadline_wait(d, sock, POLLIN) == -1)
+			return -1;
+		n = recv(sock, (char *)buf + got, len - got, flags);
+		if (n == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n == -1)
+			return -1;
+		if (n == 0)
+			break;
+		got += n;
+	}
+	return got;
 }
