@@ -60,9 +60,10 @@ const char send_usage[] =
 "                         that is not fdpass (no names; no acknowledgement)\n"
 "      --wait             wait for the receiver's COMMAND and exit with its\n"
 "                         status\n"
-"  -t, --timeout SECONDS  give up after SECONDS, waiting for a listener to\n"
-"                         appear at SOCKET, sending, and waiting for the\n"
-"                         receiver's answer (with --wait, its command)\n";
+"  -t, --timeout SECONDS  give up after SECONDS in all: opening FIFOs,\n"
+"                         connecting, waiting for a listener at SOCKET,\n"
+"                         sending, and waiting for the receiver's answer\n"
+"                         (with --wait, its command)\n";
 
 
 static const struct option send_longopts[] = {
