@@ -41,11 +41,13 @@ deadline_remaining_ms(const struct deadline *d)
 }
 
 /*
- * Waits until fd is ready for events or d has passed, failing with
- * ETIMEDOUT then; with no deadline for as long as it takes.
+ * Waits until fd is ready for events (POLLIN, POLLOUT) or d has passed,
+ * failing with ETIMEDOUT then; with no deadline for as long as it takes,
+ * so that the call that follows does not block even on a non-blocking
+ * descriptor.
  */
-static int
-wait_ready(const struct deadline *d, int fd, short events)
+int
+deadline_wait(const struct deadline *d, int fd, short events)
 {
 	struct pollfd pfd = { fd, events, 0 };
 	int ms, n;
@@ -63,19 +65,6 @@ wait_ready(const struct deadline *d, int fd, short events)
 		return -1;
 	}
 	return 0;
-}
-
-/*
- * Waits until fd is ready for events (POLLIN, POLLOUT) or d has passed,
- * failing with ETIMEDOUT then.  With no deadline it returns at once and
- * lets the call that follows block.
- */
-int
-deadline_wait(const struct deadline *d, int fd, short events)
-{
-	if (deadline_remaining_ms(d) == -1)
-		return 0;
-	return wait_ready(d, fd, events);
 }
 
 /*
@@ -118,7 +107,7 @@ deadline_connect(int fd, const struct sockaddr *addr, socklen_t len,
 		ret = -1;
 		/* In progress; after a signal, the kernel goes on with it. */
 		if ((errno == EINPROGRESS || errno == EINTR) &&
-		    wait_ready(d, fd, POLLOUT) == 0 &&
+		    deadline_wait(d, fd, POLLOUT) == 0 &&
 		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &errlen) == 0) {
 			errno = error;
 			ret = error == 0 ? 0 : -1;
@@ -139,14 +128,13 @@ deadline_connect(int fd, const struct sockaddr *addr, socklen_t len,
 ssize_t
 deadline_recv(int sock, void *buf, size_t len, const struct deadline *d)
 {
-	int flags = deadline_remaining_ms(d) == -1 ? 0 : MSG_DONTWAIT;
 	size_t got = 0;
 	ssize_t n;
 
 	while (got < len) {
 		if (deadline_wait(d, sock, POLLIN) == -1)
 			return -1;
-		n = recv(sock, (char *)buf + got, len - got, flags);
+		n = recv(sock, (char *)buf + got, len - got, MSG_DONTWAIT);
 		if (n == -1 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n == -1)

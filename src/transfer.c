@@ -59,8 +59,8 @@ join_names(const struct outgoing *out, char **list, size_t *len)
 /*
  * Sends all of iov (at most 3 iovecs), the items with its first byte, by
  * the deadline d: on a full socket it waits with poll(2) for room until
- * then, and fails with ETIMEDOUT.  With no deadline it is one blocking
- * fdp_send.
+ * then, and fails with ETIMEDOUT; with no deadline, for as long as it
+ * takes.  The socket may be blocking or not.
  */
 static int
 send_within(int sock, const struct iovec *iov, size_t iovcnt,
@@ -70,9 +70,6 @@ send_within(int sock, const struct iovec *iov, size_t iovcnt,
 	size_t first = 0, left = 0, i;
 	ssize_t n;
 
-	if (deadline_remaining_ms(d) == -1)
-		return fdp_send(sock, iov, iovcnt, items, nitems, 0) == -1 ?
-		    -1 : 0;
 	if (iovcnt > sizeof(win) / sizeof(win[0])) {
 		errno = EINVAL;
 		return -1;
@@ -86,12 +83,14 @@ send_within(int sock, const struct iovec *iov, size_t iovcnt,
 			errno = ETIMEDOUT;
 			return -1;
 		}
-		if (deadline_wait(d, sock, POLLOUT) == -1)
-			return -1;
+		/* Tried first, to spare a poll(2) while the peer keeps up. */
 		n = fdp_send(sock, win + first, iovcnt - first, items, nitems,
 		    MSG_DONTWAIT);
-		if (n == -1 && errno == EAGAIN)
+		if (n == -1 && errno == EAGAIN) {
+			if (deadline_wait(d, sock, POLLOUT) == -1)
+				return -1;
 			continue;
+		}
 		if (n == -1)
 			return -1;
 		/* The items went with the first byte. */
