@@ -86,6 +86,23 @@ deadline_sleep(const struct deadline *d, int ms)
 	return 0;
 }
 
+/* Waits by d for the connection in progress on fd, and tells how it went. */
+static int
+connected(int fd, const struct deadline *d)
+{
+	socklen_t len = sizeof(int);
+	int error;
+
+	if (deadline_wait(d, fd, POLLOUT) == -1 ||
+	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) == -1)
+		return -1;
+	if (error != 0) {
+		errno = error;
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * Connects fd to addr, waiting no later than d (with none, as long as a
  * blocking connect would), and leaves fd blocking or not as it was.  The
@@ -97,22 +114,15 @@ int
 deadline_connect(int fd, const struct sockaddr *addr, socklen_t len,
     const struct deadline *d)
 {
-	socklen_t errlen = sizeof(int);
-	int flags, error, ret = 0, saved;
+	int flags, ret, saved;
 
 	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
 	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1)
 		return -1;
-	if (connect(fd, addr, len) == -1) {
-		ret = -1;
-		/* In progress; after a signal, the kernel goes on with it. */
-		if ((errno == EINPROGRESS || errno == EINTR) &&
-		    deadline_wait(d, fd, POLLOUT) == 0 &&
-		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &errlen) == 0) {
-			errno = error;
-			ret = error == 0 ? 0 : -1;
-		}
-	}
+	ret = connect(fd, addr, len);
+	/* In progress; after a signal, the kernel goes on with it. */
+	if (ret == -1 && (errno == EINPROGRESS || errno == EINTR))
+		ret = connected(fd, d);
 	saved = errno;
 	if (fcntl(fd, F_SETFL, flags) == -1 && ret == 0)
 		return -1;
