@@ -65,9 +65,11 @@ pause_briefly(long *ns)
 /*
  * Connects a new socket of the given type to a.  Until the deadline, if
  * there is one, it waits for a listener to appear: it retries while the
- * address does not exist or refuses.  Returns the socket, close-on-exec,
- * a connected one with SO_PASSCRED set before the peer can send, so that
- * the kernel names the sender of everything that comes.
+ * address does not exist or refuses.  A listener whose backlog is full is
+ * waited for the same way, with no deadline as long as a blocking connect
+ * would, and past the deadline fails with ETIMEDOUT.  Returns the socket,
+ * close-on-exec, a connected one with SO_PASSCRED set before the peer can
+ * send, so that the kernel names the sender of everything that comes.
  */
 int
 address_connect(const struct address *a, int type, const struct deadline *d)
@@ -85,13 +87,18 @@ address_connect(const struct address *a, int type, const struct deadline *d)
 			errno = saved;
 			return -1;
 		}
-		if (connect(fd, (const struct sockaddr *)&a->sun, a->len) == 0)
+		if (deadline_connect(fd, (const struct sockaddr *)&a->sun,
+		    a->len, d) == 0)
 			return fd;
 		saved = errno;
 		close(fd);
 		errno = saved;
-		if ((errno != ENOENT && errno != ECONNREFUSED) ||
-		    deadline_remaining_ms(d) <= 0)
+		if (errno == EAGAIN && deadline_remaining_ms(d) == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (errno != EAGAIN && ((errno != ENOENT &&
+		    errno != ECONNREFUSED) || deadline_remaining_ms(d) <= 0))
 			return -1;
 		pause_briefly(&pause_ns);
 	}
@@ -125,7 +132,12 @@ clear_stale(const struct address *a, int type, struct listener *l)
 		errno = EEXIST;
 		return -1;
 	}
-	if ((probe = socket(AF_UNIX, type | SOCK_CLOEXEC, 0)) == -1)
+	/*
+	 * Non-blocking, so that a listener with a full backlog, which may be
+	 * there on purpose to hang us, is found alive (EAGAIN) at once.
+	 */
+	if ((probe = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0)) == -1)
 		return -1;
 	alive = connect(probe, (const struct sockaddr *)&a->sun, a->len) == 0
 	    || errno != ECONNREFUSED;

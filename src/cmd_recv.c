@@ -63,7 +63,8 @@ const char recv_usage[] =
 "  -b, --background       return once listening; serve in the background\n"
 "      --ready-fd N       write a newline to descriptor N once listening\n"
 "      --pid-file FILE    write the serving process's pid to FILE\n"
-"  -t, --timeout SECONDS  give up after SECONDS without a complete transfer\n";
+"  -t, --timeout SECONDS  give up after SECONDS without a complete transfer\n"
+"                         (with --connect, connecting included)\n";
 
 
 static const struct option recv_longopts[] = {

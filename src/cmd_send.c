@@ -66,9 +66,10 @@ const char send_usage[] =
 "                         that is not fdpass (no names; no acknowledgement)\n"
 "      --wait             wait for the receiver's COMMAND and exit with its\n"
 "                         status\n"
-"  -t, --timeout SECONDS  give up after SECONDS, waiting for a listener to\n"
-"                         appear at SOCKET, sending, and waiting for the\n"
-"                         receiver's answer (with --wait, its command)\n";
+"  -t, --timeout SECONDS  give up after SECONDS in all: opening FIFOs,\n"
+"                         connecting, waiting for a listener at SOCKET,\n"
+"                         sending, and waiting for the receiver's answer\n"
+"                         (with --wait, its command)\n";
 
 
 static const struct option send_longopts[] = {
@@ -336,9 +337,13 @@ grabbed_fd(const char *arg)
 	return got;
 }
 
-/* Makes the descriptor a --tcp-listen, --udp, ... option asks for. */
+/*
+ * Makes the descriptor a --tcp-listen, --udp, ... option asks for, a
+ * connection by the deadline d.
+ */
 static int
-made_socket(const struct send_options *o, const struct source *s)
+made_socket(const struct send_options *o, const struct source *s,
+    const struct deadline *d)
 {
 	struct listener made;
 	const char *why = NULL, *option;
@@ -351,7 +356,7 @@ made_socket(const struct send_options *o, const struct source *s)
 		break;
 	case OPT_TCP_CONNECT:
 		option = "--tcp-connect";
-		fd = socket_tcp_connect(s->arg, &why);
+		fd = socket_tcp_connect(s->arg, d, &why);
 		break;
 	case OPT_UDP:
 		option = "--udp";
@@ -376,12 +381,70 @@ made_socket(const struct send_options *o, const struct source *s)
 }
 
 /*
- * Opens FILE as --read, --write, ... ask, but for --truncate, which waits
- * until the receiver is known (truncate_files).  A file --create makes
- * is removed again unless the receiver takes it.
+ * Opens path as open(2) would with flags, but waits for the other end of
+ * a FIFO only until the deadline d, failing with ETIMEDOUT then; with no
+ * deadline it is open(2).  Reading, the FIFO is opened at once without
+ * blocking and waited on until it has a writer, as a receiver given it
+ * earlier would read end of file; writing, the open is tried until a
+ * reader is there.  The descriptor is left blocking, as open(2) leaves it.
  */
 static int
-open_file(const struct send_options *o, const char *path)
+open_bounded(const char *path, int flags, const struct deadline *d)
+{
+	struct stat st;
+	ssize_t n;
+	int fd, fl, tap[2], saved;
+
+	if (deadline_remaining_ms(d) == -1)
+		return open(path, flags, 0666);
+	/* Without a reader, a FIFO cannot be opened to write: ENXIO. */
+	while ((fd = open(path, flags | O_NONBLOCK, 0666)) == -1) {
+		if (errno != ENXIO || stat(path, &st) == -1 ||
+		    !S_ISFIFO(st.st_mode))
+			return -1;
+		if (deadline_sleep(d, 10) == -1)
+			return -1;
+	}
+	if (fstat(fd, &st) == -1)
+		goto fail;
+	if (S_ISFIFO(st.st_mode) && (flags & O_ACCMODE) == O_RDONLY) {
+		/*
+		 * tee(2) copies what the FIFO holds without taking it: 0 means
+		 * empty with no writer, EAGAIN a writer yet to write.
+		 */
+		if (pipe2(tap, O_CLOEXEC) == -1)
+			goto fail;
+		while ((n = tee(fd, tap[1], 1, SPLICE_F_NONBLOCK)) == 0 &&
+		    deadline_sleep(d, 10) == 0)
+			continue;
+		saved = errno;
+		close(tap[0]);
+		close(tap[1]);
+		errno = saved;
+		/* Still 0: deadline_sleep said ETIMEDOUT. */
+		if (n == 0 || (n == -1 && errno != EAGAIN))
+			goto fail;
+	}
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1)
+		goto fail;
+	return fd;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+/*
+ * Opens FILE as --read, --write, ... ask, but for --truncate, which waits
+ * until the receiver is known (truncate_files), and for the other end of
+ * a FIFO, which it waits for only until the deadline d.  A file --create
+ * makes is removed again unless the receiver takes it.
+ */
+static int
+open_file(const struct send_options *o, const char *path,
+    const struct deadline *d)
 {
 	int flags = o->access_mode | (o->open_flags & O_APPEND) | O_NOCTTY |
 	    O_CLOEXEC;
@@ -400,8 +463,11 @@ open_file(const struct send_options *o, const char *path)
 			if (errno != EEXIST)
 				err(1, "open %s", path);
 		}
-		if ((fd = open(path, flags)) != -1)
+		if ((fd = open_bounded(path, flags, d)) != -1)
 			return fd;
+		if (errno == ETIMEDOUT)
+			errx(1, "open %s: nothing at the FIFO's other end "
+			    "within %u s", path, o->sock.timeout);
 		/* Removed since O_EXCL found it: make it after all. */
 		if (errno != ENOENT || !(o->open_flags & O_CREAT))
 			err(1, "open %s", path);
@@ -425,10 +491,12 @@ truncate_files(const struct send_options *o)
 
 /*
  * Gathers what is to be sent: the descriptor-making options in order,
- * then each FILE; none at all means standard input.
+ * then each FILE; none at all means standard input.  Nothing waits past
+ * the deadline d.
  */
 static void
-gather_fds(struct send_options *o, char **files, int nfiles)
+gather_fds(struct send_options *o, char **files, int nfiles,
+    const struct deadline *d)
 {
 	const struct source *s;
 	size_t i, expected = o->nsources + nfiles;
@@ -446,7 +514,7 @@ gather_fds(struct send_options *o, char **files, int nfiles)
 		else if (s->kind == OPT_FROM_PID)
 			add_fd(o, grabbed_fd(s->arg), 1);
 		else
-			add_fd(o, made_socket(o, s), 1);
+			add_fd(o, made_socket(o, s, d), 1);
 	}
 	for (i = 0; i < (size_t)nfiles; i++) {
 		if (strcmp(files[i], "-") == 0) {
@@ -454,7 +522,7 @@ gather_fds(struct send_options *o, char **files, int nfiles)
 			add_fd(o, STDIN_FILENO, 0);
 			continue;
 		}
-		fd = open_file(o, files[i]);
+		fd = open_file(o, files[i], d);
 		add_fd(o, fd, 1);
 		if (o->open_flags & O_TRUNC) {
 			o->truncate = append(o->truncate, &o->ntruncate,
@@ -616,26 +684,6 @@ connected_socket(const struct send_options *o, const struct deadline *d)
 	return endpoint_connect(notify, SOCK_DGRAM, &o->sock.access, d, &peer);
 }
 
-/*
- * Bounds each write to the socket by what is left of the deadline, so
- * that a receiver that stops reading cannot hold send past --timeout.
- */
-static void
-bound_writes(int sock, const struct deadline *d)
-{
-	struct timeval tv;
-	int ms;
-
-	if ((ms = deadline_remaining_ms(d)) == -1)
-		return;
-	if (ms == 0)
-		ms = 1;
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = ms % 1000 * 1000;
-	if (setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1)
-		err(1, "SO_SNDTIMEO");
-}
-
 /* Reports a failed transfer_send and exits 1. */
 static void __attribute__((noreturn))
 send_failed(const struct send_options *o)
@@ -645,8 +693,6 @@ send_failed(const struct send_options *o)
 		    "descriptors and %d bytes)", o->socket_arg,
 		    o->sock.type == SOCK_DGRAM ? "datagram" : "seqpacket",
 		    FDP_MAX_FDS_PER_MSG, RECEIVER_BUF);
-	if (errno == EAGAIN)
-		errno = ETIMEDOUT;
 	err(1, "send to %s", o->socket_arg);
 }
 
@@ -697,6 +743,12 @@ await_verdict(const struct send_options *o, const struct outgoing *out,
 	if (v.what == WIRE_DELIVERED || v.what == WIRE_EXITED)
 		cleanup_made_delivered();
 	if (ret == -1) {
+		if (errno == ETIMEDOUT && v.what == WIRE_DELIVERED && o->wait)
+			errx(1, "send to %s: the command did not finish within "
+			    "%u s", o->socket_arg, o->sock.timeout);
+		if (errno == ETIMEDOUT)
+			errx(1, "send to %s: no reply from the receiver within "
+			    "%u s", o->socket_arg, o->sock.timeout);
 		if (errno != ECONNRESET)
 			err(1, "send to %s: no word from the receiver",
 			    o->socket_arg);
@@ -732,6 +784,9 @@ offer(const struct send_options *o, const struct outgoing *out, int sock,
 		if (errno == EBADMSG)
 			errx(1, "send to %s: the receiver's answer is no "
 			    "fdpass reply", o->socket_arg);
+		if (errno == ETIMEDOUT)
+			errx(1, "send to %s: no reply from the receiver within "
+			    "%u s", o->socket_arg, o->sock.timeout);
 		send_failed(o);
 	}
 	if (v.what != WIRE_READY)
@@ -751,7 +806,6 @@ static int
 send_on(const struct send_options *o, const struct outgoing *out, int sock,
     const struct deadline *d)
 {
-	bound_writes(sock, d);
 	if ((out->flags & WIRE_PROVE) && offer(o, out, sock, d) == -1)
 		return -1;
 	truncate_files(o);
@@ -819,11 +873,14 @@ cmd_send(int argc, char **argv)
 	int sock, status;
 
 	parse_send_options(argc, argv, &o);
-	gather_fds(&o, argv + optind, argc - optind);
+	/* One deadline for all of it, from opening the first FILE on. */
+	deadline_set(&deadline, o.sock.timeout);
+	gather_fds(&o, argv + optind, argc - optind, &deadline);
 	out.fds = o.fds;
 	out.nfds = o.nfds;
 	out.names = o.names;
 	out.raw = o.raw || o.use_stdout || o.fdstore_name != NULL;
+	out.deadline = &deadline;
 	if (!out.raw && o.sock.type != SOCK_DGRAM)
 		out.flags = WIRE_ACK | WIRE_PROVE | (o.wait ? WIRE_WAIT : 0);
 	prepare_data(&o, &out, &data_buf);
@@ -832,7 +889,6 @@ cmd_send(int argc, char **argv)
 		    "FDSTORE=1\nFDNAME=%s\n", o.fdstore_name);
 		out.data = fdstore;
 	}
-	deadline_set(&deadline, o.sock.timeout);
 	if (o.sock.listen)
 		status = send_listening(&o, &out, &deadline);
 	else {

@@ -2,7 +2,10 @@
  * Waiting for a descriptor with an overall deadline, so that a timeout
  * covers a whole exchange and not each call in it.
  */
+#include <sys/socket.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 
 #include "deadline.h"
@@ -39,8 +42,9 @@ deadline_remaining_ms(const struct deadline *d)
 
 /*
  * Waits until fd is ready for events (POLLIN, POLLOUT) or d has passed,
- * failing with ETIMEDOUT then.  With no deadline it returns at once and
- * lets the call that follows block.
+ * failing with ETIMEDOUT then; with no deadline for as long as it takes,
+ * so that the call that follows does not block even on a non-blocking
+ * descriptor.
  */
 int
 deadline_wait(const struct deadline *d, int fd, short events)
@@ -48,8 +52,7 @@ deadline_wait(const struct deadline *d, int fd, short events)
 	struct pollfd pfd = { fd, events, 0 };
 	int ms, n;
 
-	if ((ms = deadline_remaining_ms(d)) == -1)
-		return 0;
+	ms = deadline_remaining_ms(d);
 	do {
 		n = poll(&pfd, 1, ms);
 		if (n == -1 && errno == EINTR)
@@ -62,4 +65,93 @@ deadline_wait(const struct deadline *d, int fd, short events)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * Sleeps up to ms milliseconds, less when d comes first; fails with
+ * ETIMEDOUT once d has passed.  For retrying what poll(2) cannot wait for.
+ */
+int
+deadline_sleep(const struct deadline *d, int ms)
+{
+	int left = deadline_remaining_ms(d);
+
+	if (left == 0) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	if (left != -1 && left < ms)
+		ms = left;
+	poll(NULL, 0, ms);
+	return 0;
+}
+
+/* Waits by d for the connection in progress on fd, and tells how it went. */
+static int
+connected(int fd, const struct deadline *d)
+{
+	socklen_t len = sizeof(int);
+	int error;
+
+	if (deadline_wait(d, fd, POLLOUT) == -1 ||
+	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) == -1)
+		return -1;
+	if (error != 0) {
+		errno = error;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Connects fd to addr, waiting no later than d (with none, as long as a
+ * blocking connect would), and leaves fd blocking or not as it was.  The
+ * connect itself never blocks: a TCP connection in progress is waited for
+ * with poll(2), and a unix listener with a full backlog fails at once with
+ * EAGAIN, for the caller to retry or not.  ETIMEDOUT when d passes.
+ */
+int
+deadline_connect(int fd, const struct sockaddr *addr, socklen_t len,
+    const struct deadline *d)
+{
+	int flags, ret, saved;
+
+	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1)
+		return -1;
+	ret = connect(fd, addr, len);
+	/* In progress; after a signal, the kernel goes on with it. */
+	if (ret == -1 && (errno == EINPROGRESS || errno == EINTR))
+		ret = connected(fd, d);
+	saved = errno;
+	if (fcntl(fd, F_SETFL, flags) == -1 && ret == 0)
+		return -1;
+	errno = saved;
+	return ret;
+}
+
+/*
+ * Reads len bytes from the socket sock, as recv(2) with MSG_WAITALL
+ * would, but only until d.  Returns how many came: fewer than len at end
+ * of file.
+ */
+ssize_t
+deadline_recv(int sock, void *buf, size_t len, const struct deadline *d)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len) {
+		if (deadline_wait(d, sock, POLLIN) == -1)
+			return -1;
+		n = recv(sock, (char *)buf + got, len - got, MSG_DONTWAIT);
+		if (n == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n == -1)
+			return -1;
+		if (n == 0)
+			break;
+		got += n;
+	}
+	return got;
 }

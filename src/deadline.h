@@ -1,9 +1,12 @@
 /*
- * Deadlines for blocking socket operations: --timeout on either side.
+ * Deadlines for operations that may block: --timeout on either side.
+ * Each function takes a deadline, NULL or unset for none.
  */
 #ifndef FDPASS_DEADLINE_H
 #define FDPASS_DEADLINE_H
 
+#include <sys/types.h>
+#include <sys/socket.h>
 #include <time.h>
 
 /* A point on CLOCK_MONOTONIC; tv_sec 0 and tv_nsec 0 mean "never". */
@@ -14,5 +17,9 @@ struct deadline {
 void	deadline_set(struct deadline *, unsigned int);
 int	deadline_wait(const struct deadline *, int, short);
 int	deadline_remaining_ms(const struct deadline *);
+int	deadline_sleep(const struct deadline *, int);
+int	deadline_connect(int, const struct sockaddr *, socklen_t,
+	    const struct deadline *);
+ssize_t	deadline_recv(int, void *, size_t, const struct deadline *);
 
 #endif

@@ -129,7 +129,10 @@ iov_advance(const struct iovec *iov, size_t iovcnt, size_t *first,
  * first of them.  On a stream socket a short write is continued until every
  * byte is out; the items go with the first call only, as the kernel attaches
  * them to the first byte.  Returns the number of bytes sent.  On error some
- * bytes may already have been sent.
+ * bytes may already have been sent.  With MSG_DONTWAIT, or on a
+ * non-blocking socket, it stops when the socket is full and returns what
+ * went until then, as write(2) does, failing with EAGAIN only when nothing
+ * did.
  */
 ssize_t
 fdp_send(int sock, const struct iovec *iov, size_t iovcnt,
@@ -182,6 +185,8 @@ fdp_send(int sock, const struct iovec *iov, size_t iovcnt,
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
+			if (errno == EAGAIN && sent > 0)
+				break;
 			goto done;
 		}
 		msg.msg_control = NULL;

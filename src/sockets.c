@@ -8,7 +8,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -236,41 +235,14 @@ socket_udp(const char *spec, const char **why)
 }
 
 /*
- * Connects fd to addr.  A signal does not stop the connection, which the
- * kernel goes on making: then it waits for the outcome.
- */
-static int
-connect_fd(int fd, const struct sockaddr *addr, socklen_t len)
-{
-	struct pollfd pfd = { fd, POLLOUT, 0 };
-	socklen_t errlen = sizeof(int);
-	int error, n;
-
-	if (connect(fd, addr, len) == 0)
-		return 0;
-	if (errno != EINTR)
-		return -1;
-	do
-		n = poll(&pfd, 1, -1);
-	while (n == -1 && errno == EINTR);
-	if (n == -1 ||
-	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &errlen) == -1)
-		return -1;
-	if (error != 0) {
-		errno = error;
-		return -1;
-	}
-	return 0;
-}
-
-/*
  * Makes a TCP socket connected to spec, "HOST:PORT", trying HOST's
- * addresses in turn.  The error is that of the last address that got as
- * far as connect(2), as a refused connection says more than an address
- * family the system lacks.
+ * addresses in turn until the deadline d (NULL for none) passes.  The
+ * error is that of the last address that got as far as connect(2), as a
+ * refused connection says more than an address family the system lacks.
  */
 int
-socket_tcp_connect(const char *spec, const char **why)
+socket_tcp_connect(const char *spec, const struct deadline *d,
+    const char **why)
 {
 	struct hostport hp;
 	struct addrinfo *res, *ai;
@@ -291,12 +263,15 @@ socket_tcp_connect(const char *spec, const char **why)
 				saved = errno;
 			continue;
 		}
-		if (connect_fd(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		if (deadline_connect(fd, ai->ai_addr, ai->ai_addrlen, d) == 0)
 			break;
 		saved = errno;
 		reached = 1;
 		close(fd);
 		fd = -1;
+		/* Past the deadline, the next address has no time left. */
+		if (deadline_remaining_ms(d) == 0)
+			break;
 	}
 	freeaddrinfo(res);
 	if (fd == -1)

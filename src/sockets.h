@@ -24,7 +24,8 @@
  * address by address.
  */
 int	socket_tcp_listen(const char *, int, const char **);
-int	socket_tcp_connect(const char *, const char **);
+int	socket_tcp_connect(const char *, const struct deadline *,
+	    const char **);
 int	socket_udp(const char *, const char **);
 int	socket_unix_listen(const char *, int, mode_t, struct listener *,
 	    const char **);

@@ -94,9 +94,94 @@ join_names(const struct outgoing *out, char **list, size_t *len)
 	return 0;
 }
 
-/* Sends exactly len bytes read from fd, failing with EIO if it ends early. */
+/*
+ * Sends all of iov (at most 3 iovecs), the items with its first byte, by
+ * the deadline d: on a full socket it waits with poll(2) for room until
+ * then, and fails with ETIMEDOUT; with no deadline, for as long as it
+ * takes.  The socket may be blocking or not.
+ */
 static int
-send_file_bytes(int sock, int fd, uint64_t len)
+send_within(int sock, const struct iovec *iov, size_t iovcnt,
+    const struct fdp_ancil *items, size_t nitems, const struct deadline *d)
+{
+	struct iovec win[3];
+	size_t first = 0, left = 0, i;
+	ssize_t n;
+
+	if (iovcnt > sizeof(win) / sizeof(win[0])) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (i = 0; i < iovcnt; i++) {
+		win[i] = iov[i];
+		left += iov[i].iov_len;
+	}
+	while (left > 0) {
+		if (deadline_remaining_ms(d) == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		/* Tried first, to spare a poll(2) while the peer keeps up. */
+		n = fdp_send(sock, win + first, iovcnt - first, items, nitems,
+		    MSG_DONTWAIT);
+		if (n == -1 && errno == EAGAIN) {
+			if (deadline_wait(d, sock, POLLOUT) == -1)
+				return -1;
+			continue;
+		}
+		if (n == -1)
+			return -1;
+		/* The items went with the first byte. */
+		nitems = 0;
+		left -= n;
+		for (; first < iovcnt && (size_t)n >= win[first].iov_len;
+		    first++)
+			n -= win[first].iov_len;
+		if (first < iovcnt) {
+			win[first].iov_base = (char *)win[first].iov_base + n;
+			win[first].iov_len -= n;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Sends the descriptors in batches as fdp_send_fds does, by the deadline
+ * d: the first batch with the len bytes at data, each further one with a
+ * NUL byte.
+ */
+static int
+send_batches(int sock, const int *fds, size_t nfds, const void *data,
+    size_t len, const struct deadline *d)
+{
+	static const char nul;
+	struct fdp_ancil rights = { SOL_SOCKET, SCM_RIGHTS, 0, NULL };
+	struct iovec iov;
+	size_t done = 0, batch;
+
+	iov.iov_base = (void *)(len > 0 ? data : &nul);
+	iov.iov_len = len > 0 ? len : 1;
+	do {
+		batch = nfds - done;
+		if (batch > FDP_MAX_FDS_PER_MSG)
+			batch = FDP_MAX_FDS_PER_MSG;
+		rights.data = batch > 0 ? fds + done : NULL;
+		rights.len = batch * sizeof(int);
+		if (send_within(sock, &iov, 1, &rights, batch > 0, d) == -1)
+			return -1;
+		done += batch;
+		iov.iov_base = (void *)&nul;
+		iov.iov_len = 1;
+	} while (done < nfds);
+	return 0;
+}
+
+/*
+ * Sends exactly len bytes read from fd by the deadline d, failing with EIO
+ * if it ends early.
+ */
+static int
+send_file_bytes(int sock, int fd, uint64_t len, const struct deadline *d)
 {
 	unsigned char buf[COPY_CHUNK];
 	struct iovec iov;
@@ -114,7 +199,7 @@ send_file_bytes(int sock, int fd, uint64_t len)
 		}
 		iov.iov_base = buf;
 		iov.iov_len = n;
-		if (fdp_send(sock, &iov, 1, NULL, 0, 0) == -1)
+		if (send_within(sock, &iov, 1, NULL, 0, d) == -1)
 			return -1;
 		len -= n;
 	}
@@ -254,7 +339,7 @@ transfer_propose(int sock, const struct outgoing *out,
 	if (setsockopt(sock, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) == -1)
 		return -1;
 	own_credentials(&uc, &cred);
-	if (fdp_send(sock, &iov, 1, &cred, 1, 0) == -1)
+	if (send_within(sock, &iov, 1, &cred, 1, d) == -1)
 		return -1;
 	return await_answer(sock, d, v, who);
 }
@@ -262,7 +347,8 @@ transfer_propose(int sock, const struct outgoing *out,
 /*
  * Sends one transfer: framed, or with out->raw a plain SCM_RIGHTS message
  * for receivers that are not fdpass (data from memory only).  With
- * WIRE_PROVE, transfer_propose has sent the header already.
+ * WIRE_PROVE, transfer_propose has sent the header already.  All of it
+ * goes by out->deadline, or it fails with ETIMEDOUT.
  */
 int
 transfer_send(int sock, const struct outgoing *out)
@@ -277,8 +363,8 @@ transfer_send(int sock, const struct outgoing *out)
 	if (prepare(sock, out, header, &names, &names_len) == -1)
 		return -1;
 	if (out->raw)
-		return fdp_send_fds(sock, out->fds, out->nfds, out->data,
-		    out->datalen);
+		return send_batches(sock, out->fds, out->nfds, out->data,
+		    out->datalen, out->deadline);
 	iov[0].iov_base = header;
 	iov[0].iov_len = sizeof(header);
 	if (out->flags & WIRE_PROVE) {
@@ -294,19 +380,20 @@ transfer_send(int sock, const struct outgoing *out)
 		rights.len = out->nfds * sizeof(int);
 		/* An empty seqpacket message would be one more message. */
 		if (iov[0].iov_len + names_len + out->datalen > 0 &&
-		    fdp_send(sock, iov, 3, &rights, out->nfds > 0, 0) == -1)
+		    send_within(sock, iov, 3, &rights, out->nfds > 0,
+		    out->deadline) == -1)
 			goto done;
 	} else {
-		if (fdp_send_fds(sock, out->fds, out->nfds, iov[0].iov_base,
-		    iov[0].iov_len) == -1)
+		if (send_batches(sock, out->fds, out->nfds, iov[0].iov_base,
+		    iov[0].iov_len, out->deadline) == -1)
 			goto done;
 		/* With nothing left, the receiver may be gone already. */
 		if (names_len + out->datalen > 0 &&
-		    fdp_send(sock, iov + 1, 2, NULL, 0, 0) == -1)
+		    send_within(sock, iov + 1, 2, NULL, 0, out->deadline) == -1)
 			goto done;
 	}
-	if (out->data_fd != -1 &&
-	    send_file_bytes(sock, out->data_fd, out->data_fd_len) == -1)
+	if (out->data_fd != -1 && send_file_bytes(sock, out->data_fd,
+	    out->data_fd_len, out->deadline) == -1)
 		goto done;
 	ret = 0;
 done:
@@ -789,8 +876,8 @@ transfer_reply(int sock, enum wire_reply what, int status)
  * Waits for the receiver's verdict on what was sent on sock: delivered
  * (then the end of the connection, which comes when its command has been
  * exec'd), refused, or with wait_exit the command's exit.  A receiver that
- * hangs up before it gave one fails with ECONNRESET, out->what telling
- * how far it got.
+ * hangs up before it gave one fails with ECONNRESET, and one that gives
+ * none by the deadline d with ETIMEDOUT, out->what telling how far it got.
  */
 int
 transfer_await(int sock, int wait_exit, const struct deadline *d,
@@ -804,12 +891,7 @@ transfer_await(int sock, int wait_exit, const struct deadline *d,
 	out->what = 0;
 	out->status = 0;
 	for (;;) {
-		if (deadline_wait(d, sock, POLLIN) == -1)
-			return -1;
-		do
-			n = recv(sock, reply, sizeof(reply), MSG_WAITALL);
-		while (n == -1 && errno == EINTR);
-		if (n == -1)
+		if ((n = deadline_recv(sock, reply, sizeof(reply), d)) == -1)
 			return -1;
 		if (n == 0) {
 			if (out->what == WIRE_DELIVERED && !wait_exit)

@@ -26,6 +26,7 @@ struct outgoing {
 	uint64_t		 data_fd_len;	/* ...bytes follow the memory data */
 	int			 flags;		/* WIRE_ACK, WIRE_WAIT, WIRE_PROVE */
 	int			 raw;		/* a plain message, no header */
+	const struct deadline	*deadline;	/* for all of it, or NULL */
 };
 
 /* What a receiver reported back about a transfer. */

@@ -404,17 +404,16 @@ PY
 	assert_equal "$BG_STATUS" 0
 }
 
-@test "send --timeout bounds a receiver that stops reading" {
-	head -c 4000000 /dev/zero >big
+@test "send --timeout bounds a receiver that never answers the header" {
 	bg_peer stall.py <<'PY'
 from peer import *
 conn, _ = listen("s").accept()
 time.sleep(30)
 PY
 	wait_for_socket s
-	run "$FDPASS" send -t 1 --data-file big s /dev/null
+	run "$FDPASS" send -t 1 s /dev/null
 	assert_failure 1
-	assert_output "fdpass: send to s: Connection timed out"
+	assert_output "fdpass: send to s: no reply from the receiver within 1 s"
 }
 
 @test "a listener whose reader is gone (SIGPIPE) still removes its socket" {

@@ -73,3 +73,22 @@ def listen(address, kind=socket.AF_UNIX):
     sock.bind(address)
     sock.listen()
     return sock
+
+
+def full_listener(path):
+    """A socket listening on path with a backlog of one that it never
+    accepts from, filled with connections until the kernel turns the next
+    one away: connect(2) to it would block."""
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(path)
+    sock.listen(0)
+    waiting = []
+    while True:
+        client = socket.socket(socket.AF_UNIX)
+        client.setblocking(False)
+        try:
+            client.connect(path)
+        except BlockingIOError:
+            client.close()
+            return sock, waiting
+        waiting.append(client)

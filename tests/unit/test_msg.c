@@ -800,6 +800,36 @@ test_peer(void)
 	unit_close_all(sv, 2);
 }
 
+/*
+ * With MSG_DONTWAIT a full stream socket ends the send early: the bytes
+ * that went are returned, and EAGAIN comes only when none could.
+ */
+static void
+test_send_dontwait(void)
+{
+	enum { CHUNK = 4096, NCHUNKS = 256 };
+	static unsigned char buf[CHUNK * NCHUNKS];
+	static struct iovec iov[NCHUNKS];
+	size_t i;
+	ssize_t n;
+	int sv[2], small = 4096;
+
+	for (i = 0; i < NCHUNKS; i++) {
+		iov[i].iov_base = buf + i * CHUNK;
+		iov[i].iov_len = CHUNK;
+	}
+	if (!CHECK(unit_socketpair(SOCK_STREAM, sv) == 0))
+		return;
+	CHECK(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small,
+	    sizeof(small)) == 0);
+	n = fdp_send(sv[0], iov, NCHUNKS, NULL, 0, MSG_DONTWAIT);
+	CHECK(n > 0 && (size_t)n < sizeof(buf));
+	errno = 0;
+	CHECK(fdp_send(sv[0], iov, NCHUNKS, NULL, 0, MSG_DONTWAIT) == -1);
+	CHECK(errno == EAGAIN);
+	unit_close_all(sv, 2);
+}
+
 static const struct unit_test tests[] = {
 	{ "data with one iovec", test_data_only },
 	{ "gather of 3000 iovecs on a stream", test_gather_many },
@@ -819,6 +849,7 @@ static const struct unit_test tests[] = {
 	{ "fdp_recv retries on EINTR", test_recv_eintr },
 	{ "fdp_send retries on EINTR", test_send_eintr },
 	{ "fdp_send continues partial writes", test_partial_writes },
+	{ "fdp_send with MSG_DONTWAIT stops when full", test_send_dontwait },
 	{ "fds without data on a stream", test_send_fds_no_data_stream },
 	{ "fds without data on a datagram", test_send_fds_no_data_dgram },
 	{ "fdp_peer", test_peer },

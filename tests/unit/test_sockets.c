@@ -132,7 +132,7 @@ round_trip(const char *listen_spec, const char *host, int family)
 		goto out;
 	snprintf(spec, sizeof(spec), "%s:%d", host, port);
 	why = "unset";
-	c = socket_tcp_connect(spec, &why);
+	c = socket_tcp_connect(spec, NULL, &why);
 	if (!CHECK(c != -1))
 		goto out;
 	CHECK(why == NULL);
@@ -321,13 +321,13 @@ test_bad_specs(void)
 		CHECK(refused(fd, why));
 		why = NULL;
 		errno = 0;
-		fd = socket_tcp_connect(bad[i], &why);
+		fd = socket_tcp_connect(bad[i], NULL, &why);
 		CHECK(refused(fd, why));
 	}
 	/* A connection needs a HOST. */
 	why = NULL;
 	errno = 0;
-	fd = socket_tcp_connect("80", &why);
+	fd = socket_tcp_connect("80", NULL, &why);
 	CHECK(refused(fd, why));
 	CHECK(why != NULL && strcmp(why, "expected HOST:PORT") == 0);
 	why = NULL;
@@ -356,7 +356,7 @@ test_connect_refused(void)
 	close(l);
 	snprintf(spec, sizeof(spec), "127.0.0.1:%d", port);
 	errno = 0;
-	fd = socket_tcp_connect(spec, &why);
+	fd = socket_tcp_connect(spec, NULL, &why);
 	CHECK(fd == -1 && errno == ECONNREFUSED && why == NULL);
 	if (fd != -1)
 		close(fd);

@@ -247,7 +247,7 @@ test_transfer_round_trip(void)
 	const char *names[] = { "log" };
 	char buf[16];
 	int sv[2], fd;
-	struct outgoing out = { &fd, 1, names, "hello", 5, -1, 0, 0, 0 };
+	struct outgoing out = { &fd, 1, names, "hello", 5, -1, 0, 0, 0, NULL };
 
 	if (!CHECK(unit_socketpair(SOCK_STREAM, sv) == 0))
 		return;
@@ -277,7 +277,7 @@ static void
 test_transfer_same_file(void)
 {
 	int sv[2], fd;
-	struct outgoing out = { &fd, 1, NULL, NULL, 0, -1, 0, 0, 0 };
+	struct outgoing out = { &fd, 1, NULL, NULL, 0, -1, 0, 0, 0, NULL };
 
 	if (!CHECK(unit_socketpair(SOCK_STREAM, sv) == 0))
 		return;
@@ -301,7 +301,7 @@ test_transfer_data_fd(void)
 {
 	char buf[32];
 	int sv[2], fd;
-	struct outgoing out = { NULL, 0, NULL, "hello ", 6, -1, 5, 0, 0 };
+	struct outgoing out = { NULL, 0, NULL, "hello ", 6, -1, 5, 0, 0, NULL };
 
 	if (!CHECK(unit_socketpair(SOCK_STREAM, sv) == 0))
 		return;
@@ -327,7 +327,7 @@ static void
 test_transfer_data_fd_short(void)
 {
 	int sv[2], fd;
-	struct outgoing out = { NULL, 0, NULL, NULL, 0, -1, 10, 0, 0 };
+	struct outgoing out = { NULL, 0, NULL, NULL, 0, -1, 10, 0, 0, NULL };
 
 	if (!CHECK(unit_socketpair(SOCK_STREAM, sv) == 0))
 		return;
@@ -342,14 +342,15 @@ test_transfer_data_fd_short(void)
 	unit_close_all(sv, 2);
 }
 
-/* 600 named descriptors, in several batches, arrive in order. */
+/* 600 named descriptors, sent by the deadline d, arrive in order. */
 static void
-test_transfer_many_fds(void)
+transfer_many_fds(const struct deadline *d)
 {
 	static char namebuf[MANY_FDS][8];
 	static const char *names[MANY_FDS];
 	static int fds[MANY_FDS];
-	struct outgoing out = { fds, MANY_FDS, names, NULL, 0, -1, 0, 0, 0 };
+	struct outgoing out = { fds, MANY_FDS, names, NULL, 0, -1, 0, 0, 0,
+	    d };
 	size_t i;
 	int sv[2];
 
@@ -377,6 +378,20 @@ test_transfer_many_fds(void)
 	unit_close_all(sv, 2);
 }
 
+/*
+ * 600 named descriptors go in several batches, with no deadline and with
+ * one, which makes each send wait with poll(2).
+ */
+static void
+test_transfer_many_fds(void)
+{
+	struct deadline d;
+
+	transfer_many_fds(NULL);
+	deadline_set(&d, 60);
+	transfer_many_fds(&d);
+}
+
 /* A seqpacket transfer is one message; 254 fds do not fit: EMSGSIZE. */
 static void
 test_transfer_seqpacket(void)
@@ -384,7 +399,7 @@ test_transfer_seqpacket(void)
 	static int fds[FDP_MAX_FDS_PER_MSG + 1];
 	char buf[8];
 	int sv[2];
-	struct outgoing out = { fds, 2, NULL, "dgram", 5, -1, 0, 0, 0 };
+	struct outgoing out = { fds, 2, NULL, "dgram", 5, -1, 0, 0, 0, NULL };
 
 	if (!CHECK(unit_socketpair(SOCK_SEQPACKET, sv) == 0))
 		return;
@@ -460,7 +475,7 @@ check_prove(int type)
 	int sv[2], fd, status;
 	pid_t pid;
 	struct outgoing out = { &fd, 1, names, "hello", 5, -1, 0,
-	    WIRE_ACK | WIRE_PROVE, 0 };
+	    WIRE_ACK | WIRE_PROVE, 0, NULL };
 
 	if (!CHECK(unit_socketpair(type, sv) == 0))
 		return;
@@ -532,7 +547,7 @@ static void
 test_transfer_over_limit(void)
 {
 	int sv[2], fds[2];
-	struct outgoing out = { fds, 2, NULL, NULL, 0, -1, 0, 0, 0 };
+	struct outgoing out = { fds, 2, NULL, NULL, 0, -1, 0, 0, 0, NULL };
 
 	if (!CHECK(unit_socketpair(SOCK_STREAM, sv) == 0))
 		return;
