@@ -43,6 +43,7 @@ enum {
 	OPT_JSON,
 	OPT_READY_FD,
 	OPT_PID_FILE,
+	OPT_MAX_CHILDREN,
 };
 
 struct socket_options {
