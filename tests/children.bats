@@ -79,3 +79,114 @@ sys.exit(4)'
 	assert_equal "$(cat errfile)" ""
 	assert_equal "$(cat bg.err)" "fdpass: /nonexistent/cmd: No such file or directory"
 }
+
+# writing_child PID: true once a child of PID is blocked writing to a pipe.
+writing_child() {
+	local child
+	for child in $(cat /proc/"$1"/task/"$1"/children); do
+		grep -q pipe_write /proc/"$child"/wchan && return 0
+	done
+	return 1
+}
+
+@test "-k: a client that stalls in its header does not hold up the next sender" {
+	bg "$FDPASS" recv -k s
+	recv=$BG
+	bg_peer stall.py <<'PY'
+from peer import *
+sock = connect("s")
+sock.sendall(b"FDPM")
+open("stalled", "w").close()
+time.sleep(60)
+PY
+	wait_until test -e stalled
+	run "$FDPASS" send -t 5 --data second s /dev/null
+	assert_success
+	BG=$recv
+	wait_until grep -q second bg.out
+}
+
+@test "-k: a transfer whose sender gave up before it was printed is not printed" {
+	mkfifo pipe
+	head -c 200000 /dev/zero | tr '\0' a >big
+	bg_peer reader.py <<'PY'
+import os, time
+with open("pipe", "rb") as p:
+    while not os.path.exists("go"):
+        time.sleep(0.01)
+    with open("printed", "wb") as f:
+        f.write(p.read())
+PY
+	reader=$BG
+	bg sh -c 'exec "$FDPASS" recv -k s >pipe'
+	recv=$BG
+	# The first record fills the pipe: its child holds the lock.
+	"$FDPASS" send -t $WAIT --data-file big s /dev/null 3>&- &
+	first=$!
+	wait_until writing_child "$recv"
+	run "$FDPASS" send -t 2 --data second s /dev/null
+	assert_failure 1
+	touch go
+	BG=$first
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	kill "$recv"
+	BG=$reader
+	bg_wait
+	grep -q aaaa printed
+	run grep -c second printed
+	assert_output 0
+}
+
+@test "-k --max-children 1 serves the next sender only when the first ends" {
+	bg "$FDPASS" recv -k --max-children 1 s sh -c 'echo x >>started; while [ ! -e stop ]; do sleep 0.05; done'
+	"$FDPASS" send -t $WAIT s /dev/null
+	wait_until test -s started
+	run "$FDPASS" send -t 1 s /dev/null
+	assert_failure 1
+	assert_equal "$(wc -l <started)" 1
+	touch stop
+	run "$FDPASS" send -t $WAIT s /dev/null
+	assert_success
+}
+
+@test "--max-children needs --keep-listening" {
+	run "$FDPASS" recv --max-children 2 s
+	assert_failure 2
+	assert_output --partial "--max-children needs --keep-listening"
+}
+
+@test "-k passes SIGTERM on to the commands it started" {
+	bg "$FDPASS" recv -k s sh -c 'echo $$ >cmd.pid; exec sleep 60'
+	"$FDPASS" send -t $WAIT s /dev/null
+	wait_until test -s cmd.pid
+	kill -TERM "$BG"
+	bg_wait
+	assert_equal "$BG_STATUS" 143
+	wait_until gone "$(cat cmd.pid)"
+	[ ! -e s ]
+}
+
+@test "-k --dgram runs its commands side by side" {
+	bg "$FDPASS" recv -k --dgram s sh -c 'echo x >>started; while [ ! -e stop ]; do sleep 0.05; done'
+	wait_for_socket s
+	"$FDPASS" send --dgram s /dev/null
+	"$FDPASS" send --dgram s /dev/null
+	wait_until test "$(wc -l <started)" = 2
+	touch stop
+}
+
+@test "-k goes on when it cannot fork, closing that sender" {
+	# Root is exempt from RLIMIT_NPROC: the listener runs as nobody.
+	name=$(abstract_name)
+	mkdir -p -m 755 for-nobody
+	cp "$FDPASS" for-nobody/fdpass
+	bg prlimit --nproc=1:1 setpriv --reuid=65534 --regid=65534 --clear-groups for-nobody/fdpass recv -k "$name" true
+	wait_until grep -q "${name}\$" /proc/net/unix
+	run fdpass_as_nobody send -t $WAIT "$name" /dev/null
+	assert_failure 1
+	run fdpass_as_nobody send -t $WAIT "$name" /dev/null
+	assert_failure 1
+	kill -0 "$BG"
+	assert_equal "$(head -n 1 bg.err)" "fdpass: serve $name: refused a sender: Resource temporarily unavailable"
+}
