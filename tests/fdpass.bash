@@ -12,7 +12,8 @@
 #   fdpass_wait NAME	waits (up to $FDPASS_WAIT seconds, default 10) until
 #			NAME's receiver, or the COMMAND it became, has exited
 #   fdpass_output NAME	prints what it wrote to stdout (stderr: NAME.err)
-#   fdpass_stop NAME	stops it, if still running, and waits
+#   fdpass_stop NAME	stops it and all it started (its process group:
+#			SIGTERM, then SIGKILL after $FDPASS_WAIT seconds)
 #   fdpass_stop_all	stops every one; call it from teardown
 #
 # The binary is $FDPASS, or fdpass on PATH.  Files live in
@@ -47,11 +48,12 @@ fdpass_serve() {
 	cp "$dir/$name.pid" "$dir/$name.serving"
 }
 
-# _fdpass_gone PID: true once PID has exited, within $FDPASS_WAIT seconds.
+# _fdpass_gone PID: true once PID (or with -PGID, every process in that
+# group) has exited, within $FDPASS_WAIT seconds.
 _fdpass_gone() {
 	local i
 	for ((i = 0; i < ${FDPASS_WAIT:-10} * 100; i++)); do
-		kill -0 "$1" 2>/dev/null || return 0
+		kill -0 -- "$1" 2>/dev/null || return 0
 		sleep 0.01
 	done
 	return 1
@@ -76,8 +78,13 @@ fdpass_stop() {
 	serving="$(_fdpass_dir)/$1.serving"
 	[ -f "$serving" ] || return 0
 	pid=$(cat "$serving")
-	kill "$pid" 2>/dev/null || true
-	_fdpass_gone "$pid" || kill -KILL "$pid" 2>/dev/null || true
+	# recv --background leads a session and process group of its own,
+	# with every process it started in it: stop them all.
+	kill -TERM -- "-$pid" 2>/dev/null || true
+	if ! _fdpass_gone "-$pid"; then
+		kill -KILL -- "-$pid" 2>/dev/null || true
+		_fdpass_gone "-$pid" || true
+	fi
 	rm -f "$serving"
 }
 
