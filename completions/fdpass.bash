@@ -76,13 +76,13 @@ _fdpass()
 	)
 	local -a recv_opts=(
 		--listen --connect --stdin --at --listen-fds --inetd --ucspi
-		--blocking --count --json --once --keep-listening --background
-		--ready-fd --pid-file --seqpacket --dgram --timeout --mode
+		--blocking --count --json --once --keep-listening --max-children
+		--background --ready-fd --pid-file --seqpacket --dgram --timeout --mode
 		--allow-uid --allow-gid --peer-uid --peer-gid --peer-pid --help
 	)
 	local -a recv_args=(
-		--at --count --ready-fd --pid-file -t --timeout -m --mode
-		--allow-uid --allow-gid --peer-uid --peer-gid --peer-pid
+		--at --count --max-children --ready-fd --pid-file -t --timeout
+		-m --mode --allow-uid --allow-gid --peer-uid --peer-gid --peer-pid
 	)
 	local -a main_opts=(--help --version)
 

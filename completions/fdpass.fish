@@ -23,7 +23,7 @@ function __fdpass_scan
                 unix-listen backlog name data data-file timeout mode \
                 notify-fdstore allow-uid allow-gid peer-uid peer-gid peer-pid
         case recv
-            set args n t m at count ready-fd pid-file timeout mode \
+            set args n t m at count max-children ready-fd pid-file timeout mode \
                 allow-uid allow-gid peer-uid peer-gid peer-pid
         case '*'
             set __fdpass_where unknown
@@ -192,6 +192,7 @@ complete -c fdpass -n '__fdpass_at recv options' -l once -d 'Serve one sender (t
 complete -c fdpass -n '__fdpass_at recv options' -s k -l keep-listening -d 'Serve senders until killed'
 complete -c fdpass -n '__fdpass_at recv options' -s b -l background -d 'Return once listening; serve in the background'
 complete -c fdpass -n '__fdpass_at recv options' -l ready-fd -x -d 'Write a newline to descriptor N once listening'
+complete -c fdpass -n '__fdpass_at recv options' -l max-children -r -d 'Serve at most N senders at once'
 complete -c fdpass -n '__fdpass_at recv options' -l pid-file -r -F -d 'Write the serving process\'s pid to FILE'
 complete -c fdpass -n '__fdpass_at recv options' -l seqpacket -d 'Use a SOCK_SEQPACKET socket'
 complete -c fdpass -n '__fdpass_at recv options' -l dgram -d 'Use a SOCK_DGRAM socket'

@@ -2,7 +2,7 @@
  * fdpass recv: wait for a sender, take its descriptors, and either hand
  * them to COMMAND at the numbers asked for or print what arrived.
  */
-#include <sys/prctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 
@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "background.h"
+#include "children.h"
 #include "commands.h"
 #include "describe.h"
 #include "handoff.h"
@@ -36,6 +37,9 @@
 
 /* The highest descriptor number --at accepts. */
 #define AT_MAX		1048575
+
+/* How many senders --keep-listening serves at once by default. */
+#define MAX_CHILDREN	40
 
 const char recv_usage[] =
 "usage: fdpass recv [OPTION...] SOCKET [--] [COMMAND [ARG...]]\n"
@@ -60,6 +64,7 @@ const char recv_usage[] =
 "      --json             print a JSON object per transfer instead\n"
 "      --once             serve one sender, then exit or exec (the default)\n"
 "  -k, --keep-listening   serve senders until killed, each in a new process\n"
+"      --max-children N   serve at most N senders at once (default 40)\n"
 "  -b, --background       return once listening; serve in the background\n"
 "      --ready-fd N       write a newline to descriptor N once listening\n"
 "      --pid-file FILE    write the serving process's pid to FILE\n"
@@ -81,6 +86,7 @@ static const struct option recv_longopts[] = {
 	{ "background",	no_argument,		NULL, 'b' },
 	{ "ready-fd",	required_argument,	NULL, OPT_READY_FD },
 	{ "pid-file",	required_argument,	NULL, OPT_PID_FILE },
+	{ "max-children", required_argument,	NULL, OPT_MAX_CHILDREN },
 	{ NULL,		0,			NULL, 0 }
 };
 
@@ -92,6 +98,7 @@ struct recv_options {
 	struct at_item		*at;
 	size_t			 count;		/* 0: whatever one transfer brings */
 	int			 keep;
+	size_t			 max_children;
 	int			 background;
 	int			 ready_fd;	/* -1: none */
 	const char		*pid_file;
@@ -113,6 +120,22 @@ static struct receiver receiver;
 static struct data_held held;
 static struct fdp_peer peer;
 static int have_peer;
+
+/*
+ * Where the transfer is printed: standard output, or, in a child of
+ * --keep-listening, a record in memory that goes out in one piece once
+ * the transfer is complete (print_record).
+ */
+static FILE *out;
+static char *record;
+static size_t record_len;
+
+/*
+ * A lock the children of --keep-listening hold while they print, so that
+ * records never mix: a memfd's record lock, which goes with the child
+ * should it die holding it.  -1 when not shared.
+ */
+static int print_lock = -1;
 
 /* Reads "N" or "N=NAME" items, comma-separated, for --at. */
 static void
@@ -178,6 +201,8 @@ check_recv_options(const struct recv_options *o)
 	    o->pid_file != NULL) && !so->listen)
 		usage_error("recv", "--keep-listening, --background, "
 		    "--ready-fd and --pid-file need --listen");
+	if (o->max_children != 0 && !o->keep)
+		usage_error("recv", "--max-children needs --keep-listening");
 	if (!so->listen && !o->use_stdin && so->type == SOCK_DGRAM)
 		usage_error("recv", "--connect needs a connected socket, not "
 		    "--dgram");
@@ -234,6 +259,10 @@ parse_recv_options(int argc, char **argv, struct recv_options *o)
 		case 'k':
 			o->keep = 1;
 			break;
+		case OPT_MAX_CHILDREN:
+			o->max_children = parse_number("--max-children",
+			    optarg, 1, 100000);
+			break;
 		case 'b':
 			o->background = 1;
 			break;
@@ -270,6 +299,8 @@ parse_recv_options(int argc, char **argv, struct recv_options *o)
 		    argv[optind]);
 	o->handoff.command = optind < argc ? argv + optind : NULL;
 	check_recv_options(o);
+	if (o->max_children == 0)
+		o->max_children = MAX_CHILDREN;
 }
 
 /*
@@ -318,7 +349,7 @@ print_fds(const struct receiver *r, size_t first)
 
 	for (i = first; i < r->nfds; i++) {
 		known = describe_path(r->fds[i], path, sizeof(path)) == 0;
-		printf("%d %s %s %s\n", r->fds[i],
+		fprintf(out, "%d %s %s %s\n", r->fds[i],
 		    describe_type(r->fds[i], known ? path : NULL),
 		    r->names[i] != NULL ? r->names[i] : "-",
 		    known ? path : "-");
@@ -333,7 +364,7 @@ print_data(const struct recv_options *o)
 	ssize_t n;
 
 	while ((n = receiver_data(&receiver, buf, sizeof(buf))) > 0)
-		if (fwrite(buf, 1, n, stdout) != (size_t)n)
+		if (fwrite(buf, 1, n, out) != (size_t)n)
 			err(1, "stdout");
 	if (n == -1)
 		receive_failed(o);
@@ -362,20 +393,20 @@ print_json(const struct receiver *r, size_t first)
 {
 	size_t i;
 
-	fputs("{\"fds\":[", stdout);
+	fputs("{\"fds\":[", out);
 	for (i = first; i < r->nfds; i++) {
 		if (i > first)
-			putchar(',');
-		json_fd(stdout, r->fds[i], r->names[i]);
+			putc(',', out);
+		json_fd(out, r->fds[i], r->names[i]);
 	}
-	fputs("],\"data\":", stdout);
-	json_string(stdout, held.bytes, held.len);
+	fputs("],\"data\":", out);
+	json_string(out, held.bytes, held.len);
 	if (have_peer)
-		printf(",\"peer\":{\"pid\":%ld,\"uid\":%ld,\"gid\":%ld}",
+		fprintf(out, ",\"peer\":{\"pid\":%ld,\"uid\":%ld,\"gid\":%ld}",
 		    (long)peer.pid, (long)peer.uid, (long)peer.gid);
 	else
-		fputs(",\"peer\":null", stdout);
-	fputs("}\n", stdout);
+		fputs(",\"peer\":null", out);
+	fputs("}\n", out);
 	held.len = 0;
 }
 
@@ -515,23 +546,11 @@ data_for_env(const struct recv_options *o)
 	return held.bytes;
 }
 
-/* Waits for pid and returns its status as a shell reports it. */
-static int
-wait_for(pid_t pid)
-{
-	int status;
-
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
-			err(1, "waitpid");
-	return WIFEXITED(status) ? WEXITSTATUS(status) :
-	    128 + WTERMSIG(status);
-}
-
 /*
  * Hands the descriptors to COMMAND.  Usually recv becomes COMMAND; when
- * the sender waits for COMMAND's status, recv runs it as a child, reports
- * how it exited and exits the same way.
+ * the sender waits for COMMAND's status, recv runs it as a child, passes
+ * on SIGTERM, SIGINT and SIGHUP to it, reports how it exited and exits
+ * the same way.
  */
 static void __attribute__((noreturn))
 hand_over(const struct recv_options *o)
@@ -552,16 +571,64 @@ hand_over(const struct recv_options *o)
 		refuse(o, "%s", why);
 	if (!(r->flags & WIRE_WAIT))
 		handoff_exec(&h, r->fds, r->names, r->nfds, plan, np, reply);
-	if ((pid = fork()) == -1)
+	if (children_init(1, 0) == -1)
+		err(1, "signals");
+	if ((pid = children_fork()) == -1)
 		err(1, "fork");
 	if (pid == 0)
 		handoff_exec(&h, r->fds, r->names, r->nfds, plan, np, -1);
 	free(plan);
 	receiver_release(r);
 	transfer_reply(reply, WIRE_DELIVERED, 0);
-	status = wait_for(pid);
+	status = children_wait(pid);
 	transfer_reply(reply, WIRE_EXITED, status);
 	exit(status);
+}
+
+/*
+ * Tells whether the sender that asked for a reply on sock has gone, as
+ * one that gave up waiting has: what it sent is then not printed, so a
+ * sender that tries again does not deliver twice.
+ */
+static int
+sender_gone(int sock)
+{
+	struct pollfd pfd = { sock, 0, 0 };
+
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLERR));
+}
+
+/*
+ * Writes the record of this transfer to standard output in one piece,
+ * holding the lock the other children wait on, unless its sender has
+ * gone meanwhile.
+ */
+static void
+print_record(const struct recv_options *o)
+{
+	struct receiver *r = &receiver;
+	struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	size_t off = 0;
+	ssize_t n;
+
+	if (fclose(out) == EOF)
+		err(1, "memory");
+	out = NULL;
+	while (fcntl(print_lock, F_SETLKW, &lk) == -1)
+		if (errno != EINTR)
+			err(1, "lock");
+	if ((r->flags & WIRE_ACK) && sender_gone(r->sock))
+		errx(1, "receive on %s: the sender left before its transfer "
+		    "was printed", o->socket_arg);
+	for (; off < record_len; off += n)
+		if ((n = write(STDOUT_FILENO, record + off, record_len - off))
+		    == -1 && errno != EINTR)
+			err(1, "stdout");
+		else if (n == -1)
+			n = 0;
+	lk.l_type = F_UNLCK;
+	fcntl(print_lock, F_SETLK, &lk);
+	free(record);
 }
 
 /* Finishes one sender's turn: exec COMMAND, or flush what was printed. */
@@ -573,7 +640,9 @@ finish(const struct recv_options *o)
 	if (o->handoff.command != NULL)
 		hand_over(o);
 	receiver_release(r);
-	if (fflush(stdout) == EOF || ferror(stdout))
+	if (out != stdout)
+		print_record(o);
+	else if (fflush(stdout) == EOF || ferror(stdout))
 		err(1, "stdout");
 	if (r->flags & WIRE_ACK)
 		transfer_reply(r->sock, WIRE_DELIVERED, 0);
@@ -662,49 +731,34 @@ recv_once(const struct recv_options *o, const struct listener *l)
 }
 
 /*
- * Waits for as long as it takes for a datagram, so that a child serving
- * the next datagram starts its --timeout when one arrives.  Until then it
- * is only a stand-in for the listener, and goes with it: the kernel sends
- * it SIGTERM should the listener die first.
- */
-static void
-wait_for_datagram(int sock, pid_t listener)
-{
-	struct pollfd pfd = { sock, POLLIN, 0 };
-
-	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1)
-		err(1, "prctl");
-	if (getppid() != listener)
-		exit(0);
-	while (poll(&pfd, 1, -1) == -1)
-		if (errno != EINTR)
-			err(1, "poll");
-	prctl(PR_SET_PDEATHSIG, 0);
-}
-
-/*
  * Serves the sender on sock (a connection, or the datagram socket l->fd)
- * in a child; returns in the parent with its pid.
+ * in a child.  The child closes taken (unless -1) once it has taken what
+ * it serves, and prints, if it prints, one record in one piece.  Returns
+ * in the parent: 0, or -1 if there could be no child.
  */
-static pid_t
+static int
 serve_in_child(const struct recv_options *o, const struct listener *l,
-    int sock)
+    int sock, int taken)
 {
 	struct deadline d;
-	pid_t pid, listener = getpid();
+	pid_t pid;
+	int n;
 
-	if ((pid = fork()) == -1)
-		err(1, "fork");
+	if ((pid = children_fork()) == -1)
+		return -1;
 	if (pid > 0)
-		return pid;
-	signal(SIGCHLD, SIG_DFL);
+		return 0;
 	if (sock != l->fd)
 		close(l->fd);
-	else
-		wait_for_datagram(sock, listener);
+	if (o->handoff.command == NULL &&
+	    (out = open_memstream(&record, &record_len)) == NULL)
+		err(1, "memory");
 	deadline_set(&d, o->sock.timeout);
+	n = receive(o, sock, &d);
+	if (taken != -1)
+		close(taken);
 	/* A peer that sent nothing gets no COMMAND. */
-	if (receive(o, sock, &d) == 0)
+	if (n == 0)
 		exit(0);
 	finish(o);
 	close(sock);
@@ -712,33 +766,78 @@ serve_in_child(const struct recv_options *o, const struct listener *l,
 }
 
 /*
+ * Serves the datagram waiting on the socket in a child, and returns once
+ * the child has taken it, so that the next one goes to the next child.
+ * Returns -1 if there could be no child; the datagram then waits.
+ */
+static int
+serve_datagram(const struct recv_options *o, const struct listener *l)
+{
+	int taken[2];
+	ssize_t n;
+	char c;
+
+	if (pipe2(taken, O_CLOEXEC) == -1)
+		return -1;
+	if (serve_in_child(o, l, l->fd, taken[1]) == -1) {
+		close(taken[0]);
+		close(taken[1]);
+		return -1;
+	}
+	close(taken[1]);
+	/* A byte never comes: end of file when the child has taken it. */
+	do
+		n = read(taken[0], &c, 1);
+	while (n == -1 && errno == EINTR);
+	close(taken[0]);
+	return 0;
+}
+
+/*
  * --keep-listening: each sender in a child of its own, so that one bad
- * sender cannot take the listener down.  Children that exec COMMAND run
- * side by side; without COMMAND they run one at a time, so that their
- * output does not interleave.
+ * sender cannot take the listener down, at most --max-children at once;
+ * the listener takes the next sender only when one of them ends.  The
+ * children run side by side and print each transfer in one piece.  A
+ * sender that finds no child is closed, or for a datagram waits a moment.
+ * SIGTERM, SIGINT and SIGHUP go on to every child still running, commands
+ * included, and end the listener.
  */
 static void __attribute__((noreturn))
 recv_forever(const struct recv_options *o, const struct listener *l)
 {
-	int conn;
-	pid_t pid;
+	struct pollfd pfd[2];
+	int conn, ms = -1;
 
-	/* Children reap themselves; each restores SIGCHLD for its own. */
-	signal(SIGCHLD, SIG_IGN);
+	if (children_init(o->max_children, 1) == -1)
+		err(1, "signals");
+	if (o->handoff.command == NULL &&
+	    (print_lock = memfd_create("fdpass-print", MFD_CLOEXEC)) == -1)
+		err(1, "memfd_create");
+	pfd[0].fd = l->fd;
+	pfd[1].fd = children_wake_fd();
+	pfd[1].events = POLLIN;
 	for (;;) {
+		pfd[0].events = ms == -1 &&
+		    children_reap() < o->max_children ? POLLIN : 0;
+		if (poll(pfd, 2, ms) == -1 && errno != EINTR)
+			err(1, "poll");
+		ms = -1;
+		if (!(pfd[0].events & pfd[0].revents & POLLIN))
+			continue;
 		if (o->sock.type == SOCK_DGRAM) {
-			/* Children share the one socket: one at a time. */
-			pid = serve_in_child(o, l, l->fd);
-			waitpid(pid, NULL, 0);
+			if (serve_datagram(o, l) == -1) {
+				warn("serve %s: a datagram waits",
+				    o->socket_arg);
+				ms = 1000;
+			}
 			continue;
 		}
 		conn = endpoint_accept(l, o->socket_arg, &o->sock.access,
 		    NULL, &peer);
 		have_peer = 1;
-		pid = serve_in_child(o, l, conn);
+		if (serve_in_child(o, l, conn, -1) == -1)
+			warn("serve %s: refused a sender", o->socket_arg);
 		close(conn);
-		if (o->handoff.command == NULL)
-			waitpid(pid, NULL, 0);
 	}
 }
 
@@ -751,6 +850,8 @@ cmd_recv(int argc, char **argv)
 	parse_recv_options(argc, argv, &o);
 	if (o.handoff.command == NULL)
 		std_stream_needed(STDOUT_FILENO, "recv");
+	out = stdout;
+	handoff_keep_stderr();
 	if (o.use_stdin)
 		return recv_stdin(&o);
 	if (!o.sock.listen)

@@ -221,13 +221,32 @@ make_blocking(const struct placement *p, size_t np)
 }
 
 /*
- * Gives up before or at the exec: says why, tells the sender on
- * reply_sock (unless -1) with the status, and exits with it.
+ * A close-on-exec copy of recv's standard error, for what goes wrong once
+ * the descriptors are placed: 2 may be the sender's file by then, which
+ * must get nothing from fdpass.
+ */
+static int diag_fd = -1;
+
+/* Keeps the copy of standard error; at start, before anything arrives. */
+void
+handoff_keep_stderr(void)
+{
+	diag_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+}
+
+/*
+ * Gives up before or at the exec: says why on the copy of standard error,
+ * tells the sender on reply_sock (unless -1) with the status, and exits
+ * with it.
  */
 static void __attribute__((noreturn))
 give_up(int reply_sock, int code, const char *what, const char *command)
 {
-	warn("%s%s", what, command);
+	int saved = errno;
+
+	if (diag_fd != -1)
+		dprintf(diag_fd, "fdpass: %s%s: %s\n", what, command,
+		    strerror(saved));
 	if (reply_sock != -1)
 		transfer_reply(reply_sock, WIRE_REFUSED, code);
 	_exit(code);
@@ -245,8 +264,13 @@ void
 handoff_exec(const struct handoff *h, int *fds, char **names, size_t n,
     const struct placement *p, size_t np, int reply_sock)
 {
+	int keep[2] = { reply_sock, diag_fd }, placed;
+
 	set_env(h, names, n);
-	if (place_fds(fds, n, p, np, &reply_sock) == -1)
+	placed = place_fds(fds, n, p, np, keep, 2);
+	reply_sock = keep[0];
+	diag_fd = keep[1];
+	if (placed == -1)
 		give_up(reply_sock, 1, "hand descriptors to ", h->command[0]);
 	if (h->blocking && make_blocking(p, np) == -1)
 		give_up(reply_sock, 1, "--blocking: ", h->command[0]);

@@ -44,6 +44,7 @@ enum {
 	OPT_READY_FD,
 	OPT_PID_FILE,
 	OPT_COUNT,
+	OPT_MAX_CHILDREN,
 };
 
 struct socket_options {

@@ -33,26 +33,39 @@ move_above(int *fd, int top)
 	return 0;
 }
 
+static int
+is_kept(int fd, const int *keep, size_t nkeep)
+{
+	size_t i;
+
+	for (i = 0; i < nkeep; i++)
+		if (keep[i] == fd)
+			return 1;
+	return 0;
+}
+
 /*
  * Puts each fds[p[i].from] at number p[i].to, without close-on-exec; one
  * source may go to several places.  The targets must be distinct.  Every
  * other descriptor above 2 is closed, so that a child inherits exactly
- * what it is handed, except *keep (unless -1): it moves out of the way and
- * stays close-on-exec, for what must stay open until exec itself.  fds[]
- * and *keep are updated as they move; the sources end up closed.
+ * what it is handed, except the nkeep in keep[] (each unless -1): they
+ * move out of the way and stay close-on-exec, for what must stay open
+ * until exec itself.  fds[] and keep[] are updated as they move; the
+ * sources end up closed.
  */
 int
 place_fds(int *fds, size_t nfds, const struct placement *p, size_t np,
-    int *keep)
+    int *keep, size_t nkeep)
 {
 	size_t i;
-	int top = 3, fd;
+	int top = 3, end, fd;
 
 	for (i = 0; i < np; i++)
 		if (p[i].to >= top)
 			top = p[i].to + 1;
-	if (*keep != -1 && move_above(keep, top) == -1)
-		return -1;
+	for (i = 0; i < nkeep; i++)
+		if (keep[i] != -1 && move_above(&keep[i], top) == -1)
+			return -1;
 	for (i = 0; i < nfds; i++)
 		if (move_above(&fds[i], top) == -1)
 			return -1;
@@ -63,12 +76,13 @@ place_fds(int *fds, size_t nfds, const struct placement *p, size_t np,
 	for (fd = 3; fd < top; fd++)
 		if (!is_target(fd, p, np))
 			close(fd);
-	if (*keep == -1) {
-		closefrom(top);
-		return 0;
-	}
-	for (fd = top; fd < *keep; fd++)
-		close(fd);
-	closefrom(*keep + 1);
+	end = top;
+	for (i = 0; i < nkeep; i++)
+		if (keep[i] >= end)
+			end = keep[i] + 1;
+	for (fd = top; fd < end; fd++)
+		if (!is_kept(fd, keep, nkeep))
+			close(fd);
+	closefrom(end);
 	return 0;
 }

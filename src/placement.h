@@ -12,6 +12,7 @@ struct placement {
 	int	to;
 };
 
-int	place_fds(int *, size_t, const struct placement *, size_t, int *);
+int	place_fds(int *, size_t, const struct placement *, size_t, int *,
+	    size_t);
 
 #endif

@@ -15,7 +15,8 @@
 #   fdpass_port NAME FD	prints the port of the TCP or UDP socket that NAME's
 #			COMMAND holds at FD, such as one send --tcp-listen
 #			made on port 0, where the kernel chose the port
-#   fdpass_stop NAME	stops it, if still running, and waits
+#   fdpass_stop NAME	stops it and all it started (its process group:
+#			SIGTERM, then SIGKILL after $FDPASS_WAIT seconds)
 #   fdpass_stop_all	stops every one; call it from teardown
 #
 # The binary is $FDPASS, or fdpass on PATH.  Files live in
@@ -50,11 +51,12 @@ fdpass_serve() {
 	cp "$dir/$name.pid" "$dir/$name.serving"
 }
 
-# _fdpass_gone PID: true once PID has exited, within $FDPASS_WAIT seconds.
+# _fdpass_gone PID: true once PID (or with -PGID, every process in that
+# group) has exited, within $FDPASS_WAIT seconds.
 _fdpass_gone() {
 	local i
 	for ((i = 0; i < ${FDPASS_WAIT:-10} * 100; i++)); do
-		kill -0 "$1" 2>/dev/null || return 0
+		kill -0 -- "$1" 2>/dev/null || return 0
 		sleep 0.01
 	done
 	return 1
@@ -94,8 +96,13 @@ fdpass_stop() {
 	serving="$(_fdpass_dir)/$1.serving"
 	[ -f "$serving" ] || return 0
 	pid=$(cat "$serving")
-	kill "$pid" 2>/dev/null || true
-	_fdpass_gone "$pid" || kill -KILL "$pid" 2>/dev/null || true
+	# recv --background leads a session and process group of its own,
+	# with every process it started in it: stop them all.
+	kill -TERM -- "-$pid" 2>/dev/null || true
+	if ! _fdpass_gone "-$pid"; then
+		kill -KILL -- "-$pid" 2>/dev/null || true
+		_fdpass_gone "-$pid" || true
+	fi
 	rm -f "$serving"
 }
 

@@ -59,3 +59,16 @@ teardown() {
 	[ "$port" -gt 0 ]
 	/usr/bin/python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 5)' "$port"
 }
+
+@test "fdpass_stop ends the children of a --keep-listening receiver too" {
+	FDPASS_WAIT=2
+	fdpass_serve many -k -- sh -c 'trap "" TERM; echo $$ >child.pid; while :; do sleep 0.1; done'
+	"$FDPASS" send "$(fdpass_socket many)" /dev/null
+	wait_until test -s child.pid
+	pgid=$(cat "$BATS_TEST_TMPDIR/fdpass/many.serving")
+	fdpass_stop many
+	run kill -0 -- "-$pgid"
+	assert_failure
+	run kill -0 "$(cat child.pid)"
+	assert_failure
+}
