@@ -44,6 +44,9 @@ enum {
 	OPT_READY_FD,
 	OPT_PID_FILE,
 	OPT_COUNT,
+	OPT_FROM_HAPROXY,
+	OPT_NO_FDPOLL,
+	OPT_REMOVE,
 };
 
 struct socket_options {
