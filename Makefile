@@ -32,6 +32,8 @@ CFLAGS ?= -O2 -g
 WARNINGS = -Wall -Wextra -Werror
 OBJDIR ?= obj
 SANITIZE ?=
+# How many senders the stress test of --keep-listening sends.
+SENDERS ?= 10000
 
 ifneq ($(SANITIZE),)
 SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -43,7 +45,8 @@ SHELL = /bin/bash
 
 LIB_SRCS = msg.c wire.c transfer.c deadline.c address.c endpoint.c \
 	options.c placement.c describe.c inspect.c sockets.c grab.c handoff.c \
-	background.c cleanup.c signals.c stdstreams.c children.c
+	haproxy.c \
+	background.c cleanup.c signals.c stdstreams.c children.c appear.c
 CMD_SRCS = main.c cmd_send.c cmd_recv.c
 LIB_OBJS = $(LIB_SRCS:%.c=$(OBJDIR)/%.o)
 CMD_OBJS = $(CMD_SRCS:%.c=$(OBJDIR)/%.o)
@@ -134,7 +137,7 @@ check-unit: $(UNIT_TESTS)
 
 check-bats: $(BIN)
 	@build/deps.sh check
-	FDPASS=$(abspath $(BIN)) bats --formatter tap tests/*.bats \
+	FDPASS=$(abspath $(BIN)) SENDERS=$(SENDERS) bats --formatter tap tests/*.bats \
 		| tee $(OBJDIR)/bats.log
 	@echo "bats: $$(grep -c '^ok' $(OBJDIR)/bats.log) passed," \
 		"$$(grep -c '^not ok' $(OBJDIR)/bats.log || true) failed"
@@ -216,7 +219,7 @@ check-install: $(BIN) $(LIB)
 
 check: check-pass check-valgrind check-fuzz check-man check-install \
 	check-examples check-clang
-	$(MAKE) OBJDIR=$(OBJDIR)/sanitize SANITIZE=1 check-pass
+	$(MAKE) OBJDIR=$(OBJDIR)/sanitize SANITIZE=1 SENDERS=1000 check-pass
 
 # The second compiler: clang builds everything with the same warnings as
 # errors, and the unit tests run from that build.

@@ -62,14 +62,16 @@ _fdpass()
 
 	# Each command's options, and those of them that take an argument.
 	local -a send_opts=(
-		--connect --listen --stdout --notify-fdstore --read --write
-		--append --rdwr --create --truncate --fd --from-pid --tcp-listen
+		--connect --listen --stdout --notify-fdstore --no-fdpoll --remove
+		--read --write --append --rdwr --create --truncate --fd --from-pid
+		--from-haproxy --listen-fds --tcp-listen
 		--tcp-connect --udp --unix-listen --backlog --name --data
 		--data-file --raw --wait --seqpacket --dgram --timeout --mode
 		--allow-uid --allow-gid --peer-uid --peer-gid --peer-pid --help
 	)
 	local -a send_args=(
-		--notify-fdstore -f --fd --from-pid --tcp-listen --tcp-connect
+		--notify-fdstore -f --fd --from-pid --from-haproxy --tcp-listen
+		--tcp-connect
 		--udp --unix-listen --backlog -n --name -d --data -D --data-file
 		-t --timeout -m --mode --allow-uid --allow-gid --peer-uid
 		--peer-gid --peer-pid
@@ -181,7 +183,7 @@ _fdpass_argument()
 	-D | --data-file | --pid-file)
 		_filedir
 		;;
-	--unix-listen)
+	--unix-listen | --from-haproxy)
 		_fdpass_socket
 		;;
 	esac

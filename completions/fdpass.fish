@@ -19,7 +19,7 @@ function __fdpass_scan
     set -l args
     switch $__fdpass_cmd
         case send
-            set args f n d D t m fd from-pid tcp-listen tcp-connect udp \
+            set args f n d D t m fd from-pid from-haproxy tcp-listen tcp-connect udp \
                 unix-listen backlog name data data-file timeout mode \
                 notify-fdstore allow-uid allow-gid peer-uid peer-gid peer-pid
         case recv
@@ -71,7 +71,7 @@ function __fdpass_scan
         switch $skip
             case -D --data-file --pid-file
                 set __fdpass_where file-arg
-            case --unix-listen
+            case --unix-listen --from-haproxy
                 set __fdpass_where socket-arg
             case '*'
                 set __fdpass_where arg
@@ -146,6 +146,8 @@ complete -c fdpass -n '__fdpass_at send options' -s c -l connect -d 'Connect to 
 complete -c fdpass -n '__fdpass_at send options' -s l -l listen -d 'Listen on SOCKET, send to the first peer'
 complete -c fdpass -n '__fdpass_at send options' -l stdout -d 'Send on the unix socket that is standard output'
 complete -c fdpass -n '__fdpass_at send options' -l notify-fdstore -x -d 'Store them in systemd\'s fd store under NAME'
+complete -c fdpass -n '__fdpass_at send options' -l no-fdpoll -d 'Keep them stored even after POLLHUP or POLLERR'
+complete -c fdpass -n '__fdpass_at send options' -l remove -d 'Remove what is stored under NAME instead'
 complete -c fdpass -n '__fdpass_at send options' -s r -l read -d 'Open each FILE read-only (the default)'
 complete -c fdpass -n '__fdpass_at send options' -s w -l write -d 'Open each FILE write-only'
 complete -c fdpass -n '__fdpass_at send options' -s a -l append -d 'Open each FILE write-only, appending'
@@ -154,6 +156,8 @@ complete -c fdpass -n '__fdpass_at send options' -l create -d 'Create a FILE tha
 complete -c fdpass -n '__fdpass_at send options' -l truncate -d 'Truncate each FILE when opening it'
 complete -c fdpass -n '__fdpass_at send options' -s f -l fd -x -d 'Pass descriptor N of fdpass itself'
 complete -c fdpass -n '__fdpass_at send options' -l from-pid -x -d 'Pass descriptor FD of process PID (PID:FD)'
+complete -c fdpass -n '__fdpass_at send options' -l from-haproxy -x -d 'Pass the listeners of the HAProxy with this stats socket'
+complete -c fdpass -n '__fdpass_at send options' -l listen-fds -d 'Pass the descriptors inherited from systemd (LISTEN_FDS)'
 complete -c fdpass -n '__fdpass_at send options' -l tcp-listen -x -d 'Pass a new listening TCP socket'
 complete -c fdpass -n '__fdpass_at send options' -l tcp-connect -x -d 'Pass a new TCP connection'
 complete -c fdpass -n '__fdpass_at send options' -l udp -x -d 'Pass a new bound UDP socket'

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "address.h"
+#include "appear.h"
 
 /*
  * Fills in a from "PATH" or "@NAME" (a Linux abstract name).  Fails with
@@ -63,45 +64,73 @@ pause_briefly(long *ns)
 }
 
 /*
- * Connects a new socket of the given type to a.  Until the deadline, if
- * there is one, it waits for a listener to appear: it retries while the
- * address does not exist or refuses.  A listener whose backlog is full is
- * waited for the same way, with no deadline as long as a blocking connect
- * would, and past the deadline fails with ETIMEDOUT.  Returns the socket,
- * close-on-exec, a connected one with SO_PASSCRED set before the peer can
- * send, so that the kernel names the sender of everything that comes.
+ * Connects a new socket of the given type to a.  A listener that is not
+ * there yet is waited for until the deadline, or with none for
+ * APPEAR_SECONDS: it retries while the address does not exist or refuses,
+ * woken by inotify when a socket file appears in the directory (a bounded
+ * retry for an abstract name).  A directory that does not exist fails at
+ * once.  A listener whose backlog is full is waited for the same way, with
+ * no deadline as long as a blocking connect would, and past the deadline
+ * fails with ETIMEDOUT.  Returns the socket, close-on-exec, a connected one
+ * with SO_PASSCRED set before the peer can send, so that the kernel names
+ * the sender of everything that comes.
  */
 int
 address_connect(const struct address *a, int type, const struct deadline *d)
 {
+	struct appear ap = { -1 };
+	struct deadline appear_by;
+	const struct deadline *wait = d;
 	long pause_ns = 50 * 1000;
-	int fd, saved, on = 1;
+	int fd, saved, on = 1, ms;
 
+	if (deadline_remaining_ms(d) == -1) {
+		deadline_set(&appear_by, APPEAR_SECONDS);
+		wait = &appear_by;
+	}
 	for (;;) {
 		if ((fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0)) == -1)
-			return -1;
+			break;
 		if (type != SOCK_DGRAM && setsockopt(fd, SOL_SOCKET,
-		    SO_PASSCRED, &on, sizeof(on)) == -1) {
-			saved = errno;
-			close(fd);
-			errno = saved;
-			return -1;
-		}
+		    SO_PASSCRED, &on, sizeof(on)) == -1)
+			break;
 		if (deadline_connect(fd, (const struct sockaddr *)&a->sun,
-		    a->len, d) == 0)
+		    a->len, d) == 0) {
+			appear_close(&ap);
 			return fd;
+		}
 		saved = errno;
 		close(fd);
+		fd = -1;
 		errno = saved;
 		if (errno == EAGAIN && deadline_remaining_ms(d) == 0) {
 			errno = ETIMEDOUT;
-			return -1;
+			break;
 		}
 		if (errno != EAGAIN && ((errno != ENOENT &&
-		    errno != ECONNREFUSED) || deadline_remaining_ms(d) <= 0))
-			return -1;
-		pause_briefly(&pause_ns);
+		    errno != ECONNREFUSED) || deadline_remaining_ms(wait) == 0))
+			break;
+		if (errno != ENOENT || a->abstract) {
+			pause_briefly(&pause_ns);
+			continue;
+		}
+		/* Watched before the next try, so that nothing is missed. */
+		if (ap.fd == -1) {
+			if (appear_watch(&ap, a->sun.sun_path) == -1)
+				break;
+			continue;
+		}
+		/* A tenth of a second at most: a safety net under inotify. */
+		ms = deadline_remaining_ms(wait);
+		if (appear_wait(&ap, ms > 100 ? 100 : ms) == -1)
+			break;
 	}
+	saved = errno;
+	if (fd != -1)
+		close(fd);
+	appear_close(&ap);
+	errno = saved;
+	return -1;
 }
 
 /*

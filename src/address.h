@@ -29,6 +29,14 @@ struct listener {
 	const char	*why;		/* what went wrong, or NULL */
 };
 
+/*
+ * How long a connecting side waits for the listener to appear when no
+ * --timeout says otherwise, so that `fdpass recv S cmd & fdpass send S`
+ * never races.
+ */
+#define APPEAR_SECONDS	5
+#define APPEAR_TEXT	"5 s"
+
 int	address_parse(const char *, struct address *);
 int	address_connect(const struct address *, int, const struct deadline *);
 int	address_listen(const struct address *, int, mode_t, struct listener *);

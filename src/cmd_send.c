@@ -20,6 +20,7 @@
 #include "cleanup.h"
 #include "commands.h"
 #include "grab.h"
+#include "haproxy.h"
 #include "msg.h"
 #include "options.h"
 #include "sockets.h"
@@ -45,6 +46,8 @@ const char send_usage[] =
 "                         (as nc -F does, for ssh's ProxyUseFdpass)\n"
 "      --notify-fdstore NAME  store the descriptors in systemd's fd store\n"
 "                         through $NOTIFY_SOCKET, under NAME\n"
+"      --no-fdpoll        keep them stored even after POLLHUP or POLLERR\n"
+"      --remove           remove what is stored under NAME instead\n"
 "  -r, --read             open each FILE read-only (the default)\n"
 "  -w, --write            open each FILE write-only\n"
 "  -a, --append           open each FILE write-only, appending\n"
@@ -53,6 +56,10 @@ const char send_usage[] =
 "      --truncate         truncate each FILE when opening it for writing\n"
 "  -f, --fd N             pass descriptor N of fdpass itself\n"
 "      --from-pid PID:FD  pass descriptor FD of process PID (pidfd_getfd)\n"
+"      --from-haproxy SOCKET  pass the listeners of the HAProxy whose stats\n"
+"                         socket (with expose-fd listeners) is SOCKET\n"
+"      --listen-fds       pass the descriptors fdpass got from systemd\n"
+"                         (LISTEN_FDS, with the names in LISTEN_FDNAMES)\n"
 "      --tcp-listen [HOST:]PORT  pass a new listening TCP socket\n"
 "      --tcp-connect HOST:PORT   pass a new TCP connection\n"
 "      --udp [HOST:]PORT  pass a new bound UDP socket\n"
@@ -69,12 +76,15 @@ const char send_usage[] =
 "  -t, --timeout SECONDS  give up after SECONDS in all: opening FIFOs,\n"
 "                         connecting, waiting for a listener at SOCKET,\n"
 "                         sending, and waiting for the receiver's answer\n"
-"                         (with --wait, its command)\n";
+"                         (with --wait, its command); without it, a\n"
+"                         listener gets 5 s to appear at SOCKET\n";
 
 
 static const struct option send_longopts[] = {
 	{ "stdout",	no_argument,		NULL, OPT_STDOUT },
 	{ "notify-fdstore", required_argument,	NULL, OPT_NOTIFY_FDSTORE },
+	{ "no-fdpoll",	no_argument,		NULL, OPT_NO_FDPOLL },
+	{ "remove",	no_argument,		NULL, OPT_REMOVE },
 	{ "read",	no_argument,		NULL, 'r' },
 	{ "write",	no_argument,		NULL, 'w' },
 	{ "append",	no_argument,		NULL, 'a' },
@@ -83,6 +93,8 @@ static const struct option send_longopts[] = {
 	{ "truncate",	no_argument,		NULL, OPT_TRUNCATE },
 	{ "fd",		required_argument,	NULL, 'f' },
 	{ "from-pid",	required_argument,	NULL, OPT_FROM_PID },
+	{ "from-haproxy", required_argument,	NULL, OPT_FROM_HAPROXY },
+	{ "listen-fds",	no_argument,		NULL, OPT_LISTEN_FDS },
 	{ "tcp-listen",	required_argument,	NULL, OPT_TCP_LISTEN },
 	{ "tcp-connect", required_argument,	NULL, OPT_TCP_CONNECT },
 	{ "udp",	required_argument,	NULL, OPT_UDP },
@@ -113,6 +125,8 @@ struct send_options {
 	const char		*socket_arg;	/* SOCKET, "stdout", ... */
 	int			 use_stdout;
 	const char		*fdstore_name;
+	int			 no_fdpoll;	/* FDPOLL=0 */
+	int			 remove;	/* FDSTOREREMOVE=1 */
 	int			 access_mode;	/* O_RDONLY, O_WRONLY or O_RDWR */
 	int			 open_flags;	/* O_APPEND, O_CREAT, O_TRUNC */
 	struct source		*sources;
@@ -126,6 +140,8 @@ struct send_options {
 	int			 wait;
 	int			*fds;		/* what is sent, in order */
 	size_t			 nfds;
+	char			**given;	/* names from the sources */
+	size_t			 ngiven;
 	int			*owned;		/* what send made and closes */
 	size_t			 nowned;
 	struct opened		*truncate;	/* to truncate before sending */
@@ -199,6 +215,12 @@ check_send_options(const struct send_options *o)
 		usage_error("send", "--allow-uid, --allow-gid, --peer-uid, "
 		    "--peer-gid and --peer-pid need a connected socket, not "
 		    "--dgram or --notify-fdstore");
+	if ((o->no_fdpoll || o->remove) && o->fdstore_name == NULL)
+		usage_error("send", "--no-fdpoll and --remove need "
+		    "--notify-fdstore");
+	if (o->remove && (o->no_fdpoll || o->nsources > 0))
+		usage_error("send", "--remove passes no descriptors: no "
+		    "--no-fdpoll, --fd, --from-pid, ...");
 }
 
 static void
@@ -225,6 +247,12 @@ parse_send_options(int argc, char **argv, struct send_options *o)
 				    "not a valid descriptor name", optarg);
 			o->fdstore_name = optarg;
 			break;
+		case OPT_NO_FDPOLL:
+			o->no_fdpoll = 1;
+			break;
+		case OPT_REMOVE:
+			o->remove = 1;
+			break;
 		case 'r':
 			o->access_mode = O_RDONLY;
 			break;
@@ -249,6 +277,8 @@ parse_send_options(int argc, char **argv, struct send_options *o)
 			add_source(o, ch, optarg);
 			break;
 		case OPT_FROM_PID:
+		case OPT_FROM_HAPROXY:
+		case OPT_LISTEN_FDS:
 		case OPT_TCP_LISTEN:
 		case OPT_TCP_CONNECT:
 		case OPT_UDP:
@@ -289,6 +319,8 @@ parse_send_options(int argc, char **argv, struct send_options *o)
 		usage_error("send", "missing SOCKET");
 	else
 		o->socket_arg = argv[optind++];
+	if (o->remove && optind < argc)
+		usage_error("send", "--remove passes no descriptors: no FILE");
 }
 
 static void
@@ -300,6 +332,22 @@ add_fd(struct send_options *o, int fd, int owned)
 		o->owned = append(o->owned, &o->nowned, sizeof(*o->owned));
 		o->owned[o->nowned - 1] = fd;
 	}
+}
+
+/* Adds a descriptor a source names (NULL: unnamed); --name overrides. */
+static void
+add_named_fd(struct send_options *o, int fd, int owned, const char *name)
+{
+	char *copy = NULL;
+
+	if (name != NULL && (copy = strdup(name)) == NULL)
+		err(1, "memory");
+	add_fd(o, fd, owned);
+	while (o->ngiven < o->nfds) {
+		o->given = append(o->given, &o->ngiven, sizeof(*o->given));
+		o->given[o->ngiven - 1] = NULL;
+	}
+	o->given[o->nfds - 1] = copy;
 }
 
 /* --fd N: a descriptor fdpass inherited; N was checked when parsed. */
@@ -335,6 +383,73 @@ grabbed_fd(const char *arg)
 		err(1, "--from-pid %s", arg);
 	}
 	return got;
+}
+
+/* --from-haproxy SOCKET: HAProxy's listeners, named by their address. */
+static void
+add_haproxy_fds(struct send_options *o, const char *path)
+{
+	char name[HAPROXY_NAME_SIZE];
+	const char *why;
+	ssize_t i, n;
+	int *fds;
+
+	if ((n = haproxy_getsocks(path, o->sock.timeout, &fds, &why)) == -1) {
+		if (why != NULL)
+			errx(1, "--from-haproxy %s: HAProxy %s", path, why);
+		err(1, "--from-haproxy %s", path);
+	}
+	for (i = 0; i < n; i++) {
+		haproxy_socket_name(fds[i], name, sizeof(name));
+		add_named_fd(o, fds[i], 1, name);
+	}
+	free(fds);
+}
+
+/*
+ * --listen-fds: what fdpass inherited under systemd's convention, from 3,
+ * with LISTEN_FDNAMES's names (an empty one leaves its descriptor
+ * unnamed).  LISTEN_* stay set: send runs no command that would see them.
+ */
+static void
+add_listen_fds(struct send_options *o)
+{
+	const char *pid = getenv("LISTEN_PID"), *count = getenv("LISTEN_FDS");
+	const char *names = getenv("LISTEN_FDNAMES"), *errstr;
+	char *copy = NULL, *next = NULL, *name;
+	long long n, i;
+
+	if (pid == NULL)
+		errx(1, "--listen-fds: LISTEN_PID is not set");
+	if (strtonum(pid, 1, INT32_MAX, NULL) != getpid())
+		errx(1, "--listen-fds: LISTEN_PID is %s, not this process", pid);
+	if (count == NULL)
+		errx(1, "--listen-fds: LISTEN_FDS is not set");
+	n = strtonum(count, 1, WIRE_MAX_FDS, &errstr);
+	if (errstr != NULL && strcmp(count, "0") == 0)
+		errx(1, "--listen-fds: LISTEN_FDS is 0: no descriptors to pass");
+	if (errstr != NULL)
+		errx(1, "--listen-fds: LISTEN_FDS is '%s', not a number of "
+		    "descriptors", count);
+	if (names != NULL && (next = copy = strdup(names)) == NULL)
+		err(1, "memory");
+	for (i = 0; i < n; i++) {
+		if (fcntl(3 + i, F_GETFD) == -1)
+			err(1, "--listen-fds: descriptor %lld", 3 + i);
+		name = copy != NULL ? strsep(&next, ":") : NULL;
+		if (copy != NULL && name == NULL)
+			errx(1, "--listen-fds: LISTEN_FDNAMES has fewer names "
+			    "than the %lld descriptors", n);
+		if (name != NULL && *name != '\0' && !wire_name_valid(name))
+			errx(1, "--listen-fds: LISTEN_FDNAMES: '%s' is not a "
+			    "valid name", name);
+		add_named_fd(o, 3 + i, 0,
+		    name != NULL && *name != '\0' ? name : NULL);
+	}
+	if (next != NULL)
+		errx(1, "--listen-fds: LISTEN_FDNAMES has more names than "
+		    "the %lld descriptors", n);
+	free(copy);
 }
 
 /*
@@ -489,6 +604,16 @@ truncate_files(const struct send_options *o)
 			err(1, "truncate %s", o->truncate[i].path);
 }
 
+/* Refuses more --name options than there are descriptors. */
+static void
+check_name_count(const struct send_options *o, size_t expected)
+{
+	if (o->nnames > (expected > 0 ? expected : 1))
+		usage_error("send", "--name given %zu times, for %zu "
+		    "descriptor%s", o->nnames, expected > 0 ? expected : 1,
+		    expected > 1 ? "s" : "");
+}
+
 /*
  * Gathers what is to be sent: the descriptor-making options in order,
  * then each FILE; none at all means standard input.  Nothing waits past
@@ -500,22 +625,31 @@ gather_fds(struct send_options *o, char **files, int nfiles,
 {
 	const struct source *s;
 	size_t i, expected = o->nsources + nfiles;
-	int fd;
+	int fd, counted = 1;
 
+	/* The sources that pass several descriptors are counted later. */
+	for (i = 0; i < o->nsources; i++)
+		if (o->sources[i].kind == OPT_FROM_HAPROXY ||
+		    o->sources[i].kind == OPT_LISTEN_FDS)
+			counted = 0;
 	/* Checked before anything is made that would then have to go. */
-	if (o->nnames > (expected > 0 ? expected : 1))
-		usage_error("send", "--name given %zu times, for %zu "
-		    "descriptor%s", o->nnames, expected > 0 ? expected : 1,
-		    expected > 1 ? "s" : "");
+	if (counted)
+		check_name_count(o, expected);
 	for (i = 0; i < o->nsources; i++) {
 		s = &o->sources[i];
 		if (s->kind == 'f')
 			add_fd(o, inherited_fd(s->arg), 0);
 		else if (s->kind == OPT_FROM_PID)
 			add_fd(o, grabbed_fd(s->arg), 1);
+		else if (s->kind == OPT_FROM_HAPROXY)
+			add_haproxy_fds(o, s->arg);
+		else if (s->kind == OPT_LISTEN_FDS)
+			add_listen_fds(o);
 		else
 			add_fd(o, made_socket(o, s, d), 1);
 	}
+	if (!counted)
+		check_name_count(o, o->nfds + nfiles);
 	for (i = 0; i < (size_t)nfiles; i++) {
 		if (strcmp(files[i], "-") == 0) {
 			std_stream_needed(STDIN_FILENO, "FILE -");
@@ -531,16 +665,16 @@ gather_fds(struct send_options *o, char **files, int nfiles,
 			o->truncate[o->ntruncate - 1].path = files[i];
 		}
 	}
-	if (o->nfds == 0) {
+	if (o->nfds == 0 && !o->remove) {
 		std_stream_needed(STDIN_FILENO, "send");
 		add_fd(o, STDIN_FILENO, 0);
 	}
-	/* Descriptors past the last --name are unnamed. */
+	/* Descriptors past the last --name keep their source's name. */
 	o->names = reallocarray(o->names, o->nfds, sizeof(*o->names));
-	if (o->names == NULL)
+	if (o->names == NULL && o->nfds > 0)
 		err(1, "memory");
 	for (i = o->nnames; i < o->nfds; i++)
-		o->names[i] = NULL;
+		o->names[i] = i < o->ngiven ? o->given[i] : NULL;
 }
 
 /* Reads all of fd into memory, up to max bytes. */
@@ -865,11 +999,13 @@ close_owned(const struct send_options *o, const struct outgoing *out)
 int
 cmd_send(int argc, char **argv)
 {
-	static char fdstore[sizeof("FDSTORE=1\nFDNAME=\n") + WIRE_NAME_MAX];
+	static char fdstore[sizeof("FDSTOREREMOVE=1\nFDNAME=\nFDPOLL=0\n") +
+	    WIRE_NAME_MAX];
 	struct send_options o;
 	struct outgoing out = { 0 };
 	struct deadline deadline;
 	char *data_buf;
+	size_t i;
 	int sock, status;
 
 	parse_send_options(argc, argv, &o);
@@ -886,7 +1022,9 @@ cmd_send(int argc, char **argv)
 	prepare_data(&o, &out, &data_buf);
 	if (o.fdstore_name != NULL) {
 		out.datalen = snprintf(fdstore, sizeof(fdstore),
-		    "FDSTORE=1\nFDNAME=%s\n", o.fdstore_name);
+		    "%s\nFDNAME=%s\n%s", o.remove ? "FDSTOREREMOVE=1" :
+		    "FDSTORE=1", o.fdstore_name, o.no_fdpoll ? "FDPOLL=0\n" :
+		    "");
 		out.data = fdstore;
 	}
 	if (o.sock.listen)
@@ -903,6 +1041,9 @@ cmd_send(int argc, char **argv)
 	free(o.fds);
 	free(o.owned);
 	free(o.names);
+	for (i = 0; i < o.ngiven; i++)
+		free(o.given[i]);
+	free(o.given);
 	free(o.sources);
 	free(o.truncate);
 	return status;

@@ -2,8 +2,11 @@
  * Opening the command line's end of the socket, with messages in the form
  * "fdpass: connect SOCKET: why".
  */
+#include <sys/stat.h>
+
 #include <err.h>
 #include <errno.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +96,17 @@ endpoint_refusal(const struct access *acc, const struct fdp_peer *peer)
 	return why;
 }
 
+/* Tells whether the directory a socket file would be in exists. */
+static int
+directory_exists(const char *path)
+{
+	char copy[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct stat st;
+
+	strlcpy(copy, path, sizeof(copy));
+	return stat(dirname(copy), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 /*
  * Connects to SOCKET text, where the peer must pass the access rules;
  * fills in *peer for a connected type.  Exits 1 on failure.
@@ -105,7 +119,15 @@ endpoint_connect(const char *text, int type, const struct access *acc,
 	int fd;
 
 	parse_address(text, &a);
-	if ((fd = address_connect(&a, type, d)) == -1)
+	if ((fd = address_connect(&a, type, d)) == -1 && errno == ENOENT &&
+	    !a.abstract && !directory_exists(a.sun.sun_path))
+		errx(1, "connect %s: its directory does not exist", text);
+	/* An abstract name nobody listens on refuses; a path is missing. */
+	if (fd == -1 && (errno == ENOENT || (errno == ECONNREFUSED &&
+	    a.abstract)))
+		errx(1, "connect %s: no listener appeared within %s", text,
+		    deadline_remaining_ms(d) == -1 ? APPEAR_TEXT : "--timeout");
+	if (fd == -1)
 		err(1, "connect %s", text);
 	if (type != SOCK_DGRAM)
 		endpoint_check_peer(acc, fd, "connect ", text, peer);

@@ -45,6 +45,9 @@ enum {
 	OPT_PID_FILE,
 	OPT_COUNT,
 	OPT_MAX_CHILDREN,
+	OPT_FROM_HAPROXY,
+	OPT_NO_FDPOLL,
+	OPT_REMOVE,
 };
 
 struct socket_options {

@@ -34,6 +34,45 @@ PY
 	assert_output "0 'FDSTORE=1\nFDNAME=web\n' 1 True"
 }
 
+@test "--notify-fdstore --no-fdpoll asks systemd to keep a descriptor that hangs up" {
+	run peer <<'PY'
+from peer import *
+import subprocess
+store = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+store.bind("notify")
+store.settimeout(WAIT)
+env = dict(os.environ, NOTIFY_SOCKET=os.path.abspath("notify"))
+send = subprocess.run([os.environ["FDPASS"], "send", "--notify-fdstore", "web", "--no-fdpoll", "/etc/hostname"], env=env)
+data, fds, _, _ = socket.recv_fds(store, 1000, 10)
+print(send.returncode, repr(data.decode()), len(fds))
+PY
+	assert_output "0 'FDSTORE=1\nFDNAME=web\nFDPOLL=0\n' 1"
+}
+
+@test "--notify-fdstore --remove drops what is stored under NAME, passing nothing" {
+	run peer <<'PY'
+from peer import *
+import subprocess
+store = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+store.bind("notify")
+store.settimeout(WAIT)
+env = dict(os.environ, NOTIFY_SOCKET=os.path.abspath("notify"))
+send = subprocess.run([os.environ["FDPASS"], "send", "--notify-fdstore", "web", "--remove"], env=env, stdin=subprocess.DEVNULL)
+data, fds, _, _ = socket.recv_fds(store, 1000, 10)
+print(send.returncode, repr(data.decode()), len(fds))
+PY
+	assert_output "0 'FDSTOREREMOVE=1\nFDNAME=web\n' 0"
+}
+
+@test "--remove takes no descriptors, and needs --notify-fdstore" {
+	run "$FDPASS" send --notify-fdstore web --remove /etc/hostname
+	assert_failure 2
+	assert_line --index 0 "fdpass: --remove passes no descriptors: no FILE"
+	run "$FDPASS" send --remove s
+	assert_failure 2
+	assert_line --index 0 "fdpass: --no-fdpoll and --remove need --notify-fdstore"
+}
+
 @test "--notify-fdstore without NOTIFY_SOCKET says so" {
 	run env -u NOTIFY_SOCKET "$FDPASS" send --notify-fdstore web /dev/null
 	assert_failure 1

@@ -1,0 +1,55 @@
+#!/usr/bin/env bats
+# The connecting side waits for its listener to appear, so that both ends
+# can start at once from a script with no sleep and no option.
+
+load test_helper
+
+@test "the README's first example works 100 times out of 100" {
+	for i in $(seq 100); do
+		"$FDPASS" recv s cat >out 3>&- &
+		echo "hello $i" | "$FDPASS" send s
+		wait $!
+		assert_equal "$(cat out)" "hello $i"
+	done
+}
+
+@test "recv --connect waits for a sender that listens later" {
+	"$FDPASS" recv --connect s cat >out 3>&- &
+	pid=$!
+	echo late >a
+	"$FDPASS" send --listen s a
+	wait "$pid"
+	assert_equal "$(cat out)" "late"
+}
+
+@test "send waits for an abstract listener that starts later" {
+	name=$(abstract_name)
+	echo abstract >a
+	bg "$FDPASS" send "$name" a
+	"$FDPASS" recv "$name" cat >out
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(cat out)" "abstract"
+}
+
+@test "a socket in a directory that does not exist fails at once" {
+	SECONDS=0
+	run "$FDPASS" send nodir/s /dev/null
+	assert_failure 1
+	assert_output "fdpass: connect nodir/s: its directory does not exist"
+	[ "$SECONDS" -le 1 ]
+}
+
+@test "with no listener and no --timeout, send gives up after 5 s" {
+	SECONDS=0
+	run "$FDPASS" send s /dev/null
+	assert_failure 1
+	assert_output "fdpass: connect s: no listener appeared within 5 s"
+	[ "$SECONDS" -ge 4 ] && [ "$SECONDS" -le 8 ]
+}
+
+@test "--timeout bounds the wait for a listener" {
+	run "$FDPASS" send -t 1 s /dev/null
+	assert_failure 1
+	assert_output "fdpass: connect s: no listener appeared within --timeout"
+}

@@ -1,0 +1,239 @@
+#!/usr/bin/env bats
+# Moving listeners without downtime: from a real HAProxy (send
+# --from-haproxy), from systemd's socket activation (send --listen-fds),
+# into a server that knows nothing of fdpass but LISTEN_FDS.
+
+load test_helper
+
+# A server of the systemd convention: it answers "new" on every listening
+# TCP socket it was given, and first writes their names to "names".
+write_server() {
+	cat >server.py <<'PY'
+import os, select, socket
+names = os.environ["LISTEN_FDNAMES"].split(":")
+assert int(os.environ["LISTEN_PID"]) == os.getpid()
+socks = [socket.socket(fileno=3 + i) for i in range(int(os.environ["LISTEN_FDS"]))]
+# Non-blocking as the listeners are already: the file description is shared.
+listeners = [s for s in socks if s.type == socket.SOCK_STREAM and s.family != socket.AF_UNIX]
+for s in listeners:
+    s.setblocking(False)
+with open("names.tmp", "w") as f:
+    f.write("\n".join(names) + "\n")
+os.rename("names.tmp", "names")
+while True:
+    ready, _, _ = select.select(listeners, [], [])
+    for s in ready:
+        try:
+            conn, _ = s.accept()
+        except BlockingIOError:
+            continue
+        conn.setblocking(True)
+        conn.settimeout(5)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            more = conn.recv(1000)
+            if not more:
+                break
+            data += more
+        conn.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nnew")
+        conn.close()
+PY
+}
+
+# ask PORT: prints the body of the answer on 127.0.0.1:PORT, waiting up to
+# $WAIT seconds for something to listen there.
+ask() {
+	/usr/bin/python3 - "$1" <<'PY'
+import os, socket, sys, time
+deadline = time.monotonic() + float(os.environ["WAIT"])
+while True:
+    try:
+        s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+        break
+    except ConnectionRefusedError:
+        if time.monotonic() > deadline:
+            raise
+        time.sleep(0.01)
+s.sendall(b"GET / HTTP/1.0\r\nHost: test\r\n\r\n")
+data = b""
+while True:
+    more = s.recv(1000)
+    if not more:
+        break
+    data += more
+print(data.split(b"\r\n\r\n", 1)[1].decode())
+PY
+}
+
+# start_haproxy: a HAProxy answering "old" on ports $p1 and $p2, with its
+# stats socket at admin.sock; its pid in $HAPROXY.
+start_haproxy() {
+	need_package haproxy command -v haproxy
+	p1=$(free_port)
+	p2=$(free_port)
+	while [ "$p2" = "$p1" ]; do p2=$(free_port); done
+	cat >haproxy.cfg <<CFG
+global
+	stats socket $PWD/admin.sock mode 600 level admin expose-fd listeners
+defaults
+	mode http
+	timeout connect 5s
+	timeout client 5s
+	timeout server 5s
+frontend web
+	bind 127.0.0.1:$p1
+	bind 127.0.0.1:$p2
+	http-request return status 200 content-type text/plain string old
+CFG
+	bg sh -c 'exec haproxy -db -f haproxy.cfg >haproxy.log 2>&1'
+	HAPROXY=$BG
+	wait_until test -S admin.sock
+	wait_until ask "$p1"
+	wait_until ask "$p2"
+}
+
+@test "--from-haproxy moves HAProxy's listeners to a new server without refusing a connection" {
+	start_haproxy
+	write_server
+	# Connects to both ports until told to stop, counting refusals.
+	bg_peer loop.py <<PY
+import os, socket, time
+refused = other = done = 0
+answers = set()
+while not os.path.exists("stop"):
+    for port in ($p1, $p2):
+        try:
+            s = socket.create_connection(("127.0.0.1", port), timeout=5)
+            s.sendall(b"GET / HTTP/1.0\r\nHost: test\r\n\r\n")
+            data = b""
+            while True:
+                more = s.recv(1000)
+                if not more:
+                    break
+                data += more
+            answers.add(data.split(b"\r\n\r\n", 1)[1].decode())
+            done += 1
+        except ConnectionRefusedError:
+            refused += 1
+        except OSError:
+            other += 1
+print("refused", refused, "failed", other, "answers", sorted(answers), "enough", done > 10)
+PY
+	loop=$BG
+	"$FDPASS" recv -b --pid-file server.pid --listen-fds s /usr/bin/python3 server.py 3>&-
+	BG_PIDS+=("$(cat server.pid)")
+	run "$FDPASS" send -t $WAIT --from-haproxy admin.sock s
+	assert_success
+	assert_output ""
+	wait_until test -e names
+	run cat names
+	assert_line "tcp-127.0.0.1-$p1"
+	assert_line "tcp-127.0.0.1-$p2"
+	# A soft stop: HAProxy closes its copies and finishes what it took.
+	kill -USR1 "$HAPROXY"
+	wait_until gone "$HAPROXY"
+	run ask "$p1"
+	assert_output new
+	run ask "$p2"
+	assert_output new
+	touch stop
+	BG=$loop
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(cat bg.out)" "refused 0 failed 0 answers ['new', 'old'] enough True"
+}
+
+@test "--from-haproxy: a stats socket that hangs up without an answer" {
+	bg_peer stats.py <<'PY'
+from peer import *
+server = socket.socket(socket.AF_UNIX)
+server.bind("admin.sock")
+server.listen()
+conn, _ = server.accept()
+conn.recv(100)
+conn.close()
+PY
+	wait_for_socket admin.sock
+	run "$FDPASS" send -t $WAIT --from-haproxy admin.sock s
+	assert_failure 1
+	assert_output "fdpass: --from-haproxy admin.sock: HAProxy hung up without an answer (is it declared with expose-fd listeners, and does HAProxy have sockets left?)"
+}
+
+@test "--from-haproxy: more sockets than announced are refused" {
+	bg_peer stats.py <<'PY'
+from peer import *
+server = socket.socket(socket.AF_UNIX)
+server.bind("admin.sock")
+server.listen()
+conn, _ = server.accept()
+print(conn.recv(100))
+r, w = os.pipe()
+conn.sendall(struct.pack("=i", 1))
+socket.send_fds(conn, [b"\0\0\0\0\0\0" * 2], [r, w])
+conn.settimeout(WAIT)
+conn.recv(100)
+PY
+	wait_for_socket admin.sock
+	run "$FDPASS" send -t $WAIT --from-haproxy admin.sock s
+	assert_failure 1
+	assert_output "fdpass: --from-haproxy admin.sock: HAProxy sent more sockets than it announced"
+	bg_wait
+	assert_equal "$(cat bg.out)" "b'_getsocks\n'"
+}
+
+@test "--from-haproxy: names by address, overridden by --name in order" {
+	start_haproxy
+	"$FDPASS" recv -b -t $WAIT s >recv.out 3>&-
+	run "$FDPASS" send -t $WAIT -n first --from-haproxy admin.sock s
+	assert_success
+	wait_until grep -q "tcp-127.0.0.1-$p2" recv.out
+	run cat recv.out
+	assert_line --index 0 --regexp "^[0-9]+ socket first "
+	assert_line --index 1 --regexp "^[0-9]+ socket tcp-127.0.0.1-$p2 "
+	assert_line --index 2 --regexp "^[0-9]+ socket unix-$PWD/admin.sock"
+}
+
+@test "--listen-fds forwards what systemd-socket-activate listens on, with its name" {
+	need_package systemd command -v systemd-socket-activate
+	write_server
+	port=$(free_port)
+	"$FDPASS" recv -b --pid-file server.pid --listen-fds s /usr/bin/python3 server.py 3>&-
+	BG_PIDS+=("$(cat server.pid)")
+	bg systemd-socket-activate -l 127.0.0.1:$port --fdname=web "$FDPASS" send -t $WAIT --listen-fds s
+	run ask "$port"
+	assert_output new
+	run cat names
+	assert_output web
+}
+
+@test "--listen-fds passes fds from 3 with LISTEN_FDNAMES's names" {
+	echo hello >file
+	"$FDPASS" recv -b -t $WAIT s >recv.out 3>&-
+	run sh -c 'LISTEN_PID=$$ LISTEN_FDS=2 LISTEN_FDNAMES=web: exec "$FDPASS" send -t $WAIT --listen-fds s 3<file 4</dev/null'
+	assert_success
+	wait_until grep -q /dev/null recv.out
+	run cat recv.out
+	assert_line --index 0 --regexp "^[0-9]+ regular web $PWD/file\$"
+	assert_line --index 1 --regexp "^[0-9]+ char - /dev/null\$"
+}
+
+@test "--listen-fds refuses descriptors meant for another process" {
+	run sh -c 'LISTEN_PID=1 LISTEN_FDS=1 exec "$FDPASS" send --listen-fds s 3</dev/null'
+	assert_failure 1
+	assert_output "fdpass: --listen-fds: LISTEN_PID is 1, not this process"
+}
+
+@test "--listen-fds without LISTEN_FDS, or with none, says so" {
+	run sh -c 'LISTEN_PID=$$ exec "$FDPASS" send --listen-fds s'
+	assert_failure 1
+	assert_output "fdpass: --listen-fds: LISTEN_FDS is not set"
+	run sh -c 'LISTEN_PID=$$ LISTEN_FDS=0 exec "$FDPASS" send --listen-fds s'
+	assert_failure 1
+	assert_output "fdpass: --listen-fds: LISTEN_FDS is 0: no descriptors to pass"
+}
+
+@test "--listen-fds: LISTEN_FDNAMES must name each descriptor" {
+	run sh -c 'LISTEN_PID=$$ LISTEN_FDS=1 LISTEN_FDNAMES=a:b exec "$FDPASS" send --listen-fds s 3</dev/null'
+	assert_failure 1
+	assert_output "fdpass: --listen-fds: LISTEN_FDNAMES has more names than the 1 descriptors"
+}
