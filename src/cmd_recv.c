@@ -129,6 +129,7 @@ static int have_peer;
 static FILE *out;
 static char *record;
 static size_t record_len;
+static int holding;		/* out holds a record for stdout */
 
 /*
  * A lock the children of --keep-listening hold while they print, so that
@@ -487,6 +488,39 @@ vet_transfer(struct receiver *r, const struct wire_header *h, void *arg)
 }
 
 /*
+ * Holds what is printed in memory (but in a child of --keep-listening,
+ * which holds its record anyway), so that a transfer refused once some
+ * of it has come prints nothing.
+ */
+static void
+hold_output(void)
+{
+	if ((out = open_memstream(&record, &record_len)) == NULL)
+		err(1, "memory");
+	holding = 1;
+}
+
+/*
+ * The transfer is accepted: writes what was held to standard output, and
+ * prints there from now on.  The data of the last transfer then streams
+ * from the socket, however large.
+ */
+static void
+print_accepted(void)
+{
+	if (!holding)
+		return;
+	if (fclose(out) == EOF)
+		err(1, "memory");
+	out = stdout;
+	holding = 0;
+	if (fwrite(record, 1, record_len, out) != record_len)
+		err(1, "stdout");
+	free(record);
+	record = NULL;
+}
+
+/*
  * Receives on sock: one transfer, or with --count transfers until that
  * many descriptors have come, printing each unless there is a COMMAND.
  * Returns 0 if the peer left without sending anything, 1 when done;
@@ -497,10 +531,12 @@ receive(const struct recv_options *o, int sock, const struct deadline *d)
 {
 	struct receiver *r = &receiver;
 	size_t limit = o->count > 0 ? o->count : SIZE_MAX, shown;
-	int n, transfers = 0;
+	int n, transfers = 0, last;
 
 	/* What an earlier peer that sent nothing may have left. */
 	receiver_release(r);
+	if (out == stdout)
+		hold_output();
 	if (receiver_init(r, sock, d) == -1)
 		err(1, "receive on %s", o->socket_arg);
 	r->vet = vet_transfer;
@@ -516,6 +552,7 @@ receive(const struct recv_options *o, int sock, const struct deadline *d)
 			    "descriptors", shown, o->count);
 		}
 		transfers++;
+		last = o->count == 0 || r->nfds == o->count;
 		if (o->handoff.command != NULL)
 			hold_data(o);
 		else if (o->json) {
@@ -523,10 +560,16 @@ receive(const struct recv_options *o, int sock, const struct deadline *d)
 			print_json(r, shown);
 		} else {
 			print_fds(r, shown);
-			print_data(o);
+			/* A plain message's data is all in memory already. */
+			if (!last)
+				print_data(o);
 		}
-		if (o->count == 0 || r->nfds == o->count)
+		if (last) {
+			print_accepted();
+			if (o->handoff.command == NULL && !o->json)
+				print_data(o);
 			return 1;
+		}
 		/* An fdpass sender sends all it has in one transfer. */
 		if (r->framed)
 			refuse(o, "expected %zu descriptors, got %zu",

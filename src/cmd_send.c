@@ -848,8 +848,8 @@ refused(const struct send_options *o, const struct outgoing *out,
 		    out->nfds);
 	case WIRE_OTHER_COUNT:
 		errx(1, "send to %s: the receiver refused the transfer: it "
-		    "does not wait for %zu descriptors", o->socket_arg,
-		    out->nfds);
+		    "waits for another number of descriptors than %zu",
+		    o->socket_arg, out->nfds);
 	case WIRE_TOO_MUCH_DATA:
 		errx(1, "send to %s: the receiver refused the transfer: it "
 		    "cannot take %llu bytes of data", o->socket_arg,

@@ -111,7 +111,10 @@ while not os.path.exists("stop"):
                 if not more:
                     break
                 data += more
-            answers.add(data.split(b"\r\n\r\n", 1)[1].decode())
+            answer = data.split(b"\r\n\r\n", 1)[1].decode()
+            answers.add(answer)
+            if answer == "old":
+                open("saw-old", "w").close()
             done += 1
         except ConnectionRefusedError:
             refused += 1
@@ -120,6 +123,8 @@ while not os.path.exists("stop"):
 print("refused", refused, "failed", other, "answers", sorted(answers), "enough", done > 10)
 PY
 	loop=$BG
+	# The handoff starts once the loop has been served by the old server.
+	wait_until test -e saw-old
 	"$FDPASS" recv -b --pid-file server.pid --listen-fds s /usr/bin/python3 server.py 3>&-
 	BG_PIDS+=("$(cat server.pid)")
 	run "$FDPASS" send -t $WAIT --from-haproxy admin.sock s

@@ -380,8 +380,8 @@ PY
 @test "--timeout makes send wait for a listener that comes later" {
 	echo late >a
 	bg "$FDPASS" send -t $WAIT s a
-	# send is in its retry pause, so the listener does come later.
-	wait_until grep -q nanosleep /proc/"$BG"/wchan
+	# send waits for the socket file, so the listener does come later.
+	wait_until grep -q poll_schedule_timeout /proc/"$BG"/wchan
 	run "$FDPASS" recv s cat
 	assert_success
 	assert_output "late"

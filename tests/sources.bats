@@ -174,7 +174,7 @@ PY
 }
 
 @test "--unix-listen's socket file goes when send fails" {
-	run "$FDPASS" send --unix-listen "$PWD/service" nowhere
+	run "$FDPASS" send -t 1 --unix-listen "$PWD/service" nowhere
 	assert_failure 1
 	[ ! -e service ]
 }
@@ -214,4 +214,29 @@ PY
 	run jq -r '.fds[] | "\(.local) \(.peer)"' bg.out
 	assert_line --index 0 --regexp '^127\.0\.0\.1:[1-9][0-9]* null$'
 	assert_line --index 1 "@fdpass-json-$$ null"
+}
+
+@test "a refused --count transfer prints nothing, though part of it came" {
+	bg "$FDPASS" recv --count 2 s
+	peer <<'PY'
+from peer import *
+sock = connect("s")
+socket.send_fds(sock, [b"part\n"], null_fds(1))
+PY
+	bg_wait
+	assert_equal "$BG_STATUS" 3
+	assert_equal "$(cat bg.out)" ""
+	assert_equal "$(cat bg.err)" "fdpass: receive on s: connection closed after 1 of 2 descriptors"
+}
+
+@test "a refused --count --json transfer prints nothing" {
+	bg "$FDPASS" recv --json --count 2 s
+	peer <<'PY'
+from peer import *
+sock = connect("s")
+socket.send_fds(sock, [b"part"], null_fds(1))
+PY
+	bg_wait
+	assert_equal "$BG_STATUS" 3
+	assert_equal "$(cat bg.out)" ""
 }
