@@ -20,6 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+/* Only strvisx is used, whose arguments both flavours of vis.h share. */
+#define LIBBSD_OPENBSD_VIS
+#include <vis.h>
 
 #include "background.h"
 #include "children.h"
@@ -47,8 +50,8 @@ const char recv_usage[] =
 "Receive descriptors on SOCKET (a path, or @name for a Linux abstract\n"
 "socket) and run COMMAND with them: by default the first on standard input\n"
 "and any others from 3 up.  Data that came with them is in FDPASS_DATA.\n"
-"With no COMMAND, print a line per descriptor (number, kind, name, path)\n"
-"and then the data.\n"
+"With no COMMAND, print a line per descriptor (number, kind, name, path,\n"
+"local and peer address, each vis(3)-encoded) and then the data.\n"
 "\n"
 "  -l, --listen           listen on SOCKET (the default)\n"
 "  -c, --connect          connect to SOCKET, where a sender listens\n"
@@ -340,20 +343,47 @@ receive_failed(const struct recv_options *o)
 	err(1, "receive on %s", o->socket_arg);
 }
 
-/* Prints a line for each of the descriptors from the first on. */
+/*
+ * Encodes the len bytes at s for a text record with strvisx(3): spaces,
+ * newlines, backslashes and control and 8-bit bytes as C-style or octal
+ * escapes, so that a record is one line of space-separated fields whatever
+ * a path holds.  NULL, or nothing, is "-".  buf has room for 4 * len + 1.
+ */
+static const char *
+field(const char *s, size_t len, char *buf)
+{
+	if (s == NULL || len == 0)
+		return "-";
+	strvisx(buf, s, len, VIS_WHITE | VIS_CSTYLE | VIS_OCTAL);
+	return buf;
+}
+
+/*
+ * Prints a record of six fields, one line, for each of the descriptors
+ * from the first on: number, kind, name, path, and for a socket its own
+ * and its peer's address (fdpass(1), OUTPUT).
+ */
 static void
 print_fds(const struct receiver *r, size_t first)
 {
-	char path[PATH_MAX];
+	static char name[4 * WIRE_NAME_MAX + 1], path[4 * PATH_MAX + 1];
+	static char local[4 * 128 + 1], remote[4 * 128 + 1];
+	char link[PATH_MAX], addr[128];
 	size_t i;
-	int known;
+	int known, len;
 
 	for (i = first; i < r->nfds; i++) {
-		known = describe_path(r->fds[i], path, sizeof(path)) == 0;
-		fprintf(out, "%d %s %s %s\n", r->fds[i],
-		    describe_type(r->fds[i], known ? path : NULL),
-		    r->names[i] != NULL ? r->names[i] : "-",
-		    known ? path : "-");
+		known = describe_path(r->fds[i], link, sizeof(link)) == 0;
+		fprintf(out, "%d %s %s %s", r->fds[i],
+		    describe_type(r->fds[i], known ? link : NULL),
+		    field(r->names[i], r->names[i] != NULL ?
+		    strlen(r->names[i]) : 0, name),
+		    field(known ? link : NULL, known ? strlen(link) : 0,
+		    path));
+		len = describe_address(r->fds[i], 0, addr, sizeof(addr));
+		fprintf(out, " %s", field(addr, len > 0 ? len : 0, local));
+		len = describe_address(r->fds[i], 1, addr, sizeof(addr));
+		fprintf(out, " %s\n", field(addr, len > 0 ? len : 0, remote));
 	}
 }
 

@@ -58,7 +58,7 @@ load test_helper
 	assert_output "fdpass: connect $name: peer is uid 65534, not an allowed user"
 	run "$FDPASS" recv --connect -t $WAIT --allow-gid 65534 "$name"
 	assert_success
-	assert_output --regexp "^[0-9]+ char - /dev/null\$"
+	assert_output --regexp "^[0-9]+ char - /dev/null - -\$"
 	bg_wait
 	assert_equal "$BG_STATUS" 0
 }
@@ -361,7 +361,7 @@ PY
 	expected=$((output + 1))
 	# Children print as they finish, in any order: count the records.
 	records() {
-		grep -c '^[0-9]* char - /dev/null$' bg.out
+		grep -c '^[0-9]* char - /dev/null - -$' bg.out
 	}
 	all_printed() {
 		[ "$(records)" = "$expected" ] &&

@@ -146,7 +146,7 @@ connect("s").sendmsg([b"twisted"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array
 PY
 	bg_wait
 	run cat bg.out
-	assert_line --index 0 --regexp '^[0-9]+ char - /dev/null$'
+	assert_line --index 0 --regexp '^[0-9]+ char - /dev/null - -$'
 	assert_line --index 1 "twisted"
 }
 

@@ -218,8 +218,8 @@ PY
 	assert_success
 	wait_until grep -q /dev/null recv.out
 	run cat recv.out
-	assert_line --index 0 --regexp "^[0-9]+ regular web $PWD/file\$"
-	assert_line --index 1 --regexp "^[0-9]+ char - /dev/null\$"
+	assert_line --index 0 --regexp "^[0-9]+ regular web $PWD/file - -\$"
+	assert_line --index 1 --regexp "^[0-9]+ char - /dev/null - -\$"
 }
 
 @test "--listen-fds refuses descriptors meant for another process" {

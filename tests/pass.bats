@@ -179,8 +179,8 @@ bg.out"
 	bg_wait
 	assert_equal "$BG_STATUS" 0
 	run cat bg.out
-	assert_line --index 0 --regexp "^[0-9]+ regular conf $BATS_TEST_TMPDIR/a\$"
-	assert_line --index 1 --regexp '^[0-9]+ char - /dev/null$'
+	assert_line --index 0 --regexp "^[0-9]+ regular conf $BATS_TEST_TMPDIR/a - -\$"
+	assert_line --index 1 --regexp '^[0-9]+ char - /dev/null - -$'
 	assert_line --index 2 "payload"
 }
 
@@ -191,7 +191,7 @@ bg.out"
 	bg_wait
 	assert_output ""
 	run cat bg.out
-	assert_output --regexp '^[0-9]+ pipe - pipe:\[[0-9]+\]$'
+	assert_output --regexp '^[0-9]+ pipe - pipe:\[[0-9]+\] - -$'
 }
 
 # bats test_tags=valgrind
@@ -249,8 +249,8 @@ PY
 	bg_wait
 	assert_equal "$BG_STATUS" 0
 	run cat bg.out
-	assert_line --index 0 --regexp '^[0-9]+ char - /dev/null$'
-	assert_line --index 1 --regexp '^x[0-9]+ char - /dev/zero$'
+	assert_line --index 0 --regexp '^[0-9]+ char - /dev/null - -$'
+	assert_line --index 1 --regexp '^x[0-9]+ char - /dev/zero - -$'
 }
 
 # bats test_tags=valgrind

@@ -240,3 +240,17 @@ PY
 	assert_equal "$BG_STATUS" 3
 	assert_equal "$(cat bg.out)" ""
 }
+
+@test "a text record is one line of six fields, whatever the path holds" {
+	touch "$(printf 'a b\nc\\d\001')"
+	bg "$FDPASS" recv --count 2 s
+	"$FDPASS" send -t $WAIT --name 'my-conf' --tcp-listen 127.0.0.1:0 s \
+		"$(printf 'a b\nc\\d\001')"
+	bg_wait
+	assert_equal "$(wc -l <bg.out)" 2
+	run awk '{ print NF }' bg.out
+	assert_output "$(printf '6\n6')"
+	run cat bg.out
+	assert_line --index 0 --regexp '^[0-9]+ socket my-conf socket:\[[0-9]+\] 127\.0\.0\.1:[1-9][0-9]* -$'
+	assert_line --index 1 --regexp '^[0-9]+ regular - .*/a\\sb\\nc\\\\d\\001 - -$'
+}
