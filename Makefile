@@ -169,6 +169,21 @@ check-fuzz:
 		{ tail -n 40 $(OBJDIR)/fuzz.log; exit 1; }
 	@echo "fuzz: $$(grep -o 'Done [0-9]* runs' $(OBJDIR)/fuzz.log), no crash, leak or hang"
 
+# The static checks, with no finding allowed: clang-tidy with the checks
+# .clang-tidy chooses, cppcheck, and shellcheck over every shell file the
+# project ships or runs.  Any suppression is inline, with its reason.
+SHELL_FILES = tests/*.bash tests/*.sh tests/valgrind-fdpass \
+	tests/bench/run.sh build/*.sh completions/fdpass.bash .ci/run
+lint: $(OBJDIR)/config.mk
+	@build/deps.sh lint
+	@clang-tidy --quiet $(LIB_SRCS:%=src/%) $(CMD_SRCS:%=src/%) -- \
+		$(filter-out -MMD -MP $(WARNINGS),$(ALL_CFLAGS)) 2>/dev/null
+	@cppcheck --quiet --error-exitcode=1 --inline-suppr \
+		--enable=warning,portability,performance --std=c11 \
+		-D_GNU_SOURCE -Isrc src
+	@shellcheck $(SHELL_FILES)
+	@echo "lint: clang-tidy, cppcheck and shellcheck found nothing"
+
 # Every example of README.md and fdpass(1), run as tests/examples.sh says.
 check-examples: $(BIN)
 	@build/deps.sh check
@@ -217,7 +232,7 @@ check-install: $(BIN) $(LIB)
 	@echo "install: $(words $(INSTALLED)) files installed and removed;" \
 		"fdpass(3)'s example built with pkg-config and ran"
 
-check: check-pass check-valgrind check-fuzz check-man check-install \
+check: lint check-pass check-valgrind check-fuzz check-man check-install \
 	check-examples check-clang
 	$(MAKE) OBJDIR=$(OBJDIR)/sanitize SANITIZE=1 SENDERS=1000 check-pass
 
@@ -296,7 +311,7 @@ clean:
 	rm -rf $(OBJDIR)
 
 .PHONY: all demo bench fuzz check check-valgrind check-fuzz check-pass \
-	check-clang dist distcheck \
+	check-clang dist distcheck lint \
 	check-unit check-bats check-man check-install check-examples install \
 	uninstall clean
 

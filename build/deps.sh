@@ -3,11 +3,12 @@
 # installs what is missing with apt-get, otherwise it prints the command to
 # run and fails.
 #
-# usage: build/deps.sh build|check|fuzz
+# usage: build/deps.sh build|check|lint|fuzz
 #   build   what compiling needs (pkg-config, libbsd-dev)
 #   check   what `make check` needs besides (bats, bats-assert, bats-support,
 #           mandoc, bash-completion, zsh and fish for the completions, jq
 #           and python3 for the tests and examples)
+#   lint    what `make lint` needs (clang-tidy, cppcheck, shellcheck)
 #   fuzz    what `make fuzz` needs (clang and its libFuzzer runtime)
 set -eu
 
@@ -35,13 +36,18 @@ check)
 	need jq command -v jq
 	need python3 test -x /usr/bin/python3
 	;;
+lint)
+	need clang-tidy command -v clang-tidy
+	need cppcheck command -v cppcheck
+	need shellcheck command -v shellcheck
+	;;
 fuzz)
 	need clang command -v clang
 	need libclang-rt-dev sh -c 'echo "int LLVMFuzzerTestOneInput(const char *d, long n) { return 0; }" |
 	    clang -x c -fsanitize=fuzzer -o /dev/null -'
 	;;
 *)
-	echo "usage: build/deps.sh build|check|fuzz" >&2
+	echo "usage: build/deps.sh build|check|lint|fuzz" >&2
 	exit 2
 	;;
 esac

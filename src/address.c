@@ -59,7 +59,7 @@ pause_briefly(long *ns)
 	struct timespec ts = { 0, *ns };
 
 	nanosleep(&ts, NULL);
-	if (*ns < 10 * 1000 * 1000)
+	if (*ns < 10L * 1000 * 1000)
 		*ns += *ns / 8;
 }
 
@@ -81,7 +81,7 @@ address_connect(const struct address *a, int type, const struct deadline *d)
 	struct appear ap = { -1 };
 	struct deadline appear_by;
 	const struct deadline *wait = d;
-	long pause_ns = 50 * 1000;
+	long pause_ns = 50L * 1000;
 	int fd, saved, on = 1, ms;
 
 	if (deadline_remaining_ms(d) == -1) {

@@ -324,7 +324,8 @@ refuse(const struct recv_options *o, const char *fmt, ...)
 	receiver_release(r);
 	fprintf(stderr, "fdpass: receive on %s: ", o->socket_arg);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	/* clang 14's analyzer misses the va_start above. */
+	vfprintf(stderr, fmt, ap);	/* NOLINT(clang-analyzer-valist.Uninitialized) */
 	va_end(ap);
 	fputc('\n', stderr);
 	exit(EXIT_REFUSED);

@@ -162,22 +162,23 @@ receive_batches(struct getsocks *g, const char **why)
 		unsigned char	bytes[FDP_RIGHTS_SPACE];
 	} cbuf;
 	struct fdp_ancil items[4];
-	struct fdp_control ctl;
+	struct fdp_control ctl = { cbuf.bytes, sizeof(cbuf), items,
+	    sizeof(items) / sizeof(items[0]), 0, 0 };
 	struct iovec iov;
 	size_t room = (size_t)g->expected * META_MAX;
 	int ack = 0;
 	ssize_t n;
 
 	if ((g->fds = calloc(g->expected, sizeof(int))) == NULL ||
-	    (g->meta = malloc(room)) == NULL)
+	    (g->meta = calloc(room, 1)) == NULL)
 		return -1;
 	while (g->nfds < (size_t)g->expected) {
 		if (g->metalen == room)
 			return failed(why, "sent more metadata than its "
 			    "sockets have", EPROTO);
 		memset(&cbuf, 0, sizeof(cbuf));
-		ctl = (struct fdp_control){ cbuf.bytes, sizeof(cbuf), items,
-		    sizeof(items) / sizeof(items[0]), 0, 0 };
+		ctl.nitems = 0;
+		ctl.msg_flags = 0;
 		iov.iov_base = g->meta + g->metalen;
 		iov.iov_len = room - g->metalen;
 		if ((n = fdp_recv(g->sock, &iov, 1, &ctl, 0)) == -1)

@@ -217,7 +217,7 @@ socket_option(struct socket_options *so, int ch, const char *arg)
 		so->mode = parse_mode(arg);
 		break;
 	case 't':
-		so->timeout = parse_number("--timeout", arg, 1, 86400 * 365);
+		so->timeout = parse_number("--timeout", arg, 1, 86400LL * 365);
 		break;
 	case OPT_ALLOW_UID:
 		allow("--allow-uid", arg, so->access.uids, &so->access.nuids);

@@ -45,7 +45,8 @@ get_be(const unsigned char *p, size_t size)
 void
 wire_encode(const struct wire_header *h, unsigned char *out)
 {
-	memcpy(out, WIRE_MAGIC, WIRE_MAGIC_SIZE);
+	/* The magic goes without its NUL. */
+	memcpy(out, WIRE_MAGIC, WIRE_MAGIC_SIZE);	/* NOLINT(bugprone-not-null-terminated-result) */
 	out[4] = h->version;
 	out[5] = h->flags;
 	put_be(out + 6, h->nfds, 2);

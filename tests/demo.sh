@@ -11,6 +11,7 @@ trap 'rm -rf "$dir"' EXIT
 echo "this line was read through a passed descriptor" >"$dir/message"
 
 echo "receiver: fdpass recv $dir/socket sh -c ..."
+# shellcheck disable=SC2016 # expanded by the child's sh, not here
 "$FDPASS" recv "$dir/socket" sh -c '
 	echo "child (pid $$): fd 0 is $(readlink /proc/$$/fd/0)"
 	echo "child (pid $$): reads: $(cat)"' &

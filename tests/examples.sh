@@ -106,6 +106,7 @@ furnish() {
 # Runs one example in its own /tmp and pid namespace; prints its output.
 run_example() {
 	local dir=$1
+	# shellcheck disable=SC2016 # expanded by the bash inside the namespace
 	(cd "$dir" && PATH="$dir/bin:$PATH" timeout 60 unshare --mount --pid \
 		--fork --mount-proc bash -c 'mount --bind "$1/tmp" /tmp || exit 1
 			bash ./script
@@ -120,6 +121,7 @@ run_example() {
 
 # Drops blank lines at the end of a file and ends its last line.
 normalize() {
+	# shellcheck disable=SC1003 # sed's a\ command, not a quoted quote
 	sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' -e '$a\' "$1"
 }
 

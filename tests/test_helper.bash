@@ -57,6 +57,7 @@ gone() {
 
 # bg_wait: waits for the background process and puts its exit status in
 # $BG_STATUS, failing the test if it runs past $WAIT seconds.
+# shellcheck disable=SC2034 # BG_STATUS is for the tests that load this file
 bg_wait() {
 	wait_until gone "$BG"
 	BG_STATUS=0
