@@ -227,11 +227,21 @@ make_blocking(const struct placement *p, size_t np)
  */
 static int diag_fd = -1;
 
+/* Closes the copy: exec closes it, and so does exit, through this. */
+static void
+drop_stderr(void)
+{
+	if (diag_fd != -1)
+		close(diag_fd);
+	diag_fd = -1;
+}
+
 /* Keeps the copy of standard error; at start, before anything arrives. */
 void
 handoff_keep_stderr(void)
 {
-	diag_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	if ((diag_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3)) != -1)
+		atexit(drop_stderr);
 }
 
 /*
