@@ -40,6 +40,12 @@ stale_pid_file(int fd, const char **why)
 		*why = "exists and is not a regular file";
 		return 0;
 	}
+	/* One another user could write to, or link, is not ours to take. */
+	if (st.st_uid != geteuid() || st.st_nlink != 1 ||
+	    (st.st_mode & 022)) {
+		*why = "exists and is not a pid file of this user's";
+		return 0;
+	}
 	if ((n = pread(fd, text, sizeof(text) - 1, 0)) == -1)
 		return -1;
 	text[n] = '\0';
@@ -75,8 +81,6 @@ write_pid_file(const char *path)
 
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    0644);
-	if (fd != -1 && flock(fd, LOCK_EX | LOCK_NB) == -1)
-		err(1, "--pid-file %s: lock", path);
 	if (fd == -1 && errno == EEXIST) {
 		fd = open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 		if (fd == -1 && errno == ELOOP)
@@ -87,14 +91,16 @@ write_pid_file(const char *path)
 			errx(1, "--pid-file %s: %s", path, why);
 		}
 	}
-	if (fd == -1)
+	if (fd == -1 || fstat(fd, &st) == -1)
 		err(1, "--pid-file %s", path);
+	/* Recorded first, so that a failure below leaves no file behind. */
+	cleanup_pid_file(path, st.st_dev, st.st_ino);
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1)
+		err(1, "--pid-file %s: lock", path);
 	len = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-	if (ftruncate(fd, 0) == -1 || pwrite(fd, pid, len, 0) != len ||
-	    fstat(fd, &st) == -1)
+	if (ftruncate(fd, 0) == -1 || pwrite(fd, pid, len, 0) != len)
 		err(1, "--pid-file %s", path);
 	/* fd stays open, unseen by COMMAND, to hold the lock. */
-	cleanup_pid_file(path, st.st_dev, st.st_ino);
 }
 
 /*

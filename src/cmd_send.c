@@ -597,10 +597,14 @@ open_file(const struct send_options *o, const char *path,
 static void
 truncate_files(const struct send_options *o)
 {
+	struct stat st;
 	size_t i;
 
+	/* open(2) ignores O_TRUNC on a FIFO, tty or device; so does this. */
 	for (i = 0; i < o->ntruncate; i++)
-		if (ftruncate(o->truncate[i].fd, 0) == -1)
+		if (fstat(o->truncate[i].fd, &st) == -1 ||
+		    (S_ISREG(st.st_mode) &&
+		    ftruncate(o->truncate[i].fd, 0) == -1))
 			err(1, "truncate %s", o->truncate[i].path);
 }
 

@@ -31,7 +31,8 @@ signals_set(int sig, void (*handler)(int))
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = handler;
 	sa.sa_flags = SA_RESTART;
-	sigemptyset(&sa.sa_mask);
+	/* A handler is never interrupted by another, nor by itself. */
+	sigfillset(&sa.sa_mask);
 	if (sigaction(sig, &sa, found[sig].saved ? NULL : &found[sig].old) ==
 	    -1)
 		return -1;

@@ -174,3 +174,19 @@ load test_helper
 	assert_equal "$BG_STATUS" 143
 	[ ! -e s ]
 }
+
+@test "--pid-file does not take over a stale pid file another user could write" {
+	sh -c 'echo $$ >pid'
+	chmod 666 pid
+	run "$FDPASS" recv -b --pid-file pid s true
+	assert_failure 1
+	assert_output "fdpass: --pid-file pid: exists and is not a pid file of this user's"
+}
+
+@test "--truncate passes a FIFO or device as open(2) would, ignoring it" {
+	bg "$FDPASS" recv s true
+	run "$FDPASS" send -t $WAIT --write --truncate s /dev/null
+	assert_success
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+}
