@@ -473,7 +473,10 @@ fds_free(void)
  * Looks at a framed header before any of its descriptors are taken: the
  * process that sent it must pass the access rules, and what it announces
  * must fit.  What does not is declined with the reason, which a sender
- * that sent its header alone learns before anything crossed.
+ * that sent its header alone learns before anything crossed.  With h NULL,
+ * a plain message: its sender, where the kernel names it, must pass the
+ * rules; one queued before recv asked for credentials (nc -F on --stdin)
+ * was checked as the peer when accepted.
  */
 static int
 vet_transfer(struct receiver *r, const struct wire_header *h, void *arg)
@@ -483,6 +486,9 @@ vet_transfer(struct receiver *r, const struct wire_header *h, void *arg)
 	const char *refusal;
 
 	r->why = why;
+	if (h == NULL && (r->type == SOCK_DGRAM || !r->sender_known ||
+	    r->sender.pid == 0))
+		return 0;
 	if (r->type != SOCK_DGRAM && (!r->sender_known || r->sender.pid == 0)) {
 		r->why = "the sender's credentials are unknown";
 		return -1;
@@ -493,6 +499,8 @@ vet_transfer(struct receiver *r, const struct wire_header *h, void *arg)
 		    (long)r->sender.pid, refusal);
 		return -1;
 	}
+	if (h == NULL)
+		return 0;
 	if (o->count > 0 && r->nfds + h->nfds != o->count) {
 		r->reason = WIRE_OTHER_COUNT;
 		if (r->nfds + h->nfds > o->count)

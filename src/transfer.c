@@ -801,6 +801,11 @@ receiver_next(struct receiver *r, size_t limit)
 	}
 	if (r->nfds > limit)
 		return fail(r, "more descriptors than expected");
+	/* A plain message: its sender, where known, passes the rules too. */
+	if (r->vet != NULL && r->vet(r, NULL, r->vet_arg) == -1) {
+		errno = EBADMSG;
+		return -1;
+	}
 	/*
 	 * A plain message: its data is what came with its descriptors, but
 	 * for a lone NUL byte, the usual carrier of descriptors without data

@@ -38,9 +38,10 @@ struct outcome {
 struct receiver;
 
 /*
- * Looks at a framed header before its descriptors are taken: returns 0
- * to take the transfer, or -1 having set r->why and, for the sender,
- * r->reason (a wire_reason).
+ * Looks at a framed header before its descriptors are taken, or with a
+ * NULL header at a plain message once it came: returns 0 to take the
+ * transfer, or -1 having set r->why and, for the sender, r->reason (a
+ * wire_reason).
  */
 typedef int (*receiver_vet)(struct receiver *, const struct wire_header *,
     void *);

@@ -426,3 +426,26 @@ print(recv.returncode, recv.stderr.strip())
 PY
 	assert_output "1 fdpass: --stdin: peer is uid $(id -u), not 4242"
 }
+
+@test "a plain message from a process of another user is refused, though the connection was allowed" {
+	bg "$FDPASS" recv s sleep 60
+	run peer <<'PY'
+from peer import *
+sock = connect("s")
+pid = os.fork()
+if pid == 0:
+    os.setgid(65534)
+    os.setuid(65534)
+    readers = send_pipe_ends(sock, b"\0")
+    assert_closed(readers)
+    os._exit(0)
+_, status = os.waitpid(pid, 0)
+assert status == 0
+PY
+	assert_success
+	assert_output "closed"
+	bg_wait
+	assert_equal "$BG_STATUS" 3
+	run cat bg.err
+	assert_output --regexp "^fdpass: receive on s: sending process pid [0-9]+: peer is uid 65534"
+}
