@@ -35,7 +35,6 @@ struct listener {
  * never races.
  */
 #define APPEAR_SECONDS	5
-#define APPEAR_TEXT	"5 s"
 
 int	address_parse(const char *, struct address *);
 int	address_connect(const struct address *, int, const struct deadline *);

@@ -116,17 +116,21 @@ endpoint_connect(const char *text, int type, const struct access *acc,
     const struct deadline *d, struct fdp_peer *peer)
 {
 	struct address a;
-	int fd;
+	int fd, absent;
 
 	parse_address(text, &a);
 	if ((fd = address_connect(&a, type, d)) == -1 && errno == ENOENT &&
 	    !a.abstract && !directory_exists(a.sun.sun_path))
 		errx(1, "connect %s: its directory does not exist", text);
 	/* An abstract name nobody listens on refuses; a path is missing. */
-	if (fd == -1 && (errno == ENOENT || (errno == ECONNREFUSED &&
-	    a.abstract)))
-		errx(1, "connect %s: no listener appeared within %s", text,
-		    deadline_remaining_ms(d) == -1 ? APPEAR_TEXT : "--timeout");
+	absent = fd == -1 && (errno == ENOENT ||
+	    (errno == ECONNREFUSED && a.abstract));
+	if (absent && deadline_remaining_ms(d) == -1)
+		errx(1, "connect %s: no listener appeared within %d s", text,
+		    APPEAR_SECONDS);
+	if (absent)
+		errx(1, "connect %s: no listener appeared within --timeout",
+		    text);
 	if (fd == -1)
 		err(1, "connect %s", text);
 	if (type != SOCK_DGRAM)
