@@ -121,6 +121,19 @@ PY
 	assert_equal "$(cat bg.out)" "from inside"
 }
 
+@test "--netns leaves the rest in fdpass's own namespace: an abstract SOCKET, --unix-listen @NAME" {
+	sock=$(abstract_name)
+	listener=$(abstract_name)
+	# Abstract names belong to a network namespace: the receiver's and the
+	# --unix-listen one are both reached in this one.
+	bg "$FDPASS" recv --count 2 "$sock" sh -c "grep -c ' $listener\$' /proc/net/unix"
+	"$FDPASS" send -t $WAIT --unix-listen "$listener" --netns "$NSPATH" \
+		--tcp-listen 127.0.0.1:0 "$sock"
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(cat bg.out)" 1
+}
+
 @test "--netns takes /proc/PID/ns/net of a process in the namespace" {
 	port=$(free_port)
 	ip netns exec "$NS" sleep 60 3>&- &
