@@ -40,15 +40,9 @@ in_ns() {
 tcp_hello() {
 	local port=$1
 	shift
-	"$@" /usr/bin/python3 - "$port" <<'PY'
-import socket, sys
-try:
-    c = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
-except ConnectionRefusedError:
-    print("refused")
-else:
-    print(c.makefile().readline().strip())
-PY
+	"$@" bash -c '{ exec 3<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null ||
+		{ echo refused; exit; }
+		timeout 10 head -n 1 <&3' bash "$port"
 }
 
 # serve_tcp: recv in the background, a server accepting once on what it
