@@ -65,14 +65,14 @@ _fdpass()
 		--connect --listen --stdout --notify-fdstore --no-fdpoll --remove
 		--read --write --append --rdwr --create --truncate --fd --from-pid
 		--from-haproxy --listen-fds --tcp-listen
-		--tcp-connect --udp --unix-listen --backlog --name --data
+		--tcp-connect --udp --unix-listen --backlog --netns --name --data
 		--data-file --raw --wait --seqpacket --dgram --timeout --mode
 		--allow-uid --allow-gid --peer-uid --peer-gid --peer-pid --help
 	)
 	local -a send_args=(
 		--notify-fdstore -f --fd --from-pid --from-haproxy --tcp-listen
 		--tcp-connect
-		--udp --unix-listen --backlog -n --name -d --data -D --data-file
+		--udp --unix-listen --backlog --netns -n --name -d --data -D --data-file
 		-t --timeout -m --mode --allow-uid --allow-gid --peer-uid
 		--peer-gid --peer-pid
 	)
@@ -186,7 +186,21 @@ _fdpass_argument()
 	--unix-listen | --from-haproxy)
 		_fdpass_socket
 		;;
+	--netns)
+		_fdpass_netns
+		;;
 	esac
+}
+
+# Replies for --netns: the namespaces ip netns made, by their paths in
+# /run/netns, or any file where none fits (/proc/PID/ns/net).
+_fdpass_netns()
+{
+	local ns
+	for ns in /run/netns/*; do
+		[[ -e $ns && $ns == "$cur"* ]] && COMPREPLY+=("$ns")
+	done
+	((${#COMPREPLY[@]} > 0)) || _filedir
 }
 
 complete -F _fdpass fdpass

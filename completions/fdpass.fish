@@ -20,7 +20,7 @@ function __fdpass_scan
     switch $__fdpass_cmd
         case send
             set args f n d D t m fd from-pid from-haproxy tcp-listen tcp-connect udp \
-                unix-listen backlog name data data-file timeout mode \
+                unix-listen backlog netns name data data-file timeout mode \
                 notify-fdstore allow-uid allow-gid peer-uid peer-gid peer-pid
         case recv
             set args n t m at count max-children ready-fd pid-file timeout mode \
@@ -73,6 +73,8 @@ function __fdpass_scan
                 set __fdpass_where file-arg
             case --unix-listen --from-haproxy
                 set __fdpass_where socket-arg
+            case --netns
+                set __fdpass_where netns-arg
             case '*'
                 set __fdpass_where arg
         end
@@ -124,6 +126,18 @@ function __fdpass_socket
     end
 end
 
+# --netns: the namespaces ip netns made, by their paths in /run/netns, or
+# any file where none fits (/proc/PID/ns/net).
+function __fdpass_netns
+    set -l cur (commandline -ct)
+    set -l names (string match -- "$cur*" /run/netns/*)
+    if test (count $names) -gt 0
+        printf '%s\n' $names
+    else
+        __fish_complete_path $cur
+    end
+end
+
 # recv's COMMAND and its arguments, completed as a command line of its own.
 function __fdpass_command
     __fdpass_scan
@@ -163,6 +177,7 @@ complete -c fdpass -n '__fdpass_at send options' -l tcp-connect -x -d 'Pass a ne
 complete -c fdpass -n '__fdpass_at send options' -l udp -x -d 'Pass a new bound UDP socket'
 complete -c fdpass -n '__fdpass_at send options' -l unix-listen -x -d 'Pass a new listening unix socket'
 complete -c fdpass -n '__fdpass_at send options' -l backlog -x -d 'Listen backlog of the sockets made'
+complete -c fdpass -n '__fdpass_at send options' -l netns -x -d 'Make the TCP and UDP sockets in this network namespace'
 complete -c fdpass -n '__fdpass_at send options' -s n -l name -x -d 'Name the next descriptor'
 complete -c fdpass -n '__fdpass_at send options' -s d -l data -x -d 'Send STRING with the descriptors'
 complete -c fdpass -n '__fdpass_at send options' -s D -l data-file -r -F -d 'Send the contents of FILE'
@@ -180,6 +195,7 @@ complete -c fdpass -n '__fdpass_at send options' -l peer-pid -x -d 'Send only to
 complete -c fdpass -n '__fdpass_at send options' -s h -l help -d 'Show help and exit'
 complete -c fdpass -n '__fdpass_at send socket socket-arg' -a '(__fdpass_socket)'
 complete -c fdpass -n '__fdpass_at send after file-arg' -F
+complete -c fdpass -n '__fdpass_at send netns-arg' -a '(__fdpass_netns)'
 
 # fdpass recv
 complete -c fdpass -n '__fdpass_at recv options' -s l -l listen -d 'Listen on SOCKET (the default)'

@@ -65,6 +65,9 @@ const char send_usage[] =
 "      --udp [HOST:]PORT  pass a new bound UDP socket\n"
 "      --unix-listen PATH pass a new listening unix socket\n"
 "      --backlog N        the listen backlog of the sockets made (default 128)\n"
+"      --netns PATH       make the --tcp-listen, --tcp-connect and --udp\n"
+"                         sockets in the network namespace at PATH\n"
+"                         (/run/netns/NAME, /proc/PID/ns/net)\n"
 "  -n, --name NAME        name a descriptor: the Nth --name names the Nth\n"
 "  -d, --data STRING      send STRING with the descriptors\n"
 "  -D, --data-file FILE   send the contents of FILE with the descriptors\n"
@@ -100,6 +103,7 @@ static const struct option send_longopts[] = {
 	{ "udp",	required_argument,	NULL, OPT_UDP },
 	{ "unix-listen", required_argument,	NULL, OPT_UNIX_LISTEN },
 	{ "backlog",	required_argument,	NULL, OPT_BACKLOG },
+	{ "netns",	required_argument,	NULL, OPT_NETNS },
 	{ "name",	required_argument,	NULL, 'n' },
 	{ "data",	required_argument,	NULL, 'd' },
 	{ "data-file",	required_argument,	NULL, 'D' },
@@ -132,6 +136,7 @@ struct send_options {
 	struct source		*sources;
 	size_t			 nsources;
 	int			 backlog;
+	const char		*netns;		/* PATH of --netns */
 	const char		**names;	/* from --name */
 	size_t			 nnames;
 	const char		*data;
@@ -179,12 +184,21 @@ add_name(struct send_options *o, const char *arg)
 	o->names[o->nnames - 1] = arg;
 }
 
+/* Tells whether a source makes its socket from an address. */
+static int
+inet_source(const struct source *s)
+{
+	return s->kind == OPT_TCP_LISTEN || s->kind == OPT_TCP_CONNECT ||
+	    s->kind == OPT_UDP;
+}
+
 /* Checks the combinations that make no sense, once all are parsed. */
 static void
 check_send_options(const struct send_options *o)
 {
 	const struct socket_options *so = &o->sock;
 	int elsewhere = o->use_stdout || o->fdstore_name != NULL;
+	size_t i;
 
 	if (o->data != NULL && o->data_file != NULL)
 		usage_error("send", "--data and --data-file exclude each other");
@@ -221,6 +235,11 @@ check_send_options(const struct send_options *o)
 	if (o->remove && (o->no_fdpoll || o->nsources > 0))
 		usage_error("send", "--remove passes no descriptors: no "
 		    "--no-fdpoll, --fd, --from-pid, ...");
+	for (i = 0; i < o->nsources && !inet_source(&o->sources[i]); i++)
+		continue;
+	if (o->netns != NULL && i == o->nsources)
+		usage_error("send", "--netns needs --tcp-listen, --tcp-connect "
+		    "or --udp");
 }
 
 static void
@@ -288,6 +307,9 @@ parse_send_options(int argc, char **argv, struct send_options *o)
 		case OPT_BACKLOG:
 			o->backlog = parse_number("--backlog", optarg, 1,
 			    65535);
+			break;
+		case OPT_NETNS:
+			o->netns = optarg;
 			break;
 		case 'n':
 			add_name(o, optarg);
@@ -450,6 +472,25 @@ add_listen_fds(struct send_options *o)
 		errx(1, "--listen-fds: LISTEN_FDNAMES has more names than "
 		    "the %lld descriptors", n);
 	free(copy);
+}
+
+/*
+ * --netns PATH: the sockets made from an address are made there.  Checked
+ * before anything is opened or made, so that a failure leaves nothing.
+ */
+static void
+use_netns(const char *path)
+{
+	const char *why;
+
+	if (socket_netns(path, &why) == 0)
+		return;
+	if (why != NULL)
+		errx(1, "--netns %s: %s", path, why);
+	if (errno == EPERM)
+		errx(1, "--netns %s: %s (needs CAP_SYS_ADMIN)", path,
+		    strerror(errno));
+	err(1, "--netns %s", path);
 }
 
 /*
@@ -1015,7 +1056,11 @@ cmd_send(int argc, char **argv)
 	parse_send_options(argc, argv, &o);
 	/* One deadline for all of it, from opening the first FILE on. */
 	deadline_set(&deadline, o.sock.timeout);
+	if (o.netns != NULL)
+		use_netns(o.netns);
 	gather_fds(&o, argv + optind, argc - optind, &deadline);
+	/* What is made from here on, the socket to SOCKET, is made here. */
+	socket_netns_end();
 	out.fds = o.fds;
 	out.nfds = o.nfds;
 	out.names = o.names;

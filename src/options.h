@@ -48,6 +48,7 @@ enum {
 	OPT_FROM_HAPROXY,
 	OPT_NO_FDPOLL,
 	OPT_REMOVE,
+	OPT_NETNS,
 };
 
 struct socket_options {

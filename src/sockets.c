@@ -1,13 +1,18 @@
 /*
- * Sockets made to be passed: TCP and UDP ones from "[HOST:]PORT", unix
- * listeners through address.c.
+ * Sockets made to be passed: TCP and UDP ones from "[HOST:]PORT", perhaps
+ * in another network namespace, and unix listeners through address.c.
  */
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
 
+#include <linux/nsfs.h>
+
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,6 +26,15 @@ struct hostport {
 	char	port[sizeof("65535")];
 	int	bracketed;		/* HOST was written [V6ADDR] */
 };
+
+/*
+ * The network namespace the TCP and UDP sockets are made in, from
+ * socket_netns, and fdpass's own to come back to: both -1 for fdpass's own.
+ */
+static struct {
+	int	there;
+	int	home;
+} netns = { -1, -1 };
 
 /* Fails with EINVAL, what saying why. */
 static int
@@ -123,6 +137,37 @@ resolve(const struct hostport *hp, int family, int type, int passive,
 }
 
 /*
+ * socket(2), close-on-exec, made in the namespace socket_netns chose.  A
+ * socket stays in the namespace it was made in, so this is the only call
+ * made there: fdpass is back in its own before it returns, or it fails.
+ */
+static int
+new_socket(int domain, int type, int protocol)
+{
+	int fd, saved;
+
+	if (netns.there == -1)
+		return socket(domain, type | SOCK_CLOEXEC, protocol);
+	if (setns(netns.there, CLONE_NEWNET) == -1)
+		return -1;
+	fd = socket(domain, type | SOCK_CLOEXEC, protocol);
+	saved = errno;
+	/*
+	 * socket_netns made this same trip: a failure here is not expected,
+	 * but would leave fdpass elsewhere, and so fails every socket made
+	 * from now on, for the caller to give up.
+	 */
+	if (setns(netns.home, CLONE_NEWNET) == -1) {
+		saved = errno;
+		if (fd != -1)
+			close(fd);
+		fd = -1;
+	}
+	errno = saved;
+	return fd;
+}
+
+/*
  * Makes a socket bound to the first address of res that takes it, on an
  * IPv6 address with IPV6_V6ONLY off when dual is set.  A TCP socket gets
  * SO_REUSEADDR, to listen where connections linger in TIME_WAIT; a UDP
@@ -137,7 +182,7 @@ bind_first(const struct addrinfo *res, int dual)
 	int fd, on = 1, off = 0, saved = EADDRNOTAVAIL;
 
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+		fd = new_socket(ai->ai_family, ai->ai_socktype,
 		    ai->ai_protocol);
 		if (fd == -1) {
 			saved = errno;
@@ -256,7 +301,7 @@ socket_tcp_connect(const char *spec, const struct deadline *d,
 	    resolve(&hp, AF_UNSPEC, SOCK_STREAM, 0, &res, why) == -1)
 		return -1;
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+		fd = new_socket(ai->ai_family, ai->ai_socktype,
 		    ai->ai_protocol);
 		if (fd == -1) {
 			if (!reached)
@@ -319,4 +364,64 @@ socket_unix_listen(const char *path, int backlog, mode_t mode,
 		return -1;
 	}
 	return made->fd;
+}
+
+/*
+ * Has the TCP and UDP sockets made inside the network namespace at path,
+ * having gone there and back once, so that a path that is no network
+ * namespace, or the lack of CAP_SYS_ADMIN, shows before anything is made.
+ * Should even the way back fail, fdpass is left there: the caller is to
+ * exit at once.
+ */
+int
+socket_netns(const char *path, const char **why)
+{
+	const char *ignored;
+	int type, saved;
+
+	if (why == NULL)
+		why = &ignored;
+	*why = NULL;
+	socket_netns_end();
+	if ((netns.home = open("/proc/self/ns/net", O_RDONLY |
+	    O_CLOEXEC)) == -1) {
+		*why = "cannot open /proc/self/ns/net, the way back";
+		goto fail;
+	}
+	/* O_NONBLOCK, as a FIFO given by mistake must not hold send up. */
+	if ((netns.there = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY |
+	    O_CLOEXEC)) == -1)
+		goto fail;
+	/* Any file but a namespace's says ENOTTY. */
+	if ((type = ioctl(netns.there, NS_GET_NSTYPE)) != CLONE_NEWNET) {
+		if (type != -1 || errno == ENOTTY || errno == EINVAL) {
+			*why = "not a network namespace";
+			errno = EINVAL;
+		}
+		goto fail;
+	}
+	if (setns(netns.there, CLONE_NEWNET) == -1)
+		goto fail;
+	if (setns(netns.home, CLONE_NEWNET) == -1) {
+		*why = "cannot come back from it to fdpass's own network "
+		    "namespace";
+		goto fail;
+	}
+	return 0;
+fail:
+	saved = errno;
+	socket_netns_end();
+	errno = saved;
+	return -1;
+}
+
+/* Has the sockets made in fdpass's own network namespace again. */
+void
+socket_netns_end(void)
+{
+	if (netns.there != -1)
+		close(netns.there);
+	if (netns.home != -1)
+		close(netns.home);
+	netns.there = netns.home = -1;
 }

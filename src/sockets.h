@@ -30,4 +30,15 @@ int	socket_udp(const char *, const char **);
 int	socket_unix_listen(const char *, int, mode_t, struct listener *,
 	    const char **);
 
+/*
+ * socket_netns has the TCP and UDP functions make their sockets inside the
+ * network namespace at PATH, "/run/netns/NAME" or "/proc/PID/ns/net", once
+ * it has checked that fdpass can go there and back; socket_netns_end puts
+ * them back in fdpass's own.  Only socket(2) is called in there: names are
+ * looked up, and sockets bound and connected, from fdpass's own place.
+ * socket_netns returns 0, or -1 with errno and *why as above.
+ */
+int	socket_netns(const char *, const char **);
+void	socket_netns_end(void);
+
 #endif

@@ -87,6 +87,27 @@ listen_abstract() {
 	wait_until grep -q " $ABSTRACT\$" /proc/net/unix
 }
 
+# A network namespace made by ip netns, its name in $NETNS, deleted at
+# teardown; skips where making one is not allowed.
+make_netns() {
+	NETNS=fdpass-test-$$-$BATS_TEST_NUMBER
+	ip netns add "$NETNS" 2>netns.err ||
+		skip "ip netns add is not allowed here: $(cat netns.err)"
+}
+
+teardown() {
+	local pid
+	for pid in "${BG_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null || true
+	done
+	for pid in "${BG_PIDS[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+	if [ -n "${NETNS:-}" ] && [ -e "/run/netns/$NETNS" ]; then
+		ip netns delete "$NETNS"
+	fi
+}
+
 @test "bash: the commands after fdpass" {
 	need_bash_completion
 	run bash_complete "fdpass "
@@ -185,6 +206,26 @@ asock"
 	# Where @ breaks words, readline keeps what is before it.
 	BREAK_AT=1 run bash_complete "fdpass send ${ABSTRACT:0:12}"
 	assert_line "${ABSTRACT#@}"
+}
+
+@test "--netns: the namespaces in /run/netns, else files, in bash, zsh and fish" {
+	make_netns
+	if [ -f "$BASH_COMPLETION" ]; then
+		run bash_complete "fdpass send --netns /run/netns/$NETNS"
+		assert_output "/run/netns/$NETNS"
+		run bash_complete "fdpass send --netns /proc/self/ns/ne"
+		assert_output "/proc/self/ns/net"
+	fi
+	if command -v zsh >/dev/null; then
+		run zsh_complete "fdpass send --netns /run/netns/$NETNS"
+		assert_output "/run/netns/$NETNS"
+	fi
+	if command -v fish >/dev/null; then
+		run fish_complete "fdpass send --netns /run/netns/$NETNS"
+		assert_output "/run/netns/$NETNS"
+		run fish_complete "fdpass send --netns /proc/self/ns/ne"
+		assert_output "/proc/self/ns/net"
+	fi
 }
 
 @test "zsh: the completion function parses" {
