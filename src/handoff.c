@@ -3,6 +3,8 @@
  * each convention, the environment (LISTEN_*, UCSPI's PROTO and
  * UNIXREMOTE*, FDPASS_DATA), and the exec.
  */
+#include <sys/syscall.h>
+
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -151,7 +153,37 @@ setenv_number(const char *name, long value)
 		err(1, "setenv %s", name);
 }
 
-/* LISTEN_FDS, LISTEN_PID and LISTEN_FDNAMES ("unknown" when unnamed). */
+/*
+ * LISTEN_PIDFDID, as systemd sets it: the pidfs inode of this process,
+ * which the command keeps across the exec, so that it can tell the
+ * descriptors are its own even where LISTEN_PID is a reused pid.  Left
+ * out where there is no pidfs, or no pidfd to be had, as a command then
+ * falls back to LISTEN_PID.
+ */
+static void
+set_pidfd_id(void)
+{
+#ifdef SYS_pidfd_open
+	char num[32];
+	uint64_t inode;
+	int pidfd, ret;
+
+	if ((pidfd = syscall(SYS_pidfd_open, getpid(), 0)) == -1)
+		return;
+	ret = fdp_pidfd_inode(pidfd, &inode);
+	close(pidfd);
+	if (ret == -1)
+		return;
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)inode);
+	if (setenv("LISTEN_PIDFDID", num, 1) == -1)
+		err(1, "setenv LISTEN_PIDFDID");
+#endif
+}
+
+/*
+ * LISTEN_FDS, LISTEN_PID, LISTEN_PIDFDID where it can be had, and
+ * LISTEN_FDNAMES ("unknown" when unnamed).
+ */
 static void
 set_listen_env(char **names, size_t n)
 {
@@ -160,6 +192,7 @@ set_listen_env(char **names, size_t n)
 
 	setenv_number("LISTEN_FDS", n);
 	setenv_number("LISTEN_PID", getpid());
+	set_pidfd_id();
 	for (i = 0; i < n; i++)
 		len += strlen(names[i] != NULL ? names[i] : "unknown") + 1;
 	if ((joined = malloc(len)) == NULL)
@@ -185,6 +218,7 @@ set_env(const struct handoff *h, char **names, size_t n)
 {
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_PIDFDID");
 	unsetenv("LISTEN_FDNAMES");
 	if (h->style == STYLE_LISTEN_FDS)
 		set_listen_env(names, n);

@@ -3,6 +3,9 @@
  * ancillary items, EINTR and partial stream writes handled, and received
  * descriptors closed whenever the message they came in is rejected.
  */
+#include <sys/stat.h>
+#include <sys/vfs.h>
+
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
@@ -11,6 +14,9 @@
 #include <unistd.h>
 
 #include "msg.h"
+
+/* The file system of pidfds since Linux 6.9; new kernels' linux/magic.h. */
+#define PIDFS_MAGIC	0x50494446
 
 /*
  * A control buffer big enough for the usual case, one full SCM_RIGHTS item
@@ -424,5 +430,27 @@ fdp_peer(int sock, struct fdp_peer *peer)
 	peer->pid = cred.pid;
 	peer->uid = cred.uid;
 	peer->gid = cred.gid;
+	return 0;
+}
+
+/*
+ * Puts the inode number of pidfd in *inode: on pidfs it names the process
+ * for as long as the system runs, where its pid may be reused.  Fails with
+ * ENOTSUP where pidfds are not on pidfs (before Linux 6.9), as inode
+ * numbers elsewhere are shared by every pidfd.
+ */
+int
+fdp_pidfd_inode(int pidfd, uint64_t *inode)
+{
+	struct statfs sfs;
+	struct stat st;
+
+	if (fstatfs(pidfd, &sfs) == -1 || fstat(pidfd, &st) == -1)
+		return -1;
+	if (sfs.f_type != PIDFS_MAGIC) {
+		errno = ENOTSUP;
+		return -1;
+	}
+	*inode = st.st_ino;
 	return 0;
 }

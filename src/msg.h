@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * The most descriptors Linux accepts in one SCM_RIGHTS message (SCM_MAX_FD
@@ -65,5 +66,6 @@ int	fdp_send_fds(int, const int *, size_t, const void *, size_t);
 ssize_t	fdp_recv_fds(int, int *, size_t, size_t *, void *, size_t);
 
 int	fdp_peer(int, struct fdp_peer *);
+int	fdp_pidfd_inode(int, uint64_t *);
 
 #endif

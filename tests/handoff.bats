@@ -103,6 +103,29 @@ blocking"
 	assert_success
 }
 
+@test "--listen-fds sets LISTEN_PIDFDID to the inode of the command's own pidfd" {
+	bg "$FDPASS" recv --listen-fds s /usr/bin/python3 -c 'import os; print(os.environ.get("LISTEN_PIDFDID", "unset"), os.fstat(os.pidfd_open(os.getpid())).st_ino)'
+	"$FDPASS" send -t $WAIT s /dev/null
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	read -r id inode <bg.out
+	assert_equal "$id" "$inode"
+}
+
+@test "a stale LISTEN_PIDFDID is removed when descriptors go on 0" {
+	LISTEN_PIDFDID=1 bg "$FDPASS" recv s sh -c 'echo "[${LISTEN_PIDFDID-unset}]"'
+	"$FDPASS" send -t $WAIT s /dev/null
+	bg_wait
+	assert_equal "$(cat bg.out)" "[unset]"
+}
+
+@test "a stale LISTEN_PIDFDID is removed with --at" {
+	LISTEN_PIDFDID=1 bg "$FDPASS" recv --at 5 s sh -c 'echo "[${LISTEN_PIDFDID-unset}]"'
+	"$FDPASS" send -t $WAIT s /dev/null
+	bg_wait
+	assert_equal "$(cat bg.out)" "[unset]"
+}
+
 @test "send returns only after the command runs with the descriptors" {
 	bg "$FDPASS" recv s sleep 30
 	"$FDPASS" send -t $WAIT s /dev/null
