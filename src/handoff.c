@@ -3,8 +3,6 @@
  * each convention, the environment (LISTEN_*, UCSPI's PROTO and
  * UNIXREMOTE*, FDPASS_DATA), and the exec.
  */
-#include <sys/syscall.h>
-
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +12,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "grab.h"
 #include "handoff.h"
 #include "transfer.h"
 
@@ -163,21 +162,14 @@ setenv_number(const char *name, long value)
 static void
 set_pidfd_id(void)
 {
-#ifdef SYS_pidfd_open
 	char num[32];
 	uint64_t inode;
-	int pidfd, ret;
 
-	if ((pidfd = syscall(SYS_pidfd_open, getpid(), 0)) == -1)
-		return;
-	ret = fdp_pidfd_inode(pidfd, &inode);
-	close(pidfd);
-	if (ret == -1)
+	if (grab_pid_inode(getpid(), &inode) == -1)
 		return;
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)inode);
 	if (setenv("LISTEN_PIDFDID", num, 1) == -1)
 		err(1, "setenv LISTEN_PIDFDID");
-#endif
 }
 
 /*

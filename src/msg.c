@@ -19,6 +19,14 @@
 #define PIDFS_MAGIC	0x50494446
 
 /*
+ * SO_PEERPIDFD (Linux 6.5), for older headers: asm-generic's number, which
+ * parisc and sparc do not share; there it takes headers that have it.
+ */
+#if !defined(SO_PEERPIDFD) && !defined(__hppa__) && !defined(__sparc__)
+#define SO_PEERPIDFD	77
+#endif
+
+/*
  * A control buffer big enough for the usual case, one full SCM_RIGHTS item
  * and a little more, aligned for struct cmsghdr.  Larger requests go to the
  * heap.
@@ -418,7 +426,34 @@ fail:
 	return -1;
 }
 
-/* Fills in the credentials of the peer connected to sock (SO_PEERCRED). */
+/*
+ * The inode of the pidfd of the peer connected to sock (SO_PEERPIDFD), or
+ * 0 where the kernel has no SO_PEERPIDFD (before 6.5: ENOPROTOOPT) or no
+ * pidfs, or gives none for a peer that is gone (before 6.16).
+ */
+static uint64_t
+peer_pidfd_inode(int sock)
+{
+#ifdef SO_PEERPIDFD
+	uint64_t inode;
+	socklen_t len = sizeof(int);
+	int pidfd, ret;
+
+	if (getsockopt(sock, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) == -1)
+		return 0;
+	ret = fdp_pidfd_inode(pidfd, &inode);
+	close(pidfd);
+	return ret == -1 ? 0 : inode;
+#else
+	(void)sock;
+	return 0;
+#endif
+}
+
+/*
+ * Fills in the credentials of the peer connected to sock (SO_PEERCRED),
+ * and the inode of its pidfd where the kernel tells it.
+ */
 int
 fdp_peer(int sock, struct fdp_peer *peer)
 {
@@ -430,6 +465,7 @@ fdp_peer(int sock, struct fdp_peer *peer)
 	peer->pid = cred.pid;
 	peer->uid = cred.uid;
 	peer->gid = cred.gid;
+	peer->pidfd_inode = peer_pidfd_inode(sock);
 	return 0;
 }
 

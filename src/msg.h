@@ -50,11 +50,16 @@ struct fdp_control {
 	int		 msg_flags;
 };
 
-/* The credentials of the process at the other end of a unix socket. */
+/*
+ * The credentials of the process at the other end of a unix socket, and
+ * the pidfs inode of its pidfd, which unlike the pid names no other
+ * process later: 0 where the kernel does not tell it.
+ */
 struct fdp_peer {
-	pid_t	pid;
-	uid_t	uid;
-	gid_t	gid;
+	pid_t		pid;
+	uid_t		uid;
+	gid_t		gid;
+	uint64_t	pidfd_inode;
 };
 
 ssize_t	fdp_send(int, const struct iovec *, size_t, const struct fdp_ancil *,

@@ -185,6 +185,47 @@ PY
 	assert_equal "$BG_STATUS" 0
 }
 
+@test "--peer-pid refuses a process that took the pid over after fdpass started" {
+	[ -w /proc/sys/kernel/ns_last_pid ] || skip "cannot choose the next pid: ns_last_pid is not writable"
+	sleep 30 3>&- &
+	named=$!
+	BG_PIDS+=("$named")
+	bg "$FDPASS" recv --peer-pid "$named" s true
+	wait_for_socket s
+	kill "$named"
+	wait "$named" || true
+	# Hand the pid to a new sender, as pid reuse would.
+	run peer "$named" <<'PY'
+from peer import *
+import subprocess, sys
+pid = int(sys.argv[1])
+for attempt in range(100):
+    with open("/proc/sys/kernel/ns_last_pid", "w") as f:
+        f.write(str(pid - 1))
+    child = os.fork()
+    if child == 0:
+        if os.getpid() == pid:
+            os.dup2(os.open("send.err", os.O_WRONLY | os.O_CREAT), 2)
+            os.execv(os.environ["FDPASS"], ["fdpass", "send", "-t", "5", "s", "/dev/null"])
+        os._exit(100)
+    _, status = os.waitpid(child, 0)
+    if os.waitstatus_to_exitcode(status) != 100:
+        print(os.waitstatus_to_exitcode(status))
+        break
+PY
+	assert_output 1
+	run cat bg.err
+	assert_output "fdpass: refused peer pid $named uid $(id -u) gid $(id -g) on s: peer pid $named is not the process --peer-pid named, which is gone"
+}
+
+@test "--peer-pid of a process that does not exist is an error" {
+	true 3>&- &
+	wait $!
+	run "$FDPASS" recv -t 1 --peer-pid $! s true
+	assert_failure 1
+	assert_output "fdpass: --peer-pid $!: No such process"
+}
+
 @test "without a known peer, stale UCSPI variables are removed" {
 	bg env PROTO=TCP UNIXREMOTEPID=1 "$FDPASS" recv --dgram s sh -c 'echo "[${PROTO-unset}${UNIXREMOTEPID-unset}]"'
 	wait_for_socket s
