@@ -43,15 +43,86 @@ PY
 	assert_equal "$BG_STATUS" 0
 }
 
-@test "--ucspi puts the descriptor on 6 and 7 and sets the UCSPI variables" {
+@test "--ucspi puts the descriptor on 6 and 7" {
 	# No pipeline or per-command redirection in sh: either has it hold
 	# descriptors of its own while ls looks.
-	bg "$FDPASS" recv --ucspi s sh -c 'exec >&7; echo "$PROTO $UNIXREMOTEEUID $UNIXREMOTEEGID"; ls /proc/$$/fd'
+	bg "$FDPASS" recv --ucspi s sh -c 'exec >&7; ls /proc/$$/fd'
 	"$FDPASS" send -t $WAIT --write --create s out
 	bg_wait
 	assert_equal "$BG_STATUS" 0
-	assert_equal "$(head -n 1 out)" "UNIX $(id -u) $(id -g)"
-	assert_equal "$(tail -n +2 out | sort -n | tr '\n' ' ')" "0 1 2 6 7 "
+	assert_equal "$(sort -n out | tr '\n' ' ')" "0 1 2 6 7 "
+}
+
+@test "--ucspi describes a TCP connection on 6 and 7 as tcpclient does" {
+	UNIXREMOTEPID=1 bg "$FDPASS" recv --ucspi s sh -c 'echo "$PROTO $TCPLOCALIP $TCPLOCALPORT $TCPREMOTEIP $TCPREMOTEPORT ${UNIXREMOTEPID-unset}"'
+	wait_for_socket s
+	run peer <<'PY'
+from peer import *
+import subprocess
+ls = socket.socket()
+ls.bind(("127.0.0.1", 0))
+ls.listen()
+port = ls.getsockname()[1]
+subprocess.run([os.environ["FDPASS"], "send", "-t", "10", "--tcp-connect", f"127.0.0.1:{port}", "s"], check=True)
+conn, (ip, their_port) = ls.accept()
+print(f"TCP 127.0.0.1 {their_port} 127.0.0.1 {port} unset")
+PY
+	assert_success
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(cat bg.out)" "$output"
+}
+
+@test "--ucspi describes an IPv6 connection as ucspi-tcp6 does" {
+	TCPREMOTEIP=stale bg "$FDPASS" recv --ucspi s sh -c 'echo "$PROTO $TCP6LOCALIP $TCP6LOCALPORT $TCP6REMOTEIP $TCP6REMOTEPORT ${TCPREMOTEIP-unset}"'
+	wait_for_socket s
+	run peer <<'PY'
+from peer import *
+import subprocess
+ls = socket.socket(socket.AF_INET6)
+ls.bind(("::1", 0))
+ls.listen()
+port = ls.getsockname()[1]
+subprocess.run([os.environ["FDPASS"], "send", "-t", "10", "--tcp-connect", f"[::1]:{port}", "s"], check=True)
+conn, (ip, their_port, _, _) = ls.accept()
+print(f"TCP6 ::1 {their_port} ::1 {port} unset")
+PY
+	assert_success
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(cat bg.out)" "$output"
+}
+
+@test "--ucspi gives the peer of a unix connection, not the fdpass sender" {
+	bg "$FDPASS" recv --ucspi s sh -c 'echo "$PROTO $UNIXREMOTEPID $UNIXREMOTEEUID $UNIXREMOTEEGID $UNIXLOCALPATH ${TCPREMOTEIP-unset}"'
+	wait_for_socket s
+	# This python holds the connection's other end; the fdpass that sends
+	# the accepted end is its child.
+	run peer <<'PY'
+from peer import *
+import subprocess
+path = os.path.abspath("conn.sock")
+ls = socket.socket(socket.AF_UNIX)
+ls.bind(path)
+ls.listen()
+ours = connect(path)
+theirs, _ = ls.accept()
+subprocess.run([os.environ["FDPASS"], "send", "-t", "10", "--fd", str(theirs.fileno()), "s"],
+               pass_fds=[theirs.fileno()], check=True)
+print(f"UNIX {os.getpid()} {os.geteuid()} {os.getegid()} {path} unset")
+PY
+	assert_success
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(cat bg.out)" "$output"
+}
+
+@test "--ucspi with a descriptor that is no connection sets no PROTO" {
+	PROTO=TCP TCPREMOTEIP=stale bg "$FDPASS" recv --ucspi s sh -c 'echo "[${PROTO-unset} ${UNIXREMOTEPID-unset} ${TCPREMOTEIP-unset}]"'
+	"$FDPASS" send -t $WAIT s /dev/null
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(cat bg.out)" "[unset unset unset]"
 }
 
 @test "--inetd with three descriptors is refused" {
