@@ -303,6 +303,7 @@ parse_recv_options(int argc, char **argv, struct recv_options *o)
 		    argv[optind]);
 	o->handoff.command = optind < argc ? argv + optind : NULL;
 	check_recv_options(o);
+	endpoint_pin_pid(&o->sock.access);
 	if (o->max_children == 0)
 		o->max_children = MAX_CHILDREN;
 }
@@ -433,10 +434,15 @@ print_json(const struct receiver *r, size_t first)
 	}
 	fputs("],\"data\":", out);
 	json_string(out, held.bytes, held.len);
-	if (have_peer)
-		fprintf(out, ",\"peer\":{\"pid\":%ld,\"uid\":%ld,\"gid\":%ld}",
+	if (have_peer) {
+		fprintf(out, ",\"peer\":{\"pid\":%ld,\"uid\":%ld,\"gid\":%ld",
 		    (long)peer.pid, (long)peer.uid, (long)peer.gid);
-	else
+		/* Known where the kernel has SO_PEERPIDFD and pidfs. */
+		if (peer.pidfd_inode != 0)
+			fprintf(out, ",\"pidfd_inode\":%llu",
+			    (unsigned long long)peer.pidfd_inode);
+		putc('}', out);
+	} else
 		fputs(",\"peer\":null", out);
 	fputs("}\n", out);
 	held.len = 0;

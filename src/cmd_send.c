@@ -333,6 +333,7 @@ parse_send_options(int argc, char **argv, struct send_options *o)
 		}
 	}
 	check_send_options(o);
+	endpoint_pin_pid(&o->sock.access);
 	if (o->use_stdout)
 		o->socket_arg = "stdout";
 	else if (o->fdstore_name != NULL)

@@ -14,6 +14,7 @@
 
 #include "cleanup.h"
 #include "endpoint.h"
+#include "grab.h"
 #include "msg.h"
 
 /*
@@ -34,6 +35,42 @@ parse_address(const char *text, struct address *a)
 }
 
 /*
+ * Notes which process --peer-pid names, now, by the inode of its pidfd, so
+ * that a process that takes its pid over later is not taken for it.  Exits
+ * 1 if there is no such process; where the kernel cannot tell the inode,
+ * the pid is all there is to check.
+ */
+void
+endpoint_pin_pid(struct access *acc)
+{
+	if (!acc->check_pid ||
+	    grab_pid_inode(acc->peer_pid, &acc->peer_pidfd_inode) == 0)
+		return;
+	acc->peer_pidfd_inode = 0;
+	if (errno == ESRCH)
+		err(1, "--peer-pid %ld", (long)acc->peer_pid);
+}
+
+/*
+ * Tells whether peer, which has --peer-pid's pid, is the process that had
+ * it when fdpass started: by its pidfd's inode, or where that is not
+ * known (SCM_CREDENTIALS, no SO_PEERPIDFD), by the process pinned still
+ * having the pid, so that no other can have it.
+ */
+static int
+same_process(const struct access *acc, const struct fdp_peer *peer)
+{
+	uint64_t now;
+
+	if (acc->peer_pidfd_inode == 0)
+		return 1;
+	if (peer->pidfd_inode != 0)
+		return peer->pidfd_inode == acc->peer_pidfd_inode;
+	return grab_pid_inode(acc->peer_pid, &now) == 0 &&
+	    now == acc->peer_pidfd_inode;
+}
+
+/*
  * Tells why peer is not the one --peer-uid, --peer-gid or --peer-pid
  * insist on, or NULL when it is.
  */
@@ -51,6 +88,9 @@ mismatch(const struct access *acc, const struct fdp_peer *peer)
 	else if (acc->check_pid && peer->pid != acc->peer_pid)
 		snprintf(why, sizeof(why), "peer is pid %ld, not %ld",
 		    (long)peer->pid, (long)acc->peer_pid);
+	else if (acc->check_pid && !same_process(acc, peer))
+		snprintf(why, sizeof(why), "peer pid %ld is not the process "
+		    "--peer-pid named, which is gone", (long)peer->pid);
 	else
 		return NULL;
 	return why;

@@ -7,6 +7,7 @@
 #define FDPASS_ENDPOINT_H
 
 #include <sys/types.h>
+#include <stdint.h>
 
 #include "address.h"
 #include "deadline.h"
@@ -27,6 +28,7 @@ struct access {
 	uid_t	peer_uid;
 	gid_t	peer_gid;
 	pid_t	peer_pid;
+	uint64_t peer_pidfd_inode;	/* peer_pid's at start, or 0 */
 };
 
 int	endpoint_connect(const char *, int, const struct access *,
@@ -40,5 +42,6 @@ int	endpoint_accept(const struct listener *, const char *,
 	    const struct access *, const struct deadline *,
 	    struct fdp_peer *);
 void	endpoint_close(void);
+void	endpoint_pin_pid(struct access *);
 
 #endif

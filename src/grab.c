@@ -1,5 +1,6 @@
 /*
- * Taking a copy of another process's descriptor through a pidfd.
+ * Through a pidfd: a copy of another process's descriptor, and the inode
+ * that names a process.
  */
 #include <sys/syscall.h>
 
@@ -7,6 +8,7 @@
 #include <unistd.h>
 
 #include "grab.h"
+#include "msg.h"
 
 /*
  * Duplicates descriptor fd of process pid into this process.  The raw
@@ -29,6 +31,28 @@ grab_fd(pid_t pid, int fd)
 #else
 	(void)pid;
 	(void)fd;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+/* Puts the pidfs inode of process pid in *inode. */
+int
+grab_pid_inode(pid_t pid, uint64_t *inode)
+{
+#ifdef SYS_pidfd_open
+	int pidfd, ret, saved;
+
+	if ((pidfd = syscall(SYS_pidfd_open, pid, 0)) == -1)
+		return -1;
+	ret = fdp_pidfd_inode(pidfd, inode);
+	saved = errno;
+	close(pidfd);
+	errno = saved;
+	return ret;
+#else
+	(void)pid;
+	(void)inode;
 	errno = ENOSYS;
 	return -1;
 #endif

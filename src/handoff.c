@@ -1,17 +1,24 @@
 /*
  * From received descriptors to a running COMMAND: the placement plan for
- * each convention, the environment (LISTEN_*, UCSPI's PROTO and
- * UNIXREMOTE*, FDPASS_DATA), and the exec.
+ * each convention, the environment (LISTEN_*, UCSPI's PROTO, TCP* and
+ * UNIX*, FDPASS_DATA), and the exec.
  */
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "grab.h"
 #include "handoff.h"
 #include "transfer.h"
 
@@ -140,6 +147,14 @@ handoff_plan(const struct handoff *h, char **names, size_t n, size_t *np,
 	return p;
 }
 
+/* Sets an environment variable, or exits. */
+static void
+setenv_string(const char *name, const char *value)
+{
+	if (setenv(name, value, 1) == -1)
+		err(1, "setenv %s", name);
+}
+
 /* Sets an environment variable to a number. */
 static void
 setenv_number(const char *name, long value)
@@ -151,7 +166,29 @@ setenv_number(const char *name, long value)
 		err(1, "setenv %s", name);
 }
 
-/* LISTEN_FDS, LISTEN_PID and LISTEN_FDNAMES ("unknown" when unnamed). */
+/*
+ * LISTEN_PIDFDID, as systemd sets it: the pidfs inode of this process,
+ * which the command keeps across the exec, so that it can tell the
+ * descriptors are its own even where LISTEN_PID is a reused pid.  Left
+ * out where there is no pidfs, or no pidfd to be had, as a command then
+ * falls back to LISTEN_PID.
+ */
+static void
+set_pidfd_id(void)
+{
+	char num[32];
+	uint64_t inode;
+
+	if (grab_pid_inode(getpid(), &inode) == -1)
+		return;
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)inode);
+	setenv_string("LISTEN_PIDFDID", num);
+}
+
+/*
+ * LISTEN_FDS, LISTEN_PID, LISTEN_PIDFDID where it can be had, and
+ * LISTEN_FDNAMES ("unknown" when unnamed).
+ */
 static void
 set_listen_env(char **names, size_t n)
 {
@@ -160,6 +197,7 @@ set_listen_env(char **names, size_t n)
 
 	setenv_number("LISTEN_FDS", n);
 	setenv_number("LISTEN_PID", getpid());
+	set_pidfd_id();
 	for (i = 0; i < n; i++)
 		len += strlen(names[i] != NULL ? names[i] : "unknown") + 1;
 	if ((joined = malloc(len)) == NULL)
@@ -176,29 +214,135 @@ set_listen_env(char **names, size_t n)
 }
 
 /*
- * The environment COMMAND gets: LISTEN_* only with --listen-fds (stale
- * ones are removed), the peer as UCSPI describes a unix socket's, and
- * the data.
+ * What UCSPI tools set to describe a connection (ucspi-tcp, ucspi-tcp6,
+ * ucspi-unix), all removed before any is set: those fdpass inherited
+ * describe another connection.
+ */
+static const char *const ucspi_vars[] = {
+	"PROTO",
+	"TCPLOCALIP", "TCPLOCALPORT", "TCPLOCALHOST",
+	"TCPREMOTEIP", "TCPREMOTEPORT", "TCPREMOTEHOST", "TCPREMOTEINFO",
+	"TCP6LOCALIP", "TCP6LOCALPORT", "TCP6LOCALHOST",
+	"TCP6REMOTEIP", "TCP6REMOTEPORT", "TCP6REMOTEHOST", "TCP6REMOTEINFO",
+	"UNIXLOCALPATH", "UNIXREMOTEPID", "UNIXREMOTEEUID", "UNIXREMOTEEGID",
+};
+
+/* PROTO=UNIX and the UNIXREMOTE* of peer. */
+static void
+set_unix_env(const struct fdp_peer *peer)
+{
+	setenv_string("PROTO", "UNIX");
+	setenv_number("UNIXREMOTEPID", peer->pid);
+	setenv_number("UNIXREMOTEEUID", peer->uid);
+	setenv_number("UNIXREMOTEEGID", peer->gid);
+}
+
+/*
+ * Sets PREFIX{LOCAL,REMOTE}IP and ...PORT, side saying which, from an
+ * IPv4 or IPv6 address; an IPv4-mapped one is written as IPv4.
  */
 static void
-set_env(const struct handoff *h, char **names, size_t n)
+set_ip_env(const char *prefix, const char *side,
+    const struct sockaddr_storage *ss)
 {
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+	char name[32], host[INET6_ADDRSTRLEN];
+	struct in_addr v4;
+	in_port_t port;
+
+	if (ss->ss_family == AF_INET) {
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+		port = sin->sin_port;
+	} else if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+		memcpy(&v4, &sin6->sin6_addr.s6_addr[12], sizeof(v4));
+		inet_ntop(AF_INET, &v4, host, sizeof(host));
+		port = sin6->sin6_port;
+	} else {
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
+		port = sin6->sin6_port;
+	}
+	snprintf(name, sizeof(name), "%s%sIP", prefix, side);
+	setenv_string(name, host);
+	snprintf(name, sizeof(name), "%s%sPORT", prefix, side);
+	setenv_number(name, ntohs(port));
+}
+
+/* Tells whether ss is an IPv6 address that is not IPv4-mapped. */
+static int
+is_ipv6(const struct sockaddr_storage *ss)
+{
+	return ss->ss_family == AF_INET6 && !IN6_IS_ADDR_V4MAPPED(
+	    &((const struct sockaddr_in6 *)ss)->sin6_addr);
+}
+
+/*
+ * Describes the connection fd is one end of, as UCSPI does: a TCP one as
+ * tcpclient does (PROTO=TCP, TCPLOCALIP, TCPLOCALPORT, TCPREMOTEIP,
+ * TCPREMOTEPORT), over IPv6 as ucspi-tcp6 does (PROTO=TCP6 and TCP6*);
+ * a unix one by its peer's credentials (SO_PEERCRED) and UNIXLOCALPATH
+ * when bound to a path.  Anything else is no connection and gets nothing.
+ */
+static void
+set_connection_env(int fd)
+{
+	struct sockaddr_storage local, remote;
+	struct sockaddr_un *sun = (struct sockaddr_un *)&local;
+	socklen_t llen = sizeof(local), rlen = sizeof(remote);
+	socklen_t plen = sizeof(int);
+	struct fdp_peer peer;
+	const char *proto;
+	int ipproto;
+
+	/* Zeroed, so that a path as long as sun_path ends with a NUL. */
+	memset(&local, 0, sizeof(local));
+	memset(&remote, 0, sizeof(remote));
+	if (getsockname(fd, (struct sockaddr *)&local, &llen) == -1 ||
+	    getpeername(fd, (struct sockaddr *)&remote, &rlen) == -1)
+		return;
+	if (remote.ss_family == AF_UNIX) {
+		if (fdp_peer(fd, &peer) == -1)
+			return;
+		set_unix_env(&peer);
+		if (llen > offsetof(struct sockaddr_un, sun_path) &&
+		    sun->sun_path[0] != '\0')
+			setenv_string("UNIXLOCALPATH", sun->sun_path);
+		return;
+	}
+	if ((remote.ss_family != AF_INET && remote.ss_family != AF_INET6) ||
+	    getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &ipproto, &plen) == -1 ||
+	    ipproto != IPPROTO_TCP)
+		return;
+	proto = is_ipv6(&remote) ? "TCP6" : "TCP";
+	setenv_string("PROTO", proto);
+	set_ip_env(proto, "LOCAL", &local);
+	set_ip_env(proto, "REMOTE", &remote);
+}
+
+/*
+ * The environment COMMAND gets: LISTEN_* only with --listen-fds (stale
+ * ones are removed), with --ucspi the connection that goes on 6 (fds[from]),
+ * otherwise the sender as UCSPI describes a unix socket's peer, and the
+ * data.
+ */
+static void
+set_env(const struct handoff *h, int *fds, char **names, size_t n,
+    const struct placement *p)
+{
+	size_t i;
+
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_PIDFDID");
 	unsetenv("LISTEN_FDNAMES");
 	if (h->style == STYLE_LISTEN_FDS)
 		set_listen_env(names, n);
-	if (h->peer != NULL) {
-		setenv("PROTO", "UNIX", 1);
-		setenv_number("UNIXREMOTEPID", h->peer->pid);
-		setenv_number("UNIXREMOTEEUID", h->peer->uid);
-		setenv_number("UNIXREMOTEEGID", h->peer->gid);
-	} else {
-		unsetenv("PROTO");
-		unsetenv("UNIXREMOTEPID");
-		unsetenv("UNIXREMOTEEUID");
-		unsetenv("UNIXREMOTEEGID");
-	}
+	for (i = 0; i < sizeof(ucspi_vars) / sizeof(ucspi_vars[0]); i++)
+		unsetenv(ucspi_vars[i]);
+	if (h->style == STYLE_UCSPI)
+		set_connection_env(fds[p[0].from]);
+	else if (h->peer != NULL)
+		set_unix_env(h->peer);
 	if (h->data != NULL)
 		setenv("FDPASS_DATA", h->data, 1);
 	else
@@ -276,7 +420,7 @@ handoff_exec(const struct handoff *h, int *fds, char **names, size_t n,
 {
 	int keep[2] = { reply_sock, diag_fd }, placed;
 
-	set_env(h, names, n);
+	set_env(h, fds, names, n, p);
 	placed = place_fds(fds, n, p, np, keep, 2);
 	reply_sock = keep[0];
 	diag_fd = keep[1];

@@ -3,6 +3,9 @@
  * ancillary items, EINTR and partial stream writes handled, and received
  * descriptors closed whenever the message they came in is rejected.
  */
+#include <sys/stat.h>
+#include <sys/vfs.h>
+
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
@@ -11,6 +14,17 @@
 #include <unistd.h>
 
 #include "msg.h"
+
+/* The file system of pidfds since Linux 6.9; new kernels' linux/magic.h. */
+#define PIDFS_MAGIC	0x50494446
+
+/*
+ * SO_PEERPIDFD (Linux 6.5), for older headers: asm-generic's number, which
+ * parisc and sparc do not share; there it takes headers that have it.
+ */
+#if !defined(SO_PEERPIDFD) && !defined(__hppa__) && !defined(__sparc__)
+#define SO_PEERPIDFD	77
+#endif
 
 /*
  * A control buffer big enough for the usual case, one full SCM_RIGHTS item
@@ -412,7 +426,34 @@ fail:
 	return -1;
 }
 
-/* Fills in the credentials of the peer connected to sock (SO_PEERCRED). */
+/*
+ * The inode of the pidfd of the peer connected to sock (SO_PEERPIDFD), or
+ * 0 where the kernel has no SO_PEERPIDFD (before 6.5: ENOPROTOOPT) or no
+ * pidfs, or gives none for a peer that is gone (before 6.16).
+ */
+static uint64_t
+peer_pidfd_inode(int sock)
+{
+#ifdef SO_PEERPIDFD
+	uint64_t inode;
+	socklen_t len = sizeof(int);
+	int pidfd, ret;
+
+	if (getsockopt(sock, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) == -1)
+		return 0;
+	ret = fdp_pidfd_inode(pidfd, &inode);
+	close(pidfd);
+	return ret == -1 ? 0 : inode;
+#else
+	(void)sock;
+	return 0;
+#endif
+}
+
+/*
+ * Fills in the credentials of the peer connected to sock (SO_PEERCRED),
+ * and the inode of its pidfd where the kernel tells it.
+ */
 int
 fdp_peer(int sock, struct fdp_peer *peer)
 {
@@ -424,5 +465,28 @@ fdp_peer(int sock, struct fdp_peer *peer)
 	peer->pid = cred.pid;
 	peer->uid = cred.uid;
 	peer->gid = cred.gid;
+	peer->pidfd_inode = peer_pidfd_inode(sock);
+	return 0;
+}
+
+/*
+ * Puts the inode number of pidfd in *inode: on pidfs it names the process
+ * for as long as the system runs, where its pid may be reused.  Fails with
+ * ENOTSUP where pidfds are not on pidfs (before Linux 6.9), as inode
+ * numbers elsewhere are shared by every pidfd.
+ */
+int
+fdp_pidfd_inode(int pidfd, uint64_t *inode)
+{
+	struct statfs sfs;
+	struct stat st;
+
+	if (fstatfs(pidfd, &sfs) == -1 || fstat(pidfd, &st) == -1)
+		return -1;
+	if (sfs.f_type != PIDFS_MAGIC) {
+		errno = ENOTSUP;
+		return -1;
+	}
+	*inode = st.st_ino;
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * The most descriptors Linux accepts in one SCM_RIGHTS message (SCM_MAX_FD
@@ -49,11 +50,16 @@ struct fdp_control {
 	int		 msg_flags;
 };
 
-/* The credentials of the process at the other end of a unix socket. */
+/*
+ * The credentials of the process at the other end of a unix socket, and
+ * the pidfs inode of its pidfd, which unlike the pid names no other
+ * process later: 0 where the kernel does not tell it.
+ */
 struct fdp_peer {
-	pid_t	pid;
-	uid_t	uid;
-	gid_t	gid;
+	pid_t		pid;
+	uid_t		uid;
+	gid_t		gid;
+	uint64_t	pidfd_inode;
 };
 
 ssize_t	fdp_send(int, const struct iovec *, size_t, const struct fdp_ancil *,
@@ -65,5 +71,6 @@ int	fdp_send_fds(int, const int *, size_t, const void *, size_t);
 ssize_t	fdp_recv_fds(int, int *, size_t, size_t *, void *, size_t);
 
 int	fdp_peer(int, struct fdp_peer *);
+int	fdp_pidfd_inode(int, uint64_t *);
 
 #endif

@@ -55,6 +55,7 @@ item_credentials(const struct fdp_ancil *item, struct fdp_peer *who)
 	who->pid = uc.pid;
 	who->uid = uc.uid;
 	who->gid = uc.gid;
+	who->pidfd_inode = 0;	/* SCM_CREDENTIALS has none */
 	return 0;
 }
 

@@ -43,15 +43,86 @@ PY
 	assert_equal "$BG_STATUS" 0
 }
 
-@test "--ucspi puts the descriptor on 6 and 7 and sets the UCSPI variables" {
+@test "--ucspi puts the descriptor on 6 and 7" {
 	# No pipeline or per-command redirection in sh: either has it hold
 	# descriptors of its own while ls looks.
-	bg "$FDPASS" recv --ucspi s sh -c 'exec >&7; echo "$PROTO $UNIXREMOTEEUID $UNIXREMOTEEGID"; ls /proc/$$/fd'
+	bg "$FDPASS" recv --ucspi s sh -c 'exec >&7; ls /proc/$$/fd'
 	"$FDPASS" send -t $WAIT --write --create s out
 	bg_wait
 	assert_equal "$BG_STATUS" 0
-	assert_equal "$(head -n 1 out)" "UNIX $(id -u) $(id -g)"
-	assert_equal "$(tail -n +2 out | sort -n | tr '\n' ' ')" "0 1 2 6 7 "
+	assert_equal "$(sort -n out | tr '\n' ' ')" "0 1 2 6 7 "
+}
+
+@test "--ucspi describes a TCP connection on 6 and 7 as tcpclient does" {
+	UNIXREMOTEPID=1 bg "$FDPASS" recv --ucspi s sh -c 'echo "$PROTO $TCPLOCALIP $TCPLOCALPORT $TCPREMOTEIP $TCPREMOTEPORT ${UNIXREMOTEPID-unset}"'
+	wait_for_socket s
+	run peer <<'PY'
+from peer import *
+import subprocess
+ls = socket.socket()
+ls.bind(("127.0.0.1", 0))
+ls.listen()
+port = ls.getsockname()[1]
+subprocess.run([os.environ["FDPASS"], "send", "-t", "10", "--tcp-connect", f"127.0.0.1:{port}", "s"], check=True)
+conn, (ip, their_port) = ls.accept()
+print(f"TCP 127.0.0.1 {their_port} 127.0.0.1 {port} unset")
+PY
+	assert_success
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(cat bg.out)" "$output"
+}
+
+@test "--ucspi describes an IPv6 connection as ucspi-tcp6 does" {
+	TCPREMOTEIP=stale bg "$FDPASS" recv --ucspi s sh -c 'echo "$PROTO $TCP6LOCALIP $TCP6LOCALPORT $TCP6REMOTEIP $TCP6REMOTEPORT ${TCPREMOTEIP-unset}"'
+	wait_for_socket s
+	run peer <<'PY'
+from peer import *
+import subprocess
+ls = socket.socket(socket.AF_INET6)
+ls.bind(("::1", 0))
+ls.listen()
+port = ls.getsockname()[1]
+subprocess.run([os.environ["FDPASS"], "send", "-t", "10", "--tcp-connect", f"[::1]:{port}", "s"], check=True)
+conn, (ip, their_port, _, _) = ls.accept()
+print(f"TCP6 ::1 {their_port} ::1 {port} unset")
+PY
+	assert_success
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(cat bg.out)" "$output"
+}
+
+@test "--ucspi gives the peer of a unix connection, not the fdpass sender" {
+	bg "$FDPASS" recv --ucspi s sh -c 'echo "$PROTO $UNIXREMOTEPID $UNIXREMOTEEUID $UNIXREMOTEEGID $UNIXLOCALPATH ${TCPREMOTEIP-unset}"'
+	wait_for_socket s
+	# This python holds the connection's other end; the fdpass that sends
+	# the accepted end is its child.
+	run peer <<'PY'
+from peer import *
+import subprocess
+path = os.path.abspath("conn.sock")
+ls = socket.socket(socket.AF_UNIX)
+ls.bind(path)
+ls.listen()
+ours = connect(path)
+theirs, _ = ls.accept()
+subprocess.run([os.environ["FDPASS"], "send", "-t", "10", "--fd", str(theirs.fileno()), "s"],
+               pass_fds=[theirs.fileno()], check=True)
+print(f"UNIX {os.getpid()} {os.geteuid()} {os.getegid()} {path} unset")
+PY
+	assert_success
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(cat bg.out)" "$output"
+}
+
+@test "--ucspi with a descriptor that is no connection sets no PROTO" {
+	PROTO=TCP TCPREMOTEIP=stale bg "$FDPASS" recv --ucspi s sh -c 'echo "[${PROTO-unset} ${UNIXREMOTEPID-unset} ${TCPREMOTEIP-unset}]"'
+	"$FDPASS" send -t $WAIT s /dev/null
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(cat bg.out)" "[unset unset unset]"
 }
 
 @test "--inetd with three descriptors is refused" {
@@ -101,6 +172,29 @@ blocking"
 	bg "$FDPASS" recv --listen-fds s sh -c '[ "$LISTEN_PID" = $$ ]'
 	run "$FDPASS" send -t $WAIT --wait s /dev/null
 	assert_success
+}
+
+@test "--listen-fds sets LISTEN_PIDFDID to the inode of the command's own pidfd" {
+	bg "$FDPASS" recv --listen-fds s /usr/bin/python3 -c 'import os; print(os.environ.get("LISTEN_PIDFDID", "unset"), os.fstat(os.pidfd_open(os.getpid())).st_ino)'
+	"$FDPASS" send -t $WAIT s /dev/null
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	read -r id inode <bg.out
+	assert_equal "$id" "$inode"
+}
+
+@test "a stale LISTEN_PIDFDID is removed when descriptors go on 0" {
+	LISTEN_PIDFDID=1 bg "$FDPASS" recv s sh -c 'echo "[${LISTEN_PIDFDID-unset}]"'
+	"$FDPASS" send -t $WAIT s /dev/null
+	bg_wait
+	assert_equal "$(cat bg.out)" "[unset]"
+}
+
+@test "a stale LISTEN_PIDFDID is removed with --at" {
+	LISTEN_PIDFDID=1 bg "$FDPASS" recv --at 5 s sh -c 'echo "[${LISTEN_PIDFDID-unset}]"'
+	"$FDPASS" send -t $WAIT s /dev/null
+	bg_wait
+	assert_equal "$(cat bg.out)" "[unset]"
 }
 
 @test "send returns only after the command runs with the descriptors" {
@@ -160,6 +254,47 @@ PY
 	"$FDPASS" send --peer-pid "$BG" s /dev/null
 	bg_wait
 	assert_equal "$BG_STATUS" 0
+}
+
+@test "--peer-pid refuses a process that took the pid over after fdpass started" {
+	[ -w /proc/sys/kernel/ns_last_pid ] || skip "cannot choose the next pid: ns_last_pid is not writable"
+	sleep 30 3>&- &
+	named=$!
+	BG_PIDS+=("$named")
+	bg "$FDPASS" recv --peer-pid "$named" s true
+	wait_for_socket s
+	kill "$named"
+	wait "$named" || true
+	# Hand the pid to a new sender, as pid reuse would.
+	run peer "$named" <<'PY'
+from peer import *
+import subprocess, sys
+pid = int(sys.argv[1])
+for attempt in range(100):
+    with open("/proc/sys/kernel/ns_last_pid", "w") as f:
+        f.write(str(pid - 1))
+    child = os.fork()
+    if child == 0:
+        if os.getpid() == pid:
+            os.dup2(os.open("send.err", os.O_WRONLY | os.O_CREAT), 2)
+            os.execv(os.environ["FDPASS"], ["fdpass", "send", "-t", "5", "s", "/dev/null"])
+        os._exit(100)
+    _, status = os.waitpid(child, 0)
+    if os.waitstatus_to_exitcode(status) != 100:
+        print(os.waitstatus_to_exitcode(status))
+        break
+PY
+	assert_output 1
+	run cat bg.err
+	assert_output "fdpass: refused peer pid $named uid $(id -u) gid $(id -g) on s: peer pid $named is not the process --peer-pid named, which is gone"
+}
+
+@test "--peer-pid of a process that does not exist is an error" {
+	true 3>&- &
+	wait $!
+	run "$FDPASS" recv -t 1 --peer-pid $! s true
+	assert_failure 1
+	assert_output "fdpass: --peer-pid $!: No such process"
 }
 
 @test "without a known peer, stale UCSPI variables are removed" {

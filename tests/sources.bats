@@ -124,6 +124,19 @@ PY
 	assert_output "[\"char\",\"/dev/null\",[\"O_WRONLY\",\"O_APPEND\"],\"conf\",\"tab\\there \\\"quoted\\\"\",$(id -u)]"
 }
 
+@test "--json gives the inode of the sender's pidfd next to its pid" {
+	bg "$FDPASS" recv --json s
+	# The sender's pidfd, taken before it execs fdpass, names the same
+	# process: a pid keeps its pidfd inode across exec.
+	/usr/bin/python3 -c 'import os, sys
+print(os.getpid(), os.fstat(os.pidfd_open(os.getpid())).st_ino, flush=True)
+os.execv(sys.argv[1], sys.argv[1:])' "$FDPASS" send -t $WAIT s /dev/null >sender
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	run jq -r '"\(.peer.pid) \(.peer.pidfd_inode)"' bg.out
+	assert_output "$(cat sender)"
+}
+
 @test "--json prints one line per transfer with --count" {
 	bg "$FDPASS" recv --json --count 2 s
 	peer <<'PY'

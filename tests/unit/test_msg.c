@@ -4,6 +4,7 @@
  * EINTR and partial writes.
  */
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 
@@ -785,18 +786,28 @@ test_send_fds_no_data_dgram(void)
 	unit_close_all(sv, 2);
 }
 
-/* fdp_peer reports this very process at the other end of a socketpair. */
+/*
+ * fdp_peer reports this very process at the other end of a socketpair,
+ * with the inode of its own pidfd where the kernel has pidfs.
+ */
 static void
 test_peer(void)
 {
-	struct fdp_peer peer = { 0, 0, 0 };
-	int sv[2];
+	struct fdp_peer peer = { 0, 0, 0, 0 };
+	uint64_t own = 0;
+	int sv[2], pidfd;
 
 	if (!CHECK(unit_socketpair(SOCK_STREAM, sv) == 0))
 		return;
 	CHECK(fdp_peer(sv[0], &peer) == 0);
 	CHECK(peer.pid == getpid());
 	CHECK(peer.uid == getuid() && peer.gid == getgid());
+	if ((pidfd = syscall(SYS_pidfd_open, getpid(), 0)) != -1) {
+		if (fdp_pidfd_inode(pidfd, &own) == -1)
+			CHECK(errno == ENOTSUP);
+		close(pidfd);
+	}
+	CHECK(peer.pidfd_inode == own);
 	unit_close_all(sv, 2);
 }
 
