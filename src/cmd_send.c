@@ -385,20 +385,45 @@ grabbed_fd(const char *arg)
 	return got;
 }
 
-/* --from-haproxy SOCKET: HAProxy's listeners, named by their address. */
+/* Reports a failed exchange with HAProxy, and exits 1. */
+static void __attribute__((noreturn))
+haproxy_failed(const struct send_options *o, const char *path,
+    const char *why)
+{
+	if (why != NULL)
+		errx(1, "--from-haproxy %s: HAProxy %s", path, why);
+	if (errno == ETIMEDOUT)
+		errx(1, "--from-haproxy %s: HAProxy did not hand its sockets "
+		    "over within %u s", path, o->sock.timeout);
+	err(1, "--from-haproxy %s", path);
+}
+
+/*
+ * --from-haproxy SOCKET: HAProxy's listeners, named by their address, by
+ * the deadline d.  The process that answers must be of our own user or
+ * one --allow-uid or --allow-gid admits, before it hands over anything.
+ */
 static void
-add_haproxy_fds(struct send_options *o, const char *path)
+add_haproxy_fds(struct send_options *o, const char *path,
+    const struct deadline *d)
 {
 	char name[HAPROXY_NAME_SIZE];
+	struct haproxy h;
 	const char *why;
 	ssize_t i, n;
+	uid_t uid;
 	int *fds;
 
-	if ((n = haproxy_getsocks(path, o->sock.timeout, &fds, &why)) == -1) {
-		if (why != NULL)
-			errx(1, "--from-haproxy %s: HAProxy %s", path, why);
-		err(1, "--from-haproxy %s", path);
+	if (haproxy_ask(&h, path, d, &why) == -1)
+		haproxy_failed(o, path, why);
+	if (!endpoint_allowed(&o->sock.access, &h.answerer)) {
+		uid = h.answerer.uid;
+		haproxy_abandon(&h);
+		errx(1, "--from-haproxy %s: answered by uid %ld, not %ld "
+		    "(see --allow-uid)", path, (long)uid, (long)geteuid());
 	}
+	if ((n = haproxy_take(&h, &fds, &why)) == -1)
+		haproxy_failed(o, path, why);
 	for (i = 0; i < n; i++) {
 		haproxy_socket_name(fds[i], name, sizeof(name));
 		add_named_fd(o, fds[i], 1, name);
@@ -646,7 +671,7 @@ gather_fds(struct send_options *o, char **files, int nfiles,
 		else if (s->kind == OPT_FROM_PID)
 			add_fd(o, grabbed_fd(s->arg), 1);
 		else if (s->kind == OPT_FROM_HAPROXY)
-			add_haproxy_fds(o, s->arg);
+			add_haproxy_fds(o, s->arg, d);
 		else if (s->kind == OPT_LISTEN_FDS)
 			add_listen_fds(o);
 		else
