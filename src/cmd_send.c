@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +75,7 @@ const char send_usage[] =
 "      --wait             wait for the receiver's COMMAND and exit with its\n"
 "                         status\n"
 "  -t, --timeout SECONDS  give up after SECONDS in all: opening FIFOs,\n"
+"                         reading --data-file, taking HAProxy's sockets,\n"
 "                         connecting, waiting for a listener at SOCKET,\n"
 "                         sending, and waiting for the receiver's answer\n"
 "                         (with --wait, its command); without it, a\n"
@@ -706,9 +708,13 @@ gather_fds(struct send_options *o, char **files, int nfiles,
 		o->names[i] = i < o->ngiven ? o->given[i] : NULL;
 }
 
-/* Reads all of fd into memory, up to max bytes. */
+/*
+ * Reads all of fd into memory, up to max bytes, by the deadline d: a pipe
+ * whose writer never closes it is given up on then.
+ */
 static char *
-slurp(int fd, const char *path, size_t max, size_t *len)
+slurp(int fd, const char *path, size_t max, size_t *len,
+    const struct deadline *d, unsigned int timeout)
 {
 	char *buf = NULL, *grown;
 	size_t cap = 0;
@@ -726,6 +732,9 @@ slurp(int fd, const char *path, size_t max, size_t *len)
 				err(1, "memory");
 			buf = grown;
 		}
+		if (deadline_wait(d, fd, POLLIN) == -1 && errno == ETIMEDOUT)
+			errx(1, "--data-file %s: no end of file within %u s",
+			    path, timeout);
 		n = read(fd, buf + *len, cap - *len);
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -755,16 +764,23 @@ size_is_known(int fd, const struct stat *st)
 }
 
 /*
- * Opens --data-file; "-" is standard input, which then cannot also be
- * passed as a descriptor.
+ * Opens --data-file, waiting for a FIFO's writer only until the deadline
+ * d; "-" is standard input, which then cannot also be passed as a
+ * descriptor.
  */
 static int
-open_data_file(const struct send_options *o)
+open_data_file(const struct send_options *o, const struct deadline *d)
 {
 	size_t i;
+	int fd;
 
-	if (strcmp(o->data_file, "-") != 0)
-		return open(o->data_file, O_RDONLY | O_CLOEXEC);
+	if (strcmp(o->data_file, "-") != 0) {
+		fd = open_bounded(o->data_file, O_RDONLY | O_CLOEXEC, d);
+		if (fd == -1 && errno == ETIMEDOUT)
+			errx(1, "open %s: nothing at the FIFO's other end "
+			    "within %u s", o->data_file, o->sock.timeout);
+		return fd;
+	}
 	std_stream_needed(STDIN_FILENO, "--data-file -");
 	for (i = 0; i < o->nfds; i++)
 		if (o->fds[i] == STDIN_FILENO)
@@ -776,11 +792,11 @@ open_data_file(const struct send_options *o)
 /*
  * Sets up the data of the transfer: --data from memory, --data-file
  * streamed when its size is known and the transfer framed on a stream,
- * otherwise read to its end into memory first.
+ * otherwise read to its end into memory first, by the deadline d.
  */
 static void
 prepare_data(const struct send_options *o, struct outgoing *out,
-    char **allocated)
+    char **allocated, const struct deadline *d)
 {
 	struct stat st;
 	size_t max;
@@ -794,7 +810,7 @@ prepare_data(const struct send_options *o, struct outgoing *out,
 	}
 	if (o->data_file == NULL)
 		return;
-	if ((fd = open_data_file(o)) == -1)
+	if ((fd = open_data_file(o, d)) == -1)
 		err(1, "open %s", o->data_file);
 	if (fstat(fd, &st) == -1)
 		err(1, "stat %s", o->data_file);
@@ -805,7 +821,8 @@ prepare_data(const struct send_options *o, struct outgoing *out,
 	}
 	max = o->sock.type == SOCK_STREAM ? DATA_MEMORY_MAX :
 	    RECEIVER_BUF - WIRE_HEADER_SIZE;
-	*allocated = slurp(fd, o->data_file, max, &out->datalen);
+	*allocated = slurp(fd, o->data_file, max, &out->datalen, d,
+	    o->sock.timeout);
 	out->data = *allocated;
 	if (fd != STDIN_FILENO)
 		close(fd);
@@ -1048,7 +1065,7 @@ cmd_send(int argc, char **argv)
 	out.deadline = &deadline;
 	if (!out.raw && o.sock.type != SOCK_DGRAM)
 		out.flags = WIRE_ACK | WIRE_PROVE | (o.wait ? WIRE_WAIT : 0);
-	prepare_data(&o, &out, &data_buf);
+	prepare_data(&o, &out, &data_buf, &deadline);
 	if (o.fdstore_name != NULL) {
 		out.datalen = snprintf(fdstore, sizeof(fdstore),
 		    "%s\nFDNAME=%s\n%s", o.remove ? "FDSTOREREMOVE=1" :

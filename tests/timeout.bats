@@ -152,3 +152,27 @@ written"
 	bg_wait
 	assert_equal "$BG_STATUS" 0
 }
+
+@test "send -t gives up on a --data-file FIFO whose writer never closes it" {
+	mkfifo ff
+	bg sh -c 'exec >ff; echo some; exec sleep 30'
+	run_timed "$FDPASS" send -t 1 --data-file ff s /dev/null
+	assert_failure 1
+	assert_output "fdpass: --data-file ff: no end of file within 1 s"
+	[ "$ELAPSED" -le 5 ]
+}
+
+@test "send -t gives up opening a --data-file FIFO nobody writes to" {
+	mkfifo ff
+	run_timed "$FDPASS" send -t 1 --data-file ff s /dev/null
+	assert_failure 1
+	assert_output "fdpass: open ff: nothing at the FIFO's other end within 1 s"
+	[ "$ELAPSED" -le 5 ]
+}
+
+@test "send -t gives up on --data-file - from a pipe that stays open" {
+	run_timed bash -c 'exec "$FDPASS" send -t 1 --data-file - s /dev/null < <(echo some; exec sleep 30 2>/dev/null)'
+	assert_failure 1
+	assert_output "fdpass: --data-file -: no end of file within 1 s"
+	[ "$ELAPSED" -le 5 ]
+}
