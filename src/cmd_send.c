@@ -76,10 +76,11 @@ const char send_usage[] =
 "                         status\n"
 "  -t, --timeout SECONDS  give up after SECONDS in all: opening FIFOs,\n"
 "                         reading --data-file, taking HAProxy's sockets,\n"
-"                         connecting, waiting for a listener at SOCKET,\n"
-"                         sending, and waiting for the receiver's answer\n"
-"                         (with --wait, its command); without it, a\n"
-"                         listener gets 5 s to appear at SOCKET\n";
+"                         looking up hosts, connecting, waiting for a\n"
+"                         listener at SOCKET, sending, and waiting for the\n"
+"                         receiver's answer (with --wait, its command);\n"
+"                         without it, a listener gets 5 s to appear at\n"
+"                         SOCKET\n";
 
 
 static const struct option send_longopts[] = {
@@ -494,7 +495,7 @@ made_socket(const struct send_options *o, const struct source *s,
 	switch (s->kind) {
 	case OPT_TCP_LISTEN:
 		option = "--tcp-listen";
-		fd = socket_tcp_listen(s->arg, o->backlog, &why);
+		fd = socket_tcp_listen(s->arg, o->backlog, d, &why);
 		break;
 	case OPT_TCP_CONNECT:
 		option = "--tcp-connect";
@@ -502,7 +503,7 @@ made_socket(const struct send_options *o, const struct source *s,
 		break;
 	case OPT_UDP:
 		option = "--udp";
-		fd = socket_udp(s->arg, &why);
+		fd = socket_udp(s->arg, d, &why);
 		break;
 	default:
 		option = "--unix-listen";
