@@ -182,6 +182,18 @@ add_name(struct send_options *o, const char *arg)
 	o->names[o->nnames - 1] = arg;
 }
 
+/* Tells whether a --from-haproxy source was given. */
+static int
+from_haproxy(const struct send_options *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->nsources; i++)
+		if (o->sources[i].kind == OPT_FROM_HAPROXY)
+			return 1;
+	return 0;
+}
+
 /* Checks the combinations that make no sense, once all are parsed. */
 static void
 check_send_options(const struct send_options *o)
@@ -213,8 +225,11 @@ check_send_options(const struct send_options *o)
 	if (o->fdstore_name != NULL && (o->data != NULL ||
 	    o->data_file != NULL))
 		usage_error("send", "--notify-fdstore sends no --data");
+	/* There, only HAProxy is a peer to check: by --allow-*, not --peer-*. */
 	if ((so->type == SOCK_DGRAM || o->fdstore_name != NULL) &&
-	    access_given(&so->access))
+	    access_given(&so->access) && (!from_haproxy(o) ||
+	    so->access.check_uid || so->access.check_gid ||
+	    so->access.check_pid))
 		usage_error("send", "--allow-uid, --allow-gid, --peer-uid, "
 		    "--peer-gid and --peer-pid need a connected socket, not "
 		    "--dgram or --notify-fdstore");

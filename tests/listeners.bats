@@ -273,6 +273,19 @@ PY
 closed"
 }
 
+@test "--from-haproxy: --allow-uid admits HAProxy even where there is no receiver to check" {
+	foreign_stats
+	bg /usr/bin/python3 -c "$stats" admin.sock 1
+	wait_for_socket admin.sock
+	"$FDPASS" recv -b -t $WAIT --dgram s >recv.out 3>&-
+	run "$FDPASS" send -t $WAIT --dgram --allow-uid 65534 --from-haproxy admin.sock s
+	assert_success
+	wait_until grep -q " pipe socket " recv.out
+	run "$FDPASS" send --dgram --peer-uid 65534 --from-haproxy admin.sock s
+	assert_failure 2
+	assert_line --index 0 "fdpass: --allow-uid, --allow-gid, --peer-uid, --peer-gid and --peer-pid need a connected socket, not --dgram or --notify-fdstore"
+}
+
 @test "--from-haproxy: names by address, overridden by --name in order" {
 	start_haproxy
 	"$FDPASS" recv -b -t $WAIT s >recv.out 3>&-
