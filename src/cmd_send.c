@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,10 +78,12 @@ const char send_usage[] =
 "      --wait             wait for the receiver's COMMAND and exit with its\n"
 "                         status\n"
 "  -t, --timeout SECONDS  give up after SECONDS in all: opening FIFOs,\n"
-"                         connecting, waiting for a listener at SOCKET,\n"
-"                         sending, and waiting for the receiver's answer\n"
-"                         (with --wait, its command); without it, a\n"
-"                         listener gets 5 s to appear at SOCKET\n";
+"                         reading --data-file, taking HAProxy's sockets,\n"
+"                         looking up hosts, connecting, waiting for a\n"
+"                         listener at SOCKET, sending, and waiting for the\n"
+"                         receiver's answer (with --wait, its command);\n"
+"                         without it, a listener gets 5 s to appear at\n"
+"                         SOCKET\n";
 
 
 static const struct option send_longopts[] = {
@@ -192,6 +195,18 @@ inet_source(const struct source *s)
 	    s->kind == OPT_UDP;
 }
 
+/* Tells whether a --from-haproxy source was given. */
+static int
+from_haproxy(const struct send_options *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->nsources; i++)
+		if (o->sources[i].kind == OPT_FROM_HAPROXY)
+			return 1;
+	return 0;
+}
+
 /* Checks the combinations that make no sense, once all are parsed. */
 static void
 check_send_options(const struct send_options *o)
@@ -224,8 +239,11 @@ check_send_options(const struct send_options *o)
 	if (o->fdstore_name != NULL && (o->data != NULL ||
 	    o->data_file != NULL))
 		usage_error("send", "--notify-fdstore sends no --data");
+	/* There, only HAProxy is a peer to check: by --allow-*, not --peer-*. */
 	if ((so->type == SOCK_DGRAM || o->fdstore_name != NULL) &&
-	    access_given(&so->access))
+	    access_given(&so->access) && (!from_haproxy(o) ||
+	    so->access.check_uid || so->access.check_gid ||
+	    so->access.check_pid))
 		usage_error("send", "--allow-uid, --allow-gid, --peer-uid, "
 		    "--peer-gid and --peer-pid need a connected socket, not "
 		    "--dgram or --notify-fdstore");
@@ -408,20 +426,45 @@ grabbed_fd(const char *arg)
 	return got;
 }
 
-/* --from-haproxy SOCKET: HAProxy's listeners, named by their address. */
+/* Reports a failed exchange with HAProxy, and exits 1. */
+static void __attribute__((noreturn))
+haproxy_failed(const struct send_options *o, const char *path,
+    const char *why)
+{
+	if (why != NULL)
+		errx(1, "--from-haproxy %s: HAProxy %s", path, why);
+	if (errno == ETIMEDOUT)
+		errx(1, "--from-haproxy %s: HAProxy did not hand its sockets "
+		    "over within %u s", path, o->sock.timeout);
+	err(1, "--from-haproxy %s", path);
+}
+
+/*
+ * --from-haproxy SOCKET: HAProxy's listeners, named by their address, by
+ * the deadline d.  The process that answers must be of our own user or
+ * one --allow-uid or --allow-gid admits, before it hands over anything.
+ */
 static void
-add_haproxy_fds(struct send_options *o, const char *path)
+add_haproxy_fds(struct send_options *o, const char *path,
+    const struct deadline *d)
 {
 	char name[HAPROXY_NAME_SIZE];
+	struct haproxy h;
 	const char *why;
 	ssize_t i, n;
+	uid_t uid;
 	int *fds;
 
-	if ((n = haproxy_getsocks(path, o->sock.timeout, &fds, &why)) == -1) {
-		if (why != NULL)
-			errx(1, "--from-haproxy %s: HAProxy %s", path, why);
-		err(1, "--from-haproxy %s", path);
+	if (haproxy_ask(&h, path, d, &why) == -1)
+		haproxy_failed(o, path, why);
+	if (!endpoint_allowed(&o->sock.access, &h.answerer)) {
+		uid = h.answerer.uid;
+		haproxy_abandon(&h);
+		errx(1, "--from-haproxy %s: answered by uid %ld, not %ld "
+		    "(see --allow-uid)", path, (long)uid, (long)geteuid());
 	}
+	if ((n = haproxy_take(&h, &fds, &why)) == -1)
+		haproxy_failed(o, path, why);
 	for (i = 0; i < n; i++) {
 		haproxy_socket_name(fds[i], name, sizeof(name));
 		add_named_fd(o, fds[i], 1, name);
@@ -509,7 +552,7 @@ made_socket(const struct send_options *o, const struct source *s,
 	switch (s->kind) {
 	case OPT_TCP_LISTEN:
 		option = "--tcp-listen";
-		fd = socket_tcp_listen(s->arg, o->backlog, &why);
+		fd = socket_tcp_listen(s->arg, o->backlog, d, &why);
 		break;
 	case OPT_TCP_CONNECT:
 		option = "--tcp-connect";
@@ -517,7 +560,7 @@ made_socket(const struct send_options *o, const struct source *s,
 		break;
 	case OPT_UDP:
 		option = "--udp";
-		fd = socket_udp(s->arg, &why);
+		fd = socket_udp(s->arg, d, &why);
 		break;
 	default:
 		option = "--unix-listen";
@@ -688,7 +731,7 @@ gather_fds(struct send_options *o, char **files, int nfiles,
 		else if (s->kind == OPT_FROM_PID)
 			add_fd(o, grabbed_fd(s->arg), 1);
 		else if (s->kind == OPT_FROM_HAPROXY)
-			add_haproxy_fds(o, s->arg);
+			add_haproxy_fds(o, s->arg, d);
 		else if (s->kind == OPT_LISTEN_FDS)
 			add_listen_fds(o);
 		else
@@ -723,9 +766,13 @@ gather_fds(struct send_options *o, char **files, int nfiles,
 		o->names[i] = i < o->ngiven ? o->given[i] : NULL;
 }
 
-/* Reads all of fd into memory, up to max bytes. */
+/*
+ * Reads all of fd into memory, up to max bytes, by the deadline d: a pipe
+ * whose writer never closes it is given up on then.
+ */
 static char *
-slurp(int fd, const char *path, size_t max, size_t *len)
+slurp(int fd, const char *path, size_t max, size_t *len,
+    const struct deadline *d, unsigned int timeout)
 {
 	char *buf = NULL, *grown;
 	size_t cap = 0;
@@ -743,6 +790,9 @@ slurp(int fd, const char *path, size_t max, size_t *len)
 				err(1, "memory");
 			buf = grown;
 		}
+		if (deadline_wait(d, fd, POLLIN) == -1 && errno == ETIMEDOUT)
+			errx(1, "--data-file %s: no end of file within %u s",
+			    path, timeout);
 		n = read(fd, buf + *len, cap - *len);
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -772,16 +822,23 @@ size_is_known(int fd, const struct stat *st)
 }
 
 /*
- * Opens --data-file; "-" is standard input, which then cannot also be
- * passed as a descriptor.
+ * Opens --data-file, waiting for a FIFO's writer only until the deadline
+ * d; "-" is standard input, which then cannot also be passed as a
+ * descriptor.
  */
 static int
-open_data_file(const struct send_options *o)
+open_data_file(const struct send_options *o, const struct deadline *d)
 {
 	size_t i;
+	int fd;
 
-	if (strcmp(o->data_file, "-") != 0)
-		return open(o->data_file, O_RDONLY | O_CLOEXEC);
+	if (strcmp(o->data_file, "-") != 0) {
+		fd = open_bounded(o->data_file, O_RDONLY | O_CLOEXEC, d);
+		if (fd == -1 && errno == ETIMEDOUT)
+			errx(1, "open %s: nothing at the FIFO's other end "
+			    "within %u s", o->data_file, o->sock.timeout);
+		return fd;
+	}
 	std_stream_needed(STDIN_FILENO, "--data-file -");
 	for (i = 0; i < o->nfds; i++)
 		if (o->fds[i] == STDIN_FILENO)
@@ -793,11 +850,11 @@ open_data_file(const struct send_options *o)
 /*
  * Sets up the data of the transfer: --data from memory, --data-file
  * streamed when its size is known and the transfer framed on a stream,
- * otherwise read to its end into memory first.
+ * otherwise read to its end into memory first, by the deadline d.
  */
 static void
 prepare_data(const struct send_options *o, struct outgoing *out,
-    char **allocated)
+    char **allocated, const struct deadline *d)
 {
 	struct stat st;
 	size_t max;
@@ -811,7 +868,7 @@ prepare_data(const struct send_options *o, struct outgoing *out,
 	}
 	if (o->data_file == NULL)
 		return;
-	if ((fd = open_data_file(o)) == -1)
+	if ((fd = open_data_file(o, d)) == -1)
 		err(1, "open %s", o->data_file);
 	if (fstat(fd, &st) == -1)
 		err(1, "stat %s", o->data_file);
@@ -822,7 +879,8 @@ prepare_data(const struct send_options *o, struct outgoing *out,
 	}
 	max = o->sock.type == SOCK_STREAM ? DATA_MEMORY_MAX :
 	    RECEIVER_BUF - WIRE_HEADER_SIZE;
-	*allocated = slurp(fd, o->data_file, max, &out->datalen);
+	*allocated = slurp(fd, o->data_file, max, &out->datalen, d,
+	    o->sock.timeout);
 	out->data = *allocated;
 	if (fd != STDIN_FILENO)
 		close(fd);
@@ -1069,7 +1127,7 @@ cmd_send(int argc, char **argv)
 	out.deadline = &deadline;
 	if (!out.raw && o.sock.type != SOCK_DGRAM)
 		out.flags = WIRE_ACK | WIRE_PROVE | (o.wait ? WIRE_WAIT : 0);
-	prepare_data(&o, &out, &data_buf);
+	prepare_data(&o, &out, &data_buf, &deadline);
 	if (o.fdstore_name != NULL) {
 		out.datalen = snprintf(fdstore, sizeof(fdstore),
 		    "%s\nFDNAME=%s\n%s", o.remove ? "FDSTOREREMOVE=1" :

@@ -97,17 +97,16 @@ mismatch(const struct access *acc, const struct fdp_peer *peer)
 }
 
 /*
- * Tells whether peer may be dealt with: our own user, or one allowed, by
- * --allow-uid, --allow-gid, or by naming it with --peer-uid or --peer-gid.
+ * Tells whether p is our own user or one that --allow-uid or --allow-gid
+ * admits: for any peer, where --peer-uid and the like name only the one
+ * at SOCKET.
  */
-static int
-allowed(const struct access *acc, const struct fdp_peer *p)
+int
+endpoint_allowed(const struct access *acc, const struct fdp_peer *p)
 {
 	size_t i;
 
-	if (p->uid == geteuid() ||
-	    (acc->check_uid && p->uid == acc->peer_uid) ||
-	    (acc->check_gid && p->gid == acc->peer_gid))
+	if (p->uid == geteuid())
 		return 1;
 	for (i = 0; i < acc->nuids; i++)
 		if (acc->uids[i] == p->uid)
@@ -116,6 +115,18 @@ allowed(const struct access *acc, const struct fdp_peer *p)
 		if (acc->gids[i] == p->gid)
 			return 1;
 	return 0;
+}
+
+/*
+ * Tells whether peer may be dealt with: our own user, or one allowed, by
+ * --allow-uid, --allow-gid, or by naming it with --peer-uid or --peer-gid.
+ */
+static int
+allowed(const struct access *acc, const struct fdp_peer *p)
+{
+	return endpoint_allowed(acc, p) ||
+	    (acc->check_uid && p->uid == acc->peer_uid) ||
+	    (acc->check_gid && p->gid == acc->peer_gid);
 }
 
 /*

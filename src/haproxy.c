@@ -7,12 +7,12 @@
  * listener options; it waits for a four-byte acknowledgement after each.
  */
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <sys/un.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,14 +28,15 @@
 /* The metadata of one socket: two names of at most 255 bytes, an int. */
 #define META_MAX	(1 + 255 + 1 + 255 + sizeof(int))
 
-/* The state of one exchange, for a single cleanup on failure. */
-struct getsocks {
-	int		 sock;
-	int		*fds;
-	size_t		 nfds;
-	int		 expected;
-	unsigned char	*meta;
-	size_t		 metalen;
+/* Where one message's descriptors and its sender's credentials go. */
+struct incoming {
+	union {
+		struct cmsghdr	hdr;
+		unsigned char	bytes[FDP_RIGHTS_SPACE +
+			    CMSG_SPACE(sizeof(struct ucred))];
+	} buf;
+	struct fdp_ancil	items[4];
+	struct fdp_control	ctl;
 };
 
 /* Fails with errno e, what saying why. */
@@ -47,42 +48,49 @@ failed(const char **why, const char *what, int e)
 	return -1;
 }
 
-/* Connects to the stats socket at path, bounding each exchange. */
+/*
+ * Connects to the stats socket at path by the deadline d, SO_PASSCRED set
+ * first so that the kernel names the sender of all that comes back.  A
+ * full backlog is retried, as a blocking connect would wait.
+ */
 static int
-connect_stats(const char *path, unsigned int timeout)
+connect_stats(const char *path, const struct deadline *d)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct timeval tv = { .tv_sec = timeout };
-	int sock, saved;
+	int sock, saved, on = 1;
 
 	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
 	    sizeof(sun.sun_path)) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	if ((sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	if ((timeout > 0 &&
-	    (setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == -1 ||
-	    setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1)) ||
-	    connect(sock, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+	for (;;) {
+		if ((sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC,
+		    0)) == -1)
+			return -1;
+		if (setsockopt(sock, SOL_SOCKET, SO_PASSCRED, &on,
+		    sizeof(on)) == 0 && deadline_connect(sock,
+		    (struct sockaddr *)&sun, sizeof(sun), d) == 0)
+			return sock;
 		saved = errno;
 		close(sock);
 		errno = saved;
-		return -1;
+		if (errno != EAGAIN || deadline_sleep(d, 10) == -1)
+			return -1;
 	}
-	return sock;
 }
 
-/* Writes all len bytes of buf. */
+/* Writes all len bytes of buf by the deadline. */
 static int
-write_all(int sock, const void *buf, size_t len)
+write_all(const struct haproxy *h, const void *buf, size_t len)
 {
 	ssize_t n;
 
 	while (len > 0) {
-		n = send(sock, buf, len, MSG_NOSIGNAL);
-		if (n == -1 && errno == EINTR)
+		if (deadline_wait(h->deadline, h->sock, POLLOUT) == -1)
+			return -1;
+		n = send(h->sock, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n == -1 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n == -1)
 			return -1;
@@ -92,36 +100,104 @@ write_all(int sock, const void *buf, size_t len)
 	return 0;
 }
 
+/* Reads an SCM_CREDENTIALS item into *who; -1 if item is none. */
+static int
+credentials(const struct fdp_ancil *item, struct fdp_peer *who)
+{
+	struct ucred uc;
+
+	if (item->level != SOL_SOCKET || item->type != SCM_CREDENTIALS ||
+	    item->len != sizeof(uc))
+		return -1;
+	memcpy(&uc, item->data, sizeof(uc));
+	who->pid = uc.pid;
+	who->uid = uc.uid;
+	who->gid = uc.gid;
+	return 0;
+}
+
+/*
+ * Receives what comes next into iov by the deadline, with its ancillary
+ * items in in.  The kernel names the sender of each message: the first
+ * is the answerer, and every later one must be the same process.
+ * Returns the number of bytes, 0 at end of file.
+ */
+static ssize_t
+receive(struct haproxy *h, struct iovec *iov, struct incoming *in,
+    const char **why)
+{
+	struct fdp_peer who;
+	size_t i;
+	ssize_t n;
+	int named = 0;
+
+	memset(&in->buf, 0, sizeof(in->buf));
+	in->ctl = (struct fdp_control){ in->buf.bytes, sizeof(in->buf),
+	    in->items, sizeof(in->items) / sizeof(in->items[0]), 0, 0 };
+	do {
+		if (deadline_wait(h->deadline, h->sock, POLLIN) == -1)
+			return -1;
+		n = fdp_recv(h->sock, iov, 1, &in->ctl, MSG_DONTWAIT);
+	} while (n == -1 && errno == EAGAIN);
+	if (n <= 0)
+		return n;
+	for (i = 0; i < in->ctl.nitems; i++)
+		if (credentials(&in->items[i], &who) == 0)
+			named = 1;
+	if (!named) {
+		fdp_close_rights(&in->ctl);
+		return failed(why, "answered, but the kernel does not say "
+		    "who sent it", EPROTO);
+	}
+	if (h->answered && (who.pid != h->answerer.pid ||
+	    who.uid != h->answerer.uid || who.gid != h->answerer.gid)) {
+		fdp_close_rights(&in->ctl);
+		return failed(why, "answered from more than one process",
+		    EPROTO);
+	}
+	h->answerer = who;
+	h->answered = 1;
+	return n;
+}
+
 /* Reads the number of sockets HAProxy is about to send. */
 static int
-read_count(struct getsocks *g, const char **why)
+read_count(struct haproxy *h, const char **why)
 {
+	struct incoming in;
 	unsigned char buf[sizeof(int)];
 	struct iovec iov;
-	size_t got = 0;
+	size_t got = 0, i;
 	ssize_t n;
 
 	while (got < sizeof(buf)) {
 		iov.iov_base = buf + got;
 		iov.iov_len = sizeof(buf) - got;
-		/* No ancillary data is expected: fdp_recv refuses any. */
-		if ((n = fdp_recv(g->sock, &iov, 1, NULL, 0)) == -1)
+		if ((n = receive(h, &iov, &in, why)) == -1)
 			return -1;
 		if (n == 0)
 			return failed(why, "hung up without an answer (is it "
 			    "declared with expose-fd listeners, and does "
 			    "HAProxy have sockets left?)", EPROTO);
+		/* The count comes alone, before any socket. */
+		for (i = 0; i < in.ctl.nitems; i++)
+			if (in.items[i].level != SOL_SOCKET ||
+			    in.items[i].type != SCM_CREDENTIALS) {
+				fdp_close_rights(&in.ctl);
+				return failed(why, "not an answer to "
+				    "_getsocks", EPROTO);
+			}
 		got += n;
 	}
-	memcpy(&g->expected, buf, sizeof(g->expected));
-	if (g->expected <= 0 || g->expected > MAX_SOCKETS)
+	memcpy(&h->expected, buf, sizeof(h->expected));
+	if (h->expected <= 0 || h->expected > MAX_SOCKETS)
 		return failed(why, "not an answer to _getsocks", EPROTO);
 	return 0;
 }
 
-/* Takes the descriptors of one message's SCM_RIGHTS items into g. */
+/* Takes the descriptors of one message's SCM_RIGHTS items into h. */
 static int
-take_rights(struct getsocks *g, const struct fdp_control *ctl,
+take_rights(struct haproxy *h, const struct fdp_control *ctl,
     const char **why)
 {
 	const struct fdp_ancil *item;
@@ -129,6 +205,9 @@ take_rights(struct getsocks *g, const struct fdp_control *ctl,
 
 	for (i = 0; i < ctl->nitems; i++) {
 		item = &ctl->items[i];
+		if (item->level == SOL_SOCKET &&
+		    item->type == SCM_CREDENTIALS)
+			continue;
 		if (item->level != SOL_SOCKET || item->type != SCM_RIGHTS) {
 			fdp_close_rights(ctl);
 			return failed(why, "sent an unexpected control "
@@ -136,15 +215,17 @@ take_rights(struct getsocks *g, const struct fdp_control *ctl,
 		}
 		total += item->len / sizeof(int);
 	}
-	if (g->nfds + total > (size_t)g->expected) {
+	if (h->nfds + total > (size_t)h->expected) {
 		fdp_close_rights(ctl);
 		return failed(why, "sent more sockets than it announced",
 		    EPROTO);
 	}
 	for (i = 0; i < ctl->nitems; i++) {
+		if (ctl->items[i].type != SCM_RIGHTS)
+			continue;
 		n = ctl->items[i].len / sizeof(int);
-		memcpy(g->fds + g->nfds, ctl->items[i].data, n * sizeof(int));
-		g->nfds += n;
+		memcpy(h->fds + h->nfds, ctl->items[i].data, n * sizeof(int));
+		h->nfds += n;
 	}
 	return 0;
 }
@@ -155,43 +236,34 @@ take_rights(struct getsocks *g, const struct fdp_control *ctl,
  * several reads, so all of it is kept and checked at the end.
  */
 static int
-receive_batches(struct getsocks *g, const char **why)
+receive_batches(struct haproxy *h, const char **why)
 {
-	union {
-		struct cmsghdr	hdr;
-		unsigned char	bytes[FDP_RIGHTS_SPACE];
-	} cbuf;
-	struct fdp_ancil items[4];
-	struct fdp_control ctl = { cbuf.bytes, sizeof(cbuf), items,
-	    sizeof(items) / sizeof(items[0]), 0, 0 };
+	struct incoming in;
 	struct iovec iov;
-	size_t room = (size_t)g->expected * META_MAX;
+	size_t room = (size_t)h->expected * META_MAX;
 	int ack = 0;
 	ssize_t n;
 
-	if ((g->fds = calloc(g->expected, sizeof(int))) == NULL ||
-	    (g->meta = calloc(room, 1)) == NULL)
+	if ((h->fds = calloc(h->expected, sizeof(int))) == NULL ||
+	    (h->meta = calloc(room, 1)) == NULL)
 		return -1;
-	while (g->nfds < (size_t)g->expected) {
-		if (g->metalen == room)
+	while (h->nfds < (size_t)h->expected) {
+		if (h->metalen == room)
 			return failed(why, "sent more metadata than its "
 			    "sockets have", EPROTO);
-		memset(&cbuf, 0, sizeof(cbuf));
-		ctl.nitems = 0;
-		ctl.msg_flags = 0;
-		iov.iov_base = g->meta + g->metalen;
-		iov.iov_len = room - g->metalen;
-		if ((n = fdp_recv(g->sock, &iov, 1, &ctl, 0)) == -1)
+		iov.iov_base = h->meta + h->metalen;
+		iov.iov_len = room - h->metalen;
+		if ((n = receive(h, &iov, &in, why)) == -1)
 			return -1;
 		if (n == 0)
 			return failed(why, "hung up before sending all the "
 			    "sockets it announced", EPROTO);
-		g->metalen += n;
-		if (take_rights(g, &ctl, why) == -1)
+		h->metalen += n;
+		if (take_rights(h, &in.ctl, why) == -1)
 			return -1;
 		/* HAProxy 2.6 hangs up without waiting for the last one. */
-		if (write_all(g->sock, &ack, sizeof(ack)) == -1 &&
-		    (g->nfds < (size_t)g->expected ||
+		if (write_all(h, &ack, sizeof(ack)) == -1 &&
+		    (h->nfds < (size_t)h->expected ||
 		    (errno != EPIPE && errno != ECONNRESET)))
 			return -1;
 	}
@@ -200,55 +272,76 @@ receive_batches(struct getsocks *g, const char **why)
 
 /* Checks that the metadata describes exactly the sockets received. */
 static int
-check_metadata(const struct getsocks *g, const char **why)
+check_metadata(const struct haproxy *h, const char **why)
 {
 	size_t i, off = 0;
 
-	for (i = 0; i < g->nfds; i++) {
+	for (i = 0; i < h->nfds; i++) {
 		/* Namespace name, then interface name, each length first. */
-		if (off < g->metalen)
-			off += 1 + g->meta[off];
-		if (off < g->metalen)
-			off += 1 + g->meta[off];
+		if (off < h->metalen)
+			off += 1 + h->meta[off];
+		if (off < h->metalen)
+			off += 1 + h->meta[off];
 		off += sizeof(int);
-		if (off > g->metalen)
+		if (off > h->metalen)
 			break;
 	}
-	if (off != g->metalen)
+	if (off != h->metalen)
 		return failed(why, "sent malformed socket metadata", EPROTO);
 	return 0;
 }
 
-ssize_t
-haproxy_getsocks(const char *path, unsigned int timeout, int **fds,
+int
+haproxy_ask(struct haproxy *h, const char *path, const struct deadline *d,
     const char **why)
 {
-	struct getsocks g = { .sock = -1 };
-	size_t i;
-	int saved;
+	memset(h, 0, sizeof(*h));
+	h->deadline = d;
+	*why = NULL;
+	if ((h->sock = connect_stats(path, d)) == -1)
+		return -1;
+	if (write_all(h, "_getsocks\n", strlen("_getsocks\n")) == -1 ||
+	    read_count(h, why) == -1) {
+		haproxy_abandon(h);
+		return -1;
+	}
+	return 0;
+}
+
+ssize_t
+haproxy_take(struct haproxy *h, int **fds, const char **why)
+{
+	ssize_t n;
 
 	*why = NULL;
-	if ((g.sock = connect_stats(path, timeout)) == -1)
+	if (receive_batches(h, why) == -1 || check_metadata(h, why) == -1) {
+		haproxy_abandon(h);
 		return -1;
-	if (write_all(g.sock, "_getsocks\n", strlen("_getsocks\n")) == -1 ||
-	    read_count(&g, why) == -1 || receive_batches(&g, why) == -1 ||
-	    check_metadata(&g, why) == -1)
-		goto fail;
-	close(g.sock);
-	free(g.meta);
-	*fds = g.fds;
-	return g.nfds;
-fail:
-	if (errno == EAGAIN)
-		errno = ETIMEDOUT;
-	saved = errno;
-	for (i = 0; i < g.nfds; i++)
-		close(g.fds[i]);
-	free(g.fds);
-	free(g.meta);
-	close(g.sock);
+	}
+	/* The sockets are the caller's now; the rest goes. */
+	*fds = h->fds;
+	n = h->nfds;
+	h->fds = NULL;
+	h->nfds = 0;
+	haproxy_abandon(h);
+	return n;
+}
+
+void
+haproxy_abandon(struct haproxy *h)
+{
+	size_t i;
+	int saved = errno;
+
+	for (i = 0; i < h->nfds; i++)
+		close(h->fds[i]);
+	free(h->fds);
+	free(h->meta);
+	if (h->sock != -1)
+		close(h->sock);
+	memset(h, 0, sizeof(*h));
+	h->sock = -1;
 	errno = saved;
-	return -1;
 }
 
 /* Copies src into dst as a name may hold it: ':' and the unprintable as _. */

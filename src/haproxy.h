@@ -9,17 +9,48 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "deadline.h"
+#include "msg.h"
+
 /* Room for a name haproxy_socket_name makes, with its NUL. */
 #define HAPROXY_NAME_SIZE	256
 
 /*
- * Asks the HAProxy whose stats socket is at path for its sockets, waiting
- * at most timeout seconds for each exchange (0: no limit).  Returns their
- * number and an allocated array of them, close-on-exec, in *fds; or -1 with
- * errno set and *why NULL when errno says it all, or else a static string
- * saying what HAProxy did wrong.  On failure no descriptor stays open.
+ * One exchange with a stats socket: haproxy_ask, then haproxy_take or
+ * haproxy_abandon.  The answerer is the process that sent the count,
+ * as the kernel names it: every batch must come from that same process.
  */
-ssize_t	haproxy_getsocks(const char *, unsigned int, int **, const char **);
+struct haproxy {
+	int			 sock;
+	const struct deadline	*deadline;
+	struct fdp_peer		 answerer;
+	int			 answered;
+	int			 expected;
+	int			*fds;
+	size_t			 nfds;
+	unsigned char		*meta;
+	size_t			 metalen;
+};
+
+/*
+ * Connects to the stats socket at path, asks for the sockets and reads
+ * their number and who answered, all by the deadline d (ETIMEDOUT then).
+ * Returns 0; or -1 with errno set and *why NULL when errno says it all,
+ * or else a static string saying what HAProxy did wrong, h then closed.
+ */
+int	haproxy_ask(struct haproxy *, const char *, const struct deadline *,
+	    const char **);
+
+/*
+ * Receives the sockets haproxy_ask announced, by its deadline, and ends
+ * the exchange.  Returns their number and an allocated array of them,
+ * close-on-exec, in *fds; or -1 with errno and *why as for haproxy_ask.
+ * Either way no descriptor of h stays open.
+ */
+ssize_t	haproxy_take(struct haproxy *, int **, const char **);
+
+/* Ends an exchange that haproxy_ask began, taking nothing. */
+void	haproxy_abandon(struct haproxy *);
 
 /*
  * Names socket fd after its local address, for LISTEN_FDNAMES: see

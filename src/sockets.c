@@ -14,6 +14,7 @@
 #include <netdb.h>
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -93,13 +94,69 @@ split_spec(const char *spec, int need_host, struct hostport *hp,
 	return 0;
 }
 
+/* A lookup for getaddrinfo_a, with everything its thread reads. */
+struct lookup {
+	struct gaicb	 cb;
+	struct addrinfo	 hints;
+	struct hostport	 hp;
+};
+
+/*
+ * getaddrinfo(3) of hp with hints, by the deadline d: the lookup runs in
+ * glibc's helper thread (getaddrinfo_a), waited for with gai_suspend.
+ * One still running at the deadline cannot be stopped, so it is left to
+ * that thread, with the memory it reads, for the little while until the
+ * caller, who fails then, exits.  ETIMEDOUT (EAI_SYSTEM) then.
+ */
+static int
+lookup(const struct hostport *hp, const struct addrinfo *hints,
+    struct addrinfo **res, const struct deadline *d)
+{
+	struct lookup *l;
+	struct gaicb *list[1];
+	struct timespec wait;
+	int rc, ms;
+
+	if (deadline_remaining_ms(d) == -1)
+		return getaddrinfo(hp->host[0] != '\0' ? hp->host : NULL,
+		    hp->port, hints, res);
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return EAI_MEMORY;
+	l->hints = *hints;
+	l->hp = *hp;
+	l->cb.ar_name = l->hp.host[0] != '\0' ? l->hp.host : NULL;
+	l->cb.ar_service = l->hp.port;
+	l->cb.ar_request = &l->hints;
+	list[0] = &l->cb;
+	if ((rc = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL)) != 0) {
+		free(l);
+		return rc;
+	}
+	while ((rc = gai_error(&l->cb)) == EAI_INPROGRESS) {
+		if ((ms = deadline_remaining_ms(d)) == 0) {
+			if (gai_cancel(&l->cb) == EAI_CANCELED)
+				free(l);
+			errno = ETIMEDOUT;
+			return EAI_SYSTEM;
+		}
+		wait.tv_sec = ms / 1000;
+		wait.tv_nsec = ms % 1000 * 1000000L;
+		/* Woken when it is done, by a signal, or at the deadline. */
+		gai_suspend((const struct gaicb *const *)list, 1, &wait);
+	}
+	*res = l->cb.ar_result;
+	free(l);
+	return rc;
+}
+
 /*
  * Looks hp up for sockets of the given family and type, for binding when
- * passive is set.  A bracketed HOST must be a numeric IPv6 address.
+ * passive is set, by the deadline d.  A bracketed HOST must be a numeric
+ * IPv6 address.
  */
 static int
 resolve(const struct hostport *hp, int family, int type, int passive,
-    struct addrinfo **res, const char **why)
+    const struct deadline *d, struct addrinfo **res, const char **why)
 {
 	struct addrinfo hints;
 	int rc;
@@ -109,8 +166,10 @@ resolve(const struct hostport *hp, int family, int type, int passive,
 	hints.ai_socktype = type;
 	hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0) |
 	    (hp->bracketed ? AI_NUMERICHOST : 0);
-	rc = getaddrinfo(hp->host[0] != '\0' ? hp->host : NULL, hp->port,
-	    &hints, res);
+	rc = lookup(hp, &hints, res, d);
+	if (rc == EAI_SYSTEM && errno == ETIMEDOUT &&
+	    deadline_remaining_ms(d) == 0)
+		*why = "the host name lookup did not finish within --timeout";
 	switch (rc) {
 	case 0:
 		return 0;
@@ -203,15 +262,18 @@ bind_first(const struct addrinfo *res, int dual)
 	return -1;
 }
 
-/* Resolves hp in the given family and binds a socket of the given type. */
+/*
+ * Resolves hp in the given family by the deadline d and binds a socket of
+ * the given type.
+ */
 static int
 bind_family(const struct hostport *hp, int family, int type, int dual,
-    const char **why)
+    const struct deadline *d, const char **why)
 {
 	struct addrinfo *res;
 	int fd, saved;
 
-	if (resolve(hp, family, type, 1, &res, why) == -1)
+	if (resolve(hp, family, type, 1, d, &res, why) == -1)
 		return -1;
 	fd = bind_first(res, dual);
 	saved = errno;
@@ -226,7 +288,8 @@ bind_family(const struct hostport *hp, int family, int type, int dual,
  * IPv6 the IPv4 one.
  */
 static int
-bound_socket(const char *spec, int type, const char **why)
+bound_socket(const char *spec, int type, const struct deadline *d,
+    const char **why)
 {
 	struct hostport hp;
 	int fd;
@@ -234,21 +297,22 @@ bound_socket(const char *spec, int type, const char **why)
 	if (split_spec(spec, 0, &hp, why) == -1)
 		return -1;
 	if (hp.host[0] != '\0')
-		return bind_family(&hp, AF_UNSPEC, type, 0, why);
-	if ((fd = bind_family(&hp, AF_INET6, type, 1, why)) == -1 &&
+		return bind_family(&hp, AF_UNSPEC, type, 0, d, why);
+	if ((fd = bind_family(&hp, AF_INET6, type, 1, d, why)) == -1 &&
 	    errno == EAFNOSUPPORT) {
 		*why = NULL;
-		fd = bind_family(&hp, AF_INET, type, 0, why);
+		fd = bind_family(&hp, AF_INET, type, 0, d, why);
 	}
 	return fd;
 }
 
 /*
  * Makes a TCP socket listening on spec, "[HOST:]PORT", with SO_REUSEADDR
- * and the given backlog.
+ * and the given backlog; HOST is looked up by the deadline d.
  */
 int
-socket_tcp_listen(const char *spec, int backlog, const char **why)
+socket_tcp_listen(const char *spec, int backlog, const struct deadline *d,
+    const char **why)
 {
 	const char *ignored;
 	int fd, saved;
@@ -256,7 +320,7 @@ socket_tcp_listen(const char *spec, int backlog, const char **why)
 	if (why == NULL)
 		why = &ignored;
 	*why = NULL;
-	if ((fd = bound_socket(spec, SOCK_STREAM, why)) == -1)
+	if ((fd = bound_socket(spec, SOCK_STREAM, d, why)) == -1)
 		return -1;
 	if (listen(fd, backlog) == -1) {
 		saved = errno;
@@ -267,21 +331,25 @@ socket_tcp_listen(const char *spec, int backlog, const char **why)
 	return fd;
 }
 
-/* Makes a UDP socket bound to spec, "[HOST:]PORT", without SO_REUSEADDR. */
+/*
+ * Makes a UDP socket bound to spec, "[HOST:]PORT", without SO_REUSEADDR;
+ * HOST is looked up by the deadline d.
+ */
 int
-socket_udp(const char *spec, const char **why)
+socket_udp(const char *spec, const struct deadline *d, const char **why)
 {
 	const char *ignored;
 
 	if (why == NULL)
 		why = &ignored;
 	*why = NULL;
-	return bound_socket(spec, SOCK_DGRAM, why);
+	return bound_socket(spec, SOCK_DGRAM, d, why);
 }
 
 /*
- * Makes a TCP socket connected to spec, "HOST:PORT", trying HOST's
- * addresses in turn until the deadline d (NULL for none) passes.  The
+ * Makes a TCP socket connected to spec, "HOST:PORT", looking HOST up and
+ * trying its addresses in turn until the deadline d (NULL for none)
+ * passes.  The
  * error is that of the last address that got as far as connect(2), as a
  * refused connection says more than an address family the system lacks.
  */
@@ -298,7 +366,7 @@ socket_tcp_connect(const char *spec, const struct deadline *d,
 		why = &ignored;
 	*why = NULL;
 	if (split_spec(spec, 1, &hp, why) == -1 ||
-	    resolve(&hp, AF_UNSPEC, SOCK_STREAM, 0, &res, why) == -1)
+	    resolve(&hp, AF_UNSPEC, SOCK_STREAM, 0, d, &res, why) == -1)
 		return -1;
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
 		fd = new_socket(ai->ai_family, ai->ai_socktype,

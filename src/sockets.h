@@ -21,12 +21,16 @@
  * the HOST may be left out: the socket is then bound to the wildcard, the
  * IPv6 "::" with IPV6_V6ONLY off (taking IPv4 too), or 0.0.0.0 when the
  * system has no IPv6.  A HOST that names several addresses is tried
- * address by address.
+ * address by address.  A HOST is looked up by the deadline (NULL for
+ * none), in a thread of glibc's (getaddrinfo_a) when there is one; a
+ * lookup past it fails with ETIMEDOUT and leaves that thread running:
+ * the caller should exit soon after.
  */
-int	socket_tcp_listen(const char *, int, const char **);
+int	socket_tcp_listen(const char *, int, const struct deadline *,
+	    const char **);
 int	socket_tcp_connect(const char *, const struct deadline *,
 	    const char **);
-int	socket_udp(const char *, const char **);
+int	socket_udp(const char *, const struct deadline *, const char **);
 int	socket_unix_listen(const char *, int, mode_t, struct listener *,
 	    const char **);
 

@@ -186,6 +186,106 @@ PY
 	assert_equal "$(cat bg.out)" "b'_getsocks\n'"
 }
 
+@test "--from-haproxy: --timeout bounds the whole exchange, not each step" {
+	bg_peer stats.py <<'PY'
+from peer import *
+server = listen("admin.sock")
+conn, _ = server.accept()
+conn.recv(100)
+# A byte at a time, never long apart: only a bound on the whole ends it.
+for byte in struct.pack("=i", 1) + bytes(600):
+    time.sleep(0.2)
+    try:
+        conn.send(bytes([byte]))
+    except OSError:
+        break
+PY
+	wait_for_socket admin.sock
+	start=$SECONDS
+	run timeout 10 "$FDPASS" send -t 1 --from-haproxy admin.sock s
+	assert_failure 1
+	assert_output "fdpass: --from-haproxy admin.sock: HAProxy did not hand its sockets over within 1 s"
+	[ $((SECONDS - start)) -le 3 ]
+}
+
+# A stats socket that answers _getsocks with the write end of a pipe, in
+# $stats: run by the tests below as another user, with python3 -c, as the
+# directories above the test's are closed to nobody.
+foreign_stats() {
+	stats=$(cat <<'PY'
+import os, select, socket, struct, sys
+server = socket.socket(socket.AF_UNIX)
+server.bind(sys.argv[1])
+server.listen()
+if os.getuid() == 0:
+    # As HAProxy with "user": it listens as root, then answers as another.
+    os.setgroups([])
+    os.setresgid(65534, 65534, 65534)
+    os.setresuid(65534, 65534, 65534)
+for _ in range(int(sys.argv[2])):
+    conn, _ = server.accept()
+    conn.recv(100)
+    r, w = os.pipe()
+    try:
+        conn.sendall(struct.pack("=i", 1))
+        socket.send_fds(conn, [bytes(6)], [w])
+    except OSError:
+        pass
+    os.close(w)
+    conn.settimeout(10)
+    try:
+        conn.recv(4)
+    except OSError:
+        pass
+    conn.close()
+    # The write end went nowhere that keeps it: the read end sees its end.
+    ready, _, _ = select.select([r], [], [], 10)
+    print("closed" if ready and os.read(r, 1) == b"" else "kept")
+PY
+)
+}
+
+@test "--from-haproxy: a stats socket served by another user is refused" {
+	foreign_stats
+	mkdir -m 777 pub
+	bg setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 -c "$stats" pub/admin.sock 1
+	wait_for_socket pub/admin.sock
+	run "$FDPASS" send -t $WAIT --from-haproxy pub/admin.sock s
+	assert_failure 1
+	assert_output "fdpass: --from-haproxy pub/admin.sock: answered by uid 65534, not 0 (see --allow-uid)"
+	bg_wait
+	assert_equal "$(cat bg.out)" "closed"
+}
+
+@test "--from-haproxy checks the process that answers, not the one that listened; --allow-uid admits it" {
+	foreign_stats
+	bg /usr/bin/python3 -c "$stats" admin.sock 2
+	wait_for_socket admin.sock
+	run "$FDPASS" send -t $WAIT --from-haproxy admin.sock s
+	assert_failure 1
+	assert_output "fdpass: --from-haproxy admin.sock: answered by uid 65534, not 0 (see --allow-uid)"
+	"$FDPASS" recv -b -t $WAIT s >recv.out 3>&-
+	run "$FDPASS" send -t $WAIT --allow-uid 65534 --from-haproxy admin.sock s
+	assert_success
+	wait_until grep -q " pipe socket " recv.out
+	bg_wait
+	assert_equal "$(cat bg.out)" "closed
+closed"
+}
+
+@test "--from-haproxy: --allow-uid admits HAProxy even where there is no receiver to check" {
+	foreign_stats
+	bg /usr/bin/python3 -c "$stats" admin.sock 1
+	wait_for_socket admin.sock
+	"$FDPASS" recv -b -t $WAIT --dgram s >recv.out 3>&-
+	run "$FDPASS" send -t $WAIT --dgram --allow-uid 65534 --from-haproxy admin.sock s
+	assert_success
+	wait_until grep -q " pipe socket " recv.out
+	run "$FDPASS" send --dgram --peer-uid 65534 --from-haproxy admin.sock s
+	assert_failure 2
+	assert_line --index 0 "fdpass: --allow-uid, --allow-gid, --peer-uid, --peer-gid and --peer-pid need a connected socket, not --dgram or --notify-fdstore"
+}
+
 @test "--from-haproxy: names by address, overridden by --name in order" {
 	start_haproxy
 	"$FDPASS" recv -b -t $WAIT s >recv.out 3>&-

@@ -152,3 +152,62 @@ written"
 	bg_wait
 	assert_equal "$BG_STATUS" 0
 }
+
+@test "send -t gives up on a --data-file FIFO whose writer never closes it" {
+	mkfifo ff
+	bg sh -c 'exec >ff; echo some; exec sleep 30'
+	run_timed "$FDPASS" send -t 1 --data-file ff s /dev/null
+	assert_failure 1
+	assert_output "fdpass: --data-file ff: no end of file within 1 s"
+	[ "$ELAPSED" -le 5 ]
+}
+
+@test "send -t gives up opening a --data-file FIFO nobody writes to" {
+	mkfifo ff
+	run_timed "$FDPASS" send -t 1 --data-file ff s /dev/null
+	assert_failure 1
+	assert_output "fdpass: open ff: nothing at the FIFO's other end within 1 s"
+	[ "$ELAPSED" -le 5 ]
+}
+
+@test "send -t gives up on --data-file - from a pipe that stays open" {
+	run_timed bash -c 'exec "$FDPASS" send -t 1 --data-file - s /dev/null < <(echo some; exec sleep 30 2>/dev/null)'
+	assert_failure 1
+	assert_output "fdpass: --data-file -: no end of file within 1 s"
+	[ "$ELAPSED" -le 5 ]
+}
+
+# run_unresolved ARG...: run_timed fdpass ARG... in a network namespace of
+# its own, where host names are looked up only by DNS, from a server on
+# 127.0.0.1 that never answers: a socket fdpass inherits and never reads.
+run_unresolved() {
+	command -v unshare >/dev/null || skip "needs unshare(1)"
+	printf 'nameserver 127.0.0.1\noptions timeout:30 attempts:1\n' >resolv.conf
+	printf 'hosts: dns\n' >nsswitch.conf
+	run_timed unshare --net --mount sh -c '
+		ip link set lo up &&
+		mount --bind resolv.conf /etc/resolv.conf &&
+		mount --bind nsswitch.conf /etc/nsswitch.conf || exit 99
+		exec /usr/bin/python3 -c "
+import os, socket, sys
+dns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+dns.bind((\"127.0.0.1\", 53))
+dns.set_inheritable(True)
+os.execv(sys.argv[1], sys.argv[1:])
+" "$@"' sh "$FDPASS" "$@"
+	[ "$status" -ne 99 ] || skip "cannot make a namespace with a resolver of its own here"
+}
+
+@test "send -t gives up looking up a --tcp-connect host the resolver never answers for" {
+	run_unresolved send -t 1 --tcp-connect unanswered.test:80 s
+	assert_failure 1
+	assert_output "fdpass: --tcp-connect unanswered.test:80: the host name lookup did not finish within --timeout"
+	[ "$ELAPSED" -le 5 ]
+}
+
+@test "send -t gives up looking up a --tcp-listen host the resolver never answers for" {
+	run_unresolved send -t 1 --tcp-listen unanswered.test:80 s
+	assert_failure 1
+	assert_output "fdpass: --tcp-listen unanswered.test:80: the host name lookup did not finish within --timeout"
+	[ "$ELAPSED" -le 5 ]
+}

@@ -121,7 +121,7 @@ round_trip(const char *listen_spec, const char *host, int family)
 	const char *why = "unset";
 	int l, c = -1, a = -1, port;
 
-	l = socket_tcp_listen(listen_spec, 5, &why);
+	l = socket_tcp_listen(listen_spec, 5, NULL, &why);
 	if (!CHECK(l != -1))
 		return;
 	CHECK(why == NULL);
@@ -197,7 +197,7 @@ test_tcp_wildcard_dual(void)
 	const char *why;
 	int l;
 
-	if ((l = socket_tcp_listen("0", 5, &why)) == -1) {
+	if ((l = socket_tcp_listen("0", 5, NULL, &why)) == -1) {
 		CHECK(l != -1);
 		return;
 	}
@@ -221,11 +221,11 @@ test_reuseaddr(void)
 	const char *why;
 	int fd;
 
-	if (CHECK((fd = socket_tcp_listen("127.0.0.1:0", 5, &why)) != -1)) {
+	if (CHECK((fd = socket_tcp_listen("127.0.0.1:0", 5, NULL, &why)) != -1)) {
 		CHECK(sockopt(fd, SOL_SOCKET, SO_REUSEADDR) == 1);
 		close(fd);
 	}
-	if (CHECK((fd = socket_udp("127.0.0.1:0", &why)) != -1)) {
+	if (CHECK((fd = socket_udp("127.0.0.1:0", NULL, &why)) != -1)) {
 		CHECK(sockopt(fd, SOL_SOCKET, SO_REUSEADDR) == 0);
 		close(fd);
 	}
@@ -243,7 +243,7 @@ test_tcp_backlog(void)
 	const char *why;
 	int l;
 
-	if (!CHECK((l = socket_tcp_listen("127.0.0.1:0", 7, &why)) != -1))
+	if (!CHECK((l = socket_tcp_listen("127.0.0.1:0", 7, NULL, &why)) != -1))
 		return;
 	CHECK(sockopt(l, SOL_SOCKET, SO_ACCEPTCONN) == 1);
 	memset(&ti, 0, sizeof(ti));
@@ -261,7 +261,7 @@ test_udp(void)
 	char buf[8];
 	int u, s, port;
 
-	if (!CHECK((u = socket_udp("127.0.0.1:0", &why)) != -1))
+	if (!CHECK((u = socket_udp("127.0.0.1:0", NULL, &why)) != -1))
 		return;
 	CHECK(why == NULL);
 	CHECK(unit_cloexec(u));
@@ -312,12 +312,12 @@ test_bad_specs(void)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		why = NULL;
 		errno = 0;
-		fd = socket_tcp_listen(bad[i], 5, &why);
+		fd = socket_tcp_listen(bad[i], 5, NULL, &why);
 		if (!CHECK(refused(fd, why)))
 			printf("# listen '%s': %s\n", bad[i], why);
 		why = NULL;
 		errno = 0;
-		fd = socket_udp(bad[i], &why);
+		fd = socket_udp(bad[i], NULL, &why);
 		CHECK(refused(fd, why));
 		why = NULL;
 		errno = 0;
@@ -331,15 +331,15 @@ test_bad_specs(void)
 	CHECK(refused(fd, why));
 	CHECK(why != NULL && strcmp(why, "expected HOST:PORT") == 0);
 	why = NULL;
-	fd = socket_tcp_listen("x:y", 5, &why);
+	fd = socket_tcp_listen("x:y", 5, NULL, &why);
 	CHECK(refused(fd, why));
 	CHECK(why != NULL && strcmp(why, "expected [HOST:]PORT") == 0);
 	why = NULL;
-	fd = socket_tcp_listen("70000", 5, &why);
+	fd = socket_tcp_listen("70000", 5, NULL, &why);
 	CHECK(refused(fd, why));
 	/* why may be NULL when the caller does not want it. */
 	errno = 0;
-	CHECK(socket_tcp_listen("", 5, NULL) == -1 && errno == EINVAL);
+	CHECK(socket_tcp_listen("", 5, NULL, NULL) == -1 && errno == EINVAL);
 }
 
 /* Connecting to a port nobody listens on fails with ECONNREFUSED. */
@@ -350,7 +350,7 @@ test_connect_refused(void)
 	const char *why = "unset";
 	int l, port, fd;
 
-	if (!CHECK((l = socket_tcp_listen("127.0.0.1:0", 5, &why)) != -1))
+	if (!CHECK((l = socket_tcp_listen("127.0.0.1:0", 5, NULL, &why)) != -1))
 		return;
 	port = bound_port(l);
 	close(l);
