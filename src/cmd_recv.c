@@ -580,7 +580,8 @@ receive(const struct recv_options *o, int sock, const struct deadline *d)
 
 	/* What an earlier peer that sent nothing may have left. */
 	receiver_release(r);
-	if (out == stdout)
+	/* A COMMAND gets the descriptors; nothing is printed to hold. */
+	if (out == stdout && o->handoff.command == NULL)
 		hold_output();
 	if (receiver_init(r, sock, d) == -1)
 		err(1, "receive on %s", o->socket_arg);

@@ -90,6 +90,65 @@ PY
 	assert_output "EADDRINUSE"
 }
 
+# nss_send NSSWITCH HOST: send --tcp-connect HOST:$port to s, in a mount
+# namespace where /etc/nsswitch.conf is the file NSSWITCH, /etc/hosts is
+# ./hosts, and DNS asks a local port where nothing answers.
+nss_send() {
+	unshare --mount sh -c 'mount --bind "$1" /etc/nsswitch.conf &&
+		mount --bind hosts /etc/hosts &&
+		mount --bind resolv.conf /etc/resolv.conf || exit 99
+		exec "$FDPASS" send -t "$WAIT" --tcp-connect "$2:$3" s' \
+		sh "$@" "$port"
+}
+
+# A static build resolves names as nsswitch.conf says too: files and dns
+# built in, other services loaded from the system's NSS modules.
+@test "--tcp-connect HOST follows nsswitch.conf and the modules it names" {
+	command -v unshare >/dev/null || skip "needs unshare(1)"
+	unshare --mount true 2>/dev/null || skip "cannot make a mount namespace here"
+	need_package libnss-myhostname \
+		sh -c 'ldconfig -p | grep -q libnss_myhostname.so.2'
+	port=$(free_port)
+	/usr/bin/python3 - "$port" 3>&- <<'PY' &
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen()
+open("listening", "w").close()
+time.sleep(60)
+PY
+	BG_PIDS+=($!)
+	wait_until test -e listening
+	echo "127.0.0.1 fdpass-nss-test" >hosts
+	printf 'nameserver 127.0.0.1\noptions timeout:1 attempts:1\n' >resolv.conf
+	echo "hosts: dns" >dns.conf
+	echo "hosts: files" >files.conf
+	echo "hosts: myhostname" >module.conf
+
+	bg "$FDPASS" recv --json s
+	wait_for_socket s
+	# In /etc/hosts, which nsswitch.conf does not name.
+	run nss_send dns.conf fdpass-nss-test
+	[ "$status" -ne 99 ] || skip "cannot bind-mount over /etc here"
+	assert_failure 1
+	assert_output --partial "fdpass: --tcp-connect fdpass-nss-test:$port: "
+	run nss_send files.conf fdpass-nss-test
+	assert_success
+	bg_wait
+	run jq -r '.fds[0].peer' bg.out
+	assert_output "127.0.0.1:$port"
+
+	# From a module, which /etc/hosts (now empty) cannot answer for.
+	: >hosts
+	bg "$FDPASS" recv --json s
+	wait_for_socket s
+	run nss_send module.conf localhost
+	assert_success
+	bg_wait
+	run jq -r '.fds[0].peer' bg.out
+	assert_output "127.0.0.1:$port"
+}
+
 @test "a bad address is a usage error" {
 	run "$FDPASS" send --tcp-listen "[::1:80" s
 	assert_failure 2
