@@ -569,12 +569,14 @@ header_begun(const unsigned char *buf, size_t len)
  * sender's message may be longer than a header, so for one the rest of
  * what has already arrived is added.  That may take in the plain sender's
  * next batch of descriptors too; the NUL byte such a batch rides on is no
- * data.
+ * data.  Descriptors that come while a header is still incomplete are
+ * refused at once: nothing has vetted them, and a sender feeding a header
+ * in pieces could otherwise pile up a batch with each piece.
  */
 static ssize_t
 fill(struct receiver *r)
 {
-	size_t want = sizeof(r->buf), had;
+	size_t want = sizeof(r->buf), had = r->nfds;
 	ssize_t n, more;
 
 	if (r->type == SOCK_STREAM)
@@ -585,6 +587,9 @@ fill(struct receiver *r)
 		return n;
 	r->len = n;
 	while (r->type == SOCK_STREAM && header_begun(r->buf, r->len)) {
+		if (r->nfds > had)
+			return fail(r, "descriptors came before the header "
+			    "was whole");
 		if ((more = recv_into(r, r->buf + r->len, want - r->len,
 		    0)) == -1)
 			return -1;
