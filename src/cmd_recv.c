@@ -44,6 +44,12 @@
 /* How many senders --keep-listening serves at once by default. */
 #define MAX_CHILDREN	40
 
+/*
+ * How long --keep-listening leaves a sender waiting after an accept that
+ * lacked descriptors or memory, unless a child ends first and frees some.
+ */
+#define ACCEPT_PAUSE_MS	250
+
 const char recv_usage[] =
 "usage: fdpass recv [OPTION...] SOCKET [--] [COMMAND [ARG...]]\n"
 "       fdpass recv --stdin [OPTION...] [--] [COMMAND [ARG...]]\n"
@@ -880,7 +886,8 @@ serve_datagram(const struct recv_options *o, const struct listener *l)
  * sender cannot take the listener down, at most --max-children at once;
  * the listener takes the next sender only when one of them ends.  The
  * children run side by side and print each transfer in one piece.  A
- * sender that finds no child is closed, or for a datagram waits a moment.
+ * sender that finds no child is closed, or for a datagram waits a moment,
+ * as does one that an accept lacking descriptors or memory left waiting.
  * SIGTERM, SIGINT and SIGHUP go on to every child still running, commands
  * included, and end the listener.
  */
@@ -914,8 +921,13 @@ recv_forever(const struct recv_options *o, const struct listener *l)
 			}
 			continue;
 		}
-		conn = endpoint_accept(l, o->socket_arg, &o->sock.access,
-		    NULL, &peer);
+		/* Back to the poll after each try, so that children are reaped. */
+		if ((conn = endpoint_accept_waiting(l, o->socket_arg,
+		    &o->sock.access, &peer)) == -1) {
+			if (errno != EACCES)
+				ms = ACCEPT_PAUSE_MS;
+			continue;
+		}
 		have_peer = 1;
 		if (serve_in_child(o, l, conn, -1) == -1)
 			warn("serve %s: refused a sender", o->socket_arg);
