@@ -165,6 +165,8 @@ endpoint_listen(const char *text, int type, mode_t mode)
 	int on = 1;
 
 	parse_address(text, &a);
+	/* From the bind on, under its temporary name too. */
+	cleanup_listener(&listener);
 	if (address_listen(&a, type, mode, &listener) == -1) {
 		if (listener.why != NULL)
 			errx(1, "listen %s: %s", text, listener.why);
@@ -177,7 +179,6 @@ endpoint_listen(const char *text, int type, mode_t mode)
 	if (type != SOCK_DGRAM && setsockopt(listener.fd, SOL_SOCKET,
 	    SO_PASSCRED, &on, sizeof(on)) == -1)
 		err(1, "listen %s: SO_PASSCRED", text);
-	cleanup_listener(&listener);
 	return &listener;
 }
 
