@@ -848,6 +848,11 @@ serve_in_child(const struct recv_options *o, const struct listener *l,
 	/* A peer that sent nothing gets no COMMAND. */
 	if (n == 0)
 		exit(0);
+	/* As print_record does: a sender that gave up may try again. */
+	if (o->handoff.command != NULL && (receiver.flags & WIRE_ACK) &&
+	    sender_gone(sock))
+		errx(1, "receive on %s: the sender left before its command "
+		    "was run", o->socket_arg);
 	finish(o);
 	close(sock);
 	exit(0);

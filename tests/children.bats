@@ -231,3 +231,19 @@ lowest_free_fd() {
 	wait_until test -z "$(ps --ppid "$BG" -o pid=)"
 	kill -0 "$BG"
 }
+
+@test "-k: a sender that left before its command would run gets no command run" {
+	bg "$FDPASS" recv -k --max-children 1 s sh -c 'echo x >>ran; while [ ! -e stop ]; do sleep 0.05; done'
+	"$FDPASS" send -t $WAIT s /dev/null
+	wait_until test -s ran
+	# Queued while the one child is busy: all sent, and gone.
+	peer <<'PY'
+from peer import *
+sock = connect("s")
+socket.send_fds(sock, [header(1, flags=1)], null_fds(1))
+sock.close()
+PY
+	touch stop
+	wait_until grep -q "^fdpass: receive on s: the sender left before its command was run\$" bg.err
+	assert_equal "$(wc -l <ran)" 1
+}
