@@ -145,35 +145,12 @@ send_within(int sock, const struct iovec *iov, size_t iovcnt,
 	return 0;
 }
 
-/*
- * Sends the descriptors in batches as fdp_send_fds does, by the deadline
- * d: the first batch with the len bytes at data, each further one with a
- * NUL byte.
- */
+/* Sends one batch of fdp_send_batches by the deadline arg points to. */
 static int
-send_batches(int sock, const int *fds, size_t nfds, const void *data,
-    size_t len, const struct deadline *d)
+send_batch(int sock, const struct iovec *iov, const struct fdp_ancil *items,
+    size_t nitems, void *arg)
 {
-	static const char nul;
-	struct fdp_ancil rights = { SOL_SOCKET, SCM_RIGHTS, 0, NULL };
-	struct iovec iov;
-	size_t done = 0, batch;
-
-	iov.iov_base = (void *)(len > 0 ? data : &nul);
-	iov.iov_len = len > 0 ? len : 1;
-	do {
-		batch = nfds - done;
-		if (batch > FDP_MAX_FDS_PER_MSG)
-			batch = FDP_MAX_FDS_PER_MSG;
-		rights.data = batch > 0 ? fds + done : NULL;
-		rights.len = batch * sizeof(int);
-		if (send_within(sock, &iov, 1, &rights, batch > 0, d) == -1)
-			return -1;
-		done += batch;
-		iov.iov_base = (void *)&nul;
-		iov.iov_len = 1;
-	} while (done < nfds);
-	return 0;
+	return send_within(sock, iov, 1, items, nitems, arg);
 }
 
 /*
@@ -363,8 +340,8 @@ transfer_send(int sock, const struct outgoing *out)
 	if (prepare(sock, out, header, &names, &names_len) == -1)
 		return -1;
 	if (out->raw)
-		return send_batches(sock, out->fds, out->nfds, out->data,
-		    out->datalen, out->deadline);
+		return fdp_send_batches(sock, out->fds, out->nfds, out->data,
+		    out->datalen, send_batch, (void *)out->deadline);
 	iov[0].iov_base = header;
 	iov[0].iov_len = sizeof(header);
 	if (out->flags & WIRE_PROVE) {
@@ -384,8 +361,9 @@ transfer_send(int sock, const struct outgoing *out)
 		    out->deadline) == -1)
 			goto done;
 	} else {
-		if (send_batches(sock, out->fds, out->nfds, iov[0].iov_base,
-		    iov[0].iov_len, out->deadline) == -1)
+		if (fdp_send_batches(sock, out->fds, out->nfds,
+		    iov[0].iov_base, iov[0].iov_len, send_batch,
+		    (void *)out->deadline) == -1)
 			goto done;
 		/* With nothing left, the receiver may be gone already. */
 		if (names_len + out->datalen > 0 &&
