@@ -9,7 +9,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stddef.h>
-#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -134,29 +134,25 @@ address_connect(const struct address *a, int type, const struct deadline *d)
 }
 
 /*
- * Makes way for a new socket file at path: nothing there is fine, a socket
- * nobody listens on is removed, anything else is refused.  Should another
- * process swap the path between these checks and the unlink, no harm is
- * done: unlink(2) removes a symbolic link, never what it points to, and
- * bind(2) then fails on anything found at the path instead of following it.
- * A file that changed since the probe is another listener's, just made;
- * one already gone was removed by another listener starting too.
+ * Looks at what is at a, where a socket file is to go: 0 for nothing, 1
+ * for a socket nobody answers on, its lstat in *st, and -1 with l->why
+ * for anything else: a symbolic link, which is not followed, a file that
+ * is not a socket, or a socket in use.
  */
 static int
-clear_stale(const struct address *a, int type, struct listener *l)
+in_the_way(const struct address *a, int type, struct listener *l,
+    struct stat *st)
 {
-	const char *path = a->sun.sun_path;
-	struct stat st, again;
 	int probe, alive;
 
-	if (lstat(path, &st) == -1)
+	if (lstat(a->sun.sun_path, st) == -1)
 		return errno == ENOENT ? 0 : -1;
-	if (S_ISLNK(st.st_mode)) {
+	if (S_ISLNK(st->st_mode)) {
 		l->why = "is a symbolic link";
 		errno = EEXIST;
 		return -1;
 	}
-	if (!S_ISSOCK(st.st_mode)) {
+	if (!S_ISSOCK(st->st_mode)) {
 		l->why = "exists and is not a socket";
 		errno = EEXIST;
 		return -1;
@@ -171,48 +167,104 @@ clear_stale(const struct address *a, int type, struct listener *l)
 	alive = connect(probe, (const struct sockaddr *)&a->sun, a->len) == 0
 	    || errno != ECONNREFUSED;
 	close(probe);
-	if (!alive && lstat(path, &again) == 0)
-		alive = again.st_dev != st.st_dev || again.st_ino != st.st_ino;
 	if (alive) {
 		l->why = "in use by another process";
 		errno = EADDRINUSE;
 		return -1;
 	}
-	return unlink(path) == -1 && errno != ENOENT ? -1 : 0;
+	return 1;
 }
 
 /*
- * Fills in tmp with the name a socket file is made under before it is
- * published at a, "PATH.PID.tmp" in the same directory; 0 when that does
- * not fit sun_path.
+ * Fills in l->tmp with the name a socket file is made under before it is
+ * published at a: ".fdpXXXXXX" in the same directory, as a rename needs,
+ * with random letters, so that nobody can place a file there beforehand
+ * to be found or to make the bind fail.  Fails with ENAMETOOLONG when
+ * that does not fit sun_path.
  */
 static int
-temporary_name(const struct address *a, struct address *tmp)
+temporary_name(const struct address *a, struct listener *l)
 {
-	int n;
+	static const char letters[] =
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	const char *path = a->sun.sun_path, *slash = strrchr(path, '/');
+	size_t dir = slash != NULL ? (size_t)(slash - path) + 1 : 0, i;
 
-	*tmp = *a;
-	n = snprintf(tmp->sun.sun_path, sizeof(tmp->sun.sun_path),
-	    "%s.%ld.tmp", a->sun.sun_path, (long)getpid());
-	return n > 0 && (size_t)n < sizeof(tmp->sun.sun_path);
+	if (dir + sizeof(".fdpXXXXXX") > sizeof(l->tmp)) {
+		l->why = "too long to make it under a temporary name beside it";
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(l->tmp, path, dir);
+	memcpy(l->tmp + dir, ".fdp", 4);
+	for (i = dir + 4; i < dir + 10; i++)
+		l->tmp[i] = letters[arc4random_uniform(sizeof(letters) - 1)];
+	l->tmp[i] = '\0';
+	return 0;
+}
+
+/* Fails as a listener that another process got ahead of. */
+static int
+in_use(struct listener *l)
+{
+	l->why = "in use by another process";
+	errno = EADDRINUSE;
+	return -1;
+}
+
+/*
+ * Moves the socket file made at l->tmp to a, once it listens.  Where a
+ * socket nobody answers on is in the way, the two are exchanged in one
+ * step and the one that came out is removed, but only if it is that
+ * socket still, as good as dead: of two listeners replacing the same
+ * stale socket at once, one finds the other's file come out, puts it
+ * back, and fails "in use".
+ */
+static int
+publish(const struct address *a, int type, struct listener *l)
+{
+	const char *path = a->sun.sun_path;
+	struct address out = *a;
+	struct stat stale, st;
+	int found;
+
+	if (renameat2(AT_FDCWD, l->tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EEXIST || (found = in_the_way(a, type, l, &stale)) == -1)
+		return -1;
+	/* Gone since the rename failed: its listener has just left. */
+	if (found == 0 || renameat2(AT_FDCWD, l->tmp, AT_FDCWD, path,
+	    RENAME_EXCHANGE) == -1)
+		return errno == ENOENT ? in_use(l) : -1;
+	strlcpy(out.sun.sun_path, l->tmp, sizeof(out.sun.sun_path));
+	if (lstat(l->tmp, &st) == 0 && st.st_dev == stale.st_dev &&
+	    st.st_ino == stale.st_ino && in_the_way(&out, type, l, &st) == 1) {
+		unlink(l->tmp);
+		return 0;
+	}
+	/* Another listener's: it goes back, even were ours removed. */
+	if (renameat2(AT_FDCWD, l->tmp, AT_FDCWD, path, RENAME_EXCHANGE) ==
+	    -1 && errno == ENOENT)
+		renameat2(AT_FDCWD, l->tmp, AT_FDCWD, path, RENAME_NOREPLACE);
+	return in_use(l);
 }
 
 /*
  * Creates a listening socket of the given type at a, the socket file with
  * the given mode.  Datagram sockets are only bound.  The file is made
- * under a temporary name and renamed into place once the socket listens,
- * so that the path never names a socket that refuses connections: a
- * stale check by another listener starting then would remove it.  Only a
- * path too long for the temporary name is bound in place.  The rename
- * replaces nothing, so a listener that got there first keeps its file.
+ * under a temporary name and published at a once the socket listens, so
+ * that the path never names a socket that refuses connections: a stale
+ * check by another listener starting then would remove it.  From the
+ * bind on, l names the file under both names with its dev/ino, so that
+ * listener_remove, at exit or from a signal handler, finds it wherever
+ * it is.
  */
 int
 address_listen(const struct address *a, int type, mode_t mode,
     struct listener *l)
 {
-	struct listener made = { -1, NULL, 0, 0, NULL };
-	struct address tmp;
 	const struct address *at = a;
+	struct address tmp;
 	struct stat st;
 	mode_t old;
 	int fd, ret, saved;
@@ -220,10 +272,14 @@ address_listen(const struct address *a, int type, mode_t mode,
 	l->fd = -1;
 	l->path = NULL;
 	l->why = NULL;
-	if (!a->abstract && clear_stale(a, type, l) == -1)
-		return -1;
-	if (!a->abstract && temporary_name(a, &tmp))
+	l->tmp[0] = '\0';
+	if (!a->abstract) {
+		if (temporary_name(a, l) == -1)
+			return -1;
+		tmp = *a;
+		memcpy(tmp.sun.sun_path, l->tmp, sizeof(l->tmp));
 		at = &tmp;
+	}
 	if ((fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0)) == -1)
 		return -1;
 	/* bind creates the file; the umask gives it its mode with no race. */
@@ -233,33 +289,22 @@ address_listen(const struct address *a, int type, mode_t mode,
 	if (ret == -1)
 		goto fail;
 	if (!a->abstract) {
-		if (lstat(at->sun.sun_path, &st) == -1)
+		if (lstat(l->tmp, &st) == -1)
 			goto fail;
-		made.path = at->sun.sun_path;
-		made.dev = st.st_dev;
-		made.ino = st.st_ino;
+		l->dev = st.st_dev;
+		l->ino = st.st_ino;
+		l->path = a->sun.sun_path;
 	}
 	if (type != SOCK_DGRAM && listen(fd, SOMAXCONN) == -1)
 		goto fail;
-	if (at == &tmp && renameat2(AT_FDCWD, tmp.sun.sun_path, AT_FDCWD,
-	    a->sun.sun_path, RENAME_NOREPLACE) == -1) {
-		if (errno == EEXIST) {
-			l->why = "in use by another process";
-			errno = EADDRINUSE;
-		}
+	if (!a->abstract && publish(a, type, l) == -1)
 		goto fail;
-	}
-	if (made.path != NULL) {
-		l->path = a->sun.sun_path;
-		l->dev = made.dev;
-		l->ino = made.ino;
-	}
 	l->fd = fd;
 	return 0;
 fail:
 	saved = errno;
 	close(fd);
-	listener_remove(&made);
+	listener_remove(l);
 	errno = saved;
 	return -1;
 }
@@ -278,19 +323,27 @@ listener_accept(const struct listener *l, const struct deadline *d)
 	return fd;
 }
 
+/* Removes path if it names the file dev/ino; signal-safe. */
+static void
+remove_same(const char *path, dev_t dev, ino_t ino)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0 && st.st_dev == dev && st.st_ino == ino)
+		unlink(path);
+}
+
 /*
- * Removes the socket file if it is still the one this listener created.
- * Safe in a signal handler.
+ * Removes the socket file if it is still the one this listener created,
+ * under its name or the temporary one.  Safe in a signal handler.
  */
 void
 listener_remove(struct listener *l)
 {
-	struct stat st;
-
 	if (l->path == NULL)
 		return;
-	if (lstat(l->path, &st) == 0 && st.st_dev == l->dev &&
-	    st.st_ino == l->ino)
-		unlink(l->path);
+	if (l->tmp[0] != '\0')
+		remove_same(l->tmp, l->dev, l->ino);
+	remove_same(l->path, l->dev, l->ino);
 	l->path = NULL;
 }

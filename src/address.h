@@ -27,6 +27,8 @@ struct listener {
 	dev_t		 dev;
 	ino_t		 ino;
 	const char	*why;		/* what went wrong, or NULL */
+	char		 tmp[sizeof(((struct sockaddr_un *)0)->sun_path)];
+					/* the name it is made under, or "" */
 };
 
 /*

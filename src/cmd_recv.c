@@ -44,6 +44,12 @@
 /* How many senders --keep-listening serves at once by default. */
 #define MAX_CHILDREN	40
 
+/*
+ * How long --keep-listening leaves a sender waiting after an accept that
+ * lacked descriptors or memory, unless a child ends first and frees some.
+ */
+#define ACCEPT_PAUSE_MS	250
+
 const char recv_usage[] =
 "usage: fdpass recv [OPTION...] SOCKET [--] [COMMAND [ARG...]]\n"
 "       fdpass recv --stdin [OPTION...] [--] [COMMAND [ARG...]]\n"
@@ -849,6 +855,11 @@ serve_in_child(const struct recv_options *o, const struct listener *l,
 	/* A peer that sent nothing gets no COMMAND. */
 	if (n == 0)
 		exit(0);
+	/* As print_record does: a sender that gave up may try again. */
+	if (o->handoff.command != NULL && (receiver.flags & WIRE_ACK) &&
+	    sender_gone(sock))
+		errx(1, "receive on %s: the sender left before its command "
+		    "was run", o->socket_arg);
 	finish(o);
 	close(sock);
 	exit(0);
@@ -887,7 +898,8 @@ serve_datagram(const struct recv_options *o, const struct listener *l)
  * sender cannot take the listener down, at most --max-children at once;
  * the listener takes the next sender only when one of them ends.  The
  * children run side by side and print each transfer in one piece.  A
- * sender that finds no child is closed, or for a datagram waits a moment.
+ * sender that finds no child is closed, or for a datagram waits a moment,
+ * as does one that an accept lacking descriptors or memory left waiting.
  * SIGTERM, SIGINT and SIGHUP go on to every child still running, commands
  * included, and end the listener.
  */
@@ -921,8 +933,13 @@ recv_forever(const struct recv_options *o, const struct listener *l)
 			}
 			continue;
 		}
-		conn = endpoint_accept(l, o->socket_arg, &o->sock.access,
-		    NULL, &peer);
+		/* Back to the poll after each try, so that children are reaped. */
+		if ((conn = endpoint_accept_waiting(l, o->socket_arg,
+		    &o->sock.access, &peer)) == -1) {
+			if (errno != EACCES)
+				ms = ACCEPT_PAUSE_MS;
+			continue;
+		}
 		have_peer = 1;
 		if (serve_in_child(o, l, conn, -1) == -1)
 			warn("serve %s: refused a sender", o->socket_arg);

@@ -216,6 +216,8 @@ endpoint_listen(const char *text, int type, mode_t mode)
 	int on = 1;
 
 	parse_address(text, &a);
+	/* From the bind on, under its temporary name too. */
+	cleanup_listener(&listener);
 	if (address_listen(&a, type, mode, &listener) == -1) {
 		if (listener.why != NULL)
 			errx(1, "listen %s: %s", text, listener.why);
@@ -228,7 +230,6 @@ endpoint_listen(const char *text, int type, mode_t mode)
 	if (type != SOCK_DGRAM && setsockopt(listener.fd, SOL_SOCKET,
 	    SO_PASSCRED, &on, sizeof(on)) == -1)
 		err(1, "listen %s: SO_PASSCRED", text);
-	cleanup_listener(&listener);
 	return &listener;
 }
 
@@ -244,16 +245,37 @@ endpoint_close(void)
 }
 
 /*
+ * Keeps the accepted fd if the access rules allow its peer, its
+ * credentials in *peer; another is logged and disconnected, so whatever
+ * it sent is discarded by the kernel with the connection, and fails with
+ * EACCES.  Exits 1 when the credentials cannot be read.
+ */
+static int
+admit(int fd, const char *text, const struct access *acc,
+    struct fdp_peer *peer)
+{
+	const char *why;
+
+	if (fdp_peer(fd, peer) == -1)
+		err(1, "peer credentials on %s", text);
+	if ((why = endpoint_refusal(acc, peer)) == NULL)
+		return fd;
+	warnx("refused peer pid %ld uid %ld gid %ld on %s: %s",
+	    (long)peer->pid, (long)peer->uid, (long)peer->gid, text, why);
+	close(fd);
+	errno = EACCES;
+	return -1;
+}
+
+/*
  * Accepts the next peer that the access rules allow, its credentials in
- * *peer; others are logged and disconnected, so whatever they sent is
- * discarded by the kernel with the connection.  Exits 1 on failure or
+ * *peer; others are logged and disconnected.  Exits 1 on failure or
  * timeout.
  */
 int
 endpoint_accept(const struct listener *l, const char *text,
     const struct access *acc, const struct deadline *d, struct fdp_peer *peer)
 {
-	const char *why;
 	int fd;
 
 	for (;;) {
@@ -262,13 +284,34 @@ endpoint_accept(const struct listener *l, const char *text,
 			    text);
 		if (fd == -1)
 			err(1, "accept %s", text);
-		if (fdp_peer(fd, peer) == -1)
-			err(1, "peer credentials on %s", text);
-		if ((why = endpoint_refusal(acc, peer)) == NULL)
+		if ((fd = admit(fd, text, acc, peer)) != -1)
 			return fd;
-		warnx("refused peer pid %ld uid %ld gid %ld on %s: %s",
-		    (long)peer->pid, (long)peer->uid, (long)peer->gid, text,
-		    why);
-		close(fd);
 	}
+}
+
+/*
+ * Accepts the peer waiting on l, for a listener that goes on serving and
+ * waits for other things meanwhile, as endpoint_accept does but without
+ * waiting on: fails with EACCES after a peer refused, and, having said
+ * so, with the error of an accept that lacked a resource that may come
+ * back (descriptors, memory), for the caller to try again in a while.
+ * Exits 1 when the listener itself fails.
+ */
+int
+endpoint_accept_waiting(const struct listener *l, const char *text,
+    const struct access *acc, struct fdp_peer *peer)
+{
+	int fd, saved;
+
+	/* The caller saw POLLIN, and nobody else accepts: no wait. */
+	if ((fd = listener_accept(l, NULL)) == -1) {
+		saved = errno;
+		if (saved != EMFILE && saved != ENFILE && saved != ENOBUFS &&
+		    saved != ENOMEM)
+			err(1, "accept %s", text);
+		warn("accept %s", text);
+		errno = saved;
+		return -1;
+	}
+	return admit(fd, text, acc, peer);
 }

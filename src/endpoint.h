@@ -42,6 +42,8 @@ void	endpoint_check_peer(const struct access *, int, const char *,
 int	endpoint_accept(const struct listener *, const char *,
 	    const struct access *, const struct deadline *,
 	    struct fdp_peer *);
+int	endpoint_accept_waiting(const struct listener *, const char *,
+	    const struct access *, struct fdp_peer *);
 void	endpoint_close(void);
 void	endpoint_pin_pid(struct access *);
 

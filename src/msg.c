@@ -341,6 +341,15 @@ fdp_close_rights(const struct fdp_control *ctl)
 	}
 }
 
+/* Sends all of one message and its items with fdp_send, blocking. */
+static int
+send_whole(int sock, const struct iovec *iov, const struct fdp_ancil *items,
+    size_t nitems, void *arg)
+{
+	(void)arg;
+	return fdp_send(sock, iov, 1, items, nitems, 0) == -1 ? -1 : 0;
+}
+
 /*
  * Sends nfds descriptors with data.  More than FDP_MAX_FDS_PER_MSG go in
  * several messages: the first carries all of data with the first batch, and
@@ -351,6 +360,18 @@ fdp_close_rights(const struct fdp_control *ctl)
 int
 fdp_send_fds(int sock, const int *fds, size_t nfds, const void *data,
     size_t len)
+{
+	return fdp_send_batches(sock, fds, nfds, data, len, send_whole, NULL);
+}
+
+/*
+ * Sends descriptors in batches as fdp_send_fds does, each message by a
+ * call to sender, which must send all of its one iovec, the items with it,
+ * or fail; arg goes to it as it is.
+ */
+int
+fdp_send_batches(int sock, const int *fds, size_t nfds, const void *data,
+    size_t len, fdp_sender sender, void *arg)
 {
 	static const char nul;
 	struct fdp_ancil rights = { SOL_SOCKET, SCM_RIGHTS, 0, NULL };
@@ -366,7 +387,7 @@ fdp_send_fds(int sock, const int *fds, size_t nfds, const void *data,
 		/* Not fds + done: with no fds at all, fds may be NULL. */
 		rights.data = batch > 0 ? fds + done : NULL;
 		rights.len = batch * sizeof(int);
-		if (fdp_send(sock, &iov, 1, &rights, batch > 0, 0) == -1)
+		if (sender(sock, &iov, &rights, batch > 0, arg) == -1)
 			return -1;
 		done += batch;
 		iov.iov_base = (void *)&nul;

@@ -67,7 +67,16 @@ ssize_t	fdp_send(int, const struct iovec *, size_t, const struct fdp_ancil *,
 ssize_t	fdp_recv(int, struct iovec *, size_t, struct fdp_control *, int);
 void	fdp_close_rights(const struct fdp_control *);
 
+/*
+ * Sends one message of fdp_send_batches whole, its items with it: 0, or
+ * -1 with errno set.
+ */
+typedef int (*fdp_sender)(int, const struct iovec *,
+    const struct fdp_ancil *, size_t, void *);
+
 int	fdp_send_fds(int, const int *, size_t, const void *, size_t);
+int	fdp_send_batches(int, const int *, size_t, const void *, size_t,
+	    fdp_sender, void *);
 ssize_t	fdp_recv_fds(int, int *, size_t, size_t *, void *, size_t);
 
 int	fdp_peer(int, struct fdp_peer *);

@@ -146,35 +146,12 @@ send_within(int sock, const struct iovec *iov, size_t iovcnt,
 	return 0;
 }
 
-/*
- * Sends the descriptors in batches as fdp_send_fds does, by the deadline
- * d: the first batch with the len bytes at data, each further one with a
- * NUL byte.
- */
+/* Sends one batch of fdp_send_batches by the deadline arg points to. */
 static int
-send_batches(int sock, const int *fds, size_t nfds, const void *data,
-    size_t len, const struct deadline *d)
+send_batch(int sock, const struct iovec *iov, const struct fdp_ancil *items,
+    size_t nitems, void *arg)
 {
-	static const char nul;
-	struct fdp_ancil rights = { SOL_SOCKET, SCM_RIGHTS, 0, NULL };
-	struct iovec iov;
-	size_t done = 0, batch;
-
-	iov.iov_base = (void *)(len > 0 ? data : &nul);
-	iov.iov_len = len > 0 ? len : 1;
-	do {
-		batch = nfds - done;
-		if (batch > FDP_MAX_FDS_PER_MSG)
-			batch = FDP_MAX_FDS_PER_MSG;
-		rights.data = batch > 0 ? fds + done : NULL;
-		rights.len = batch * sizeof(int);
-		if (send_within(sock, &iov, 1, &rights, batch > 0, d) == -1)
-			return -1;
-		done += batch;
-		iov.iov_base = (void *)&nul;
-		iov.iov_len = 1;
-	} while (done < nfds);
-	return 0;
+	return send_within(sock, iov, 1, items, nitems, arg);
 }
 
 /*
@@ -364,8 +341,8 @@ transfer_send(int sock, const struct outgoing *out)
 	if (prepare(sock, out, header, &names, &names_len) == -1)
 		return -1;
 	if (out->raw)
-		return send_batches(sock, out->fds, out->nfds, out->data,
-		    out->datalen, out->deadline);
+		return fdp_send_batches(sock, out->fds, out->nfds, out->data,
+		    out->datalen, send_batch, (void *)out->deadline);
 	iov[0].iov_base = header;
 	iov[0].iov_len = sizeof(header);
 	if (out->flags & WIRE_PROVE) {
@@ -385,8 +362,9 @@ transfer_send(int sock, const struct outgoing *out)
 		    out->deadline) == -1)
 			goto done;
 	} else {
-		if (send_batches(sock, out->fds, out->nfds, iov[0].iov_base,
-		    iov[0].iov_len, out->deadline) == -1)
+		if (fdp_send_batches(sock, out->fds, out->nfds,
+		    iov[0].iov_base, iov[0].iov_len, send_batch,
+		    (void *)out->deadline) == -1)
 			goto done;
 		/* With nothing left, the receiver may be gone already. */
 		if (names_len + out->datalen > 0 &&
@@ -570,12 +548,14 @@ header_begun(const unsigned char *buf, size_t len)
  * sender's message may be longer than a header, so for one the rest of
  * what has already arrived is added.  That may take in the plain sender's
  * next batch of descriptors too; the NUL byte such a batch rides on is no
- * data.
+ * data.  Descriptors that come while a header is still incomplete are
+ * refused at once: nothing has vetted them, and a sender feeding a header
+ * in pieces could otherwise pile up a batch with each piece.
  */
 static ssize_t
 fill(struct receiver *r)
 {
-	size_t want = sizeof(r->buf), had;
+	size_t want = sizeof(r->buf), had = r->nfds;
 	ssize_t n, more;
 
 	if (r->type == SOCK_STREAM)
@@ -586,6 +566,9 @@ fill(struct receiver *r)
 		return n;
 	r->len = n;
 	while (r->type == SOCK_STREAM && header_begun(r->buf, r->len)) {
+		if (r->nfds > had)
+			return fail(r, "descriptors came before the header "
+			    "was whole");
 		if ((more = recv_into(r, r->buf + r->len, want - r->len,
 		    0)) == -1)
 			return -1;

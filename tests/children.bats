@@ -190,3 +190,60 @@ PY
 	kill -0 "$BG"
 	assert_equal "$(head -n 1 bg.err)" "fdpass: serve $name: refused a sender: Resource temporarily unavailable"
 }
+
+# lowest_free_fd PID: the lowest descriptor number process PID has not open.
+lowest_free_fd() {
+	local fd=0
+	while [ -e "/proc/$1/fd/$fd" ]; do
+		fd=$((fd + 1))
+	done
+	echo "$fd"
+}
+
+@test "-k reports an accept that runs out of descriptors and serves the sender once it can" {
+	bg "$FDPASS" recv -k s
+	wait_for_socket s
+	prlimit --pid "$BG" --nofile="$(lowest_free_fd "$BG"):"
+	"$FDPASS" send -t $WAIT s /dev/null >send.out 2>send.err 3>&- &
+	sender=$!
+	BG_PIDS+=("$sender")
+	wait_until grep -q "^fdpass: accept s: Too many open files\$" bg.err
+	kill -0 "$BG"
+	prlimit --pid "$BG" --nofile=1024:
+	recv=$BG
+	BG=$sender
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	BG=$recv
+	wait_until grep -q " /dev/null " bg.out
+	kill -0 "$BG"
+}
+
+@test "-k reaps a command that ends after a refused peer, while it waits" {
+	name=$(abstract_name)
+	mkfifo go
+	bg "$FDPASS" recv -k "$name" sh -c 'read -r x <go'
+	"$FDPASS" send -t $WAIT "$name" /dev/null
+	wait_until test -n "$(ps --ppid "$BG" -o pid=)"
+	fdpass_as_nobody send -t $WAIT --allow-uid 0 "$name" /dev/null || true
+	wait_until grep -q "refused peer" bg.err
+	echo >go
+	wait_until test -z "$(ps --ppid "$BG" -o pid=)"
+	kill -0 "$BG"
+}
+
+@test "-k: a sender that left before its command would run gets no command run" {
+	bg "$FDPASS" recv -k --max-children 1 s sh -c 'echo x >>ran; while [ ! -e stop ]; do sleep 0.05; done'
+	"$FDPASS" send -t $WAIT s /dev/null
+	wait_until test -s ran
+	# Queued while the one child is busy: all sent, and gone.
+	peer <<'PY'
+from peer import *
+sock = connect("s")
+socket.send_fds(sock, [header(1, flags=1)], null_fds(1))
+sock.close()
+PY
+	touch stop
+	wait_until grep -q "^fdpass: receive on s: the sender left before its command was run\$" bg.err
+	assert_equal "$(wc -l <ran)" 1
+}

@@ -237,17 +237,32 @@ r, w = os.pipe()
 os.write(w, b"piped")
 os.close(w)
 h = header(1, data_len=2)
-socket.send_fds(sock, [h[:1]], [r])
-os.close(r)
-for i in range(1, len(h)):
+for i in range(len(h) - 1):
     time.sleep(0.01)
     sock.send(h[i:i + 1])
+socket.send_fds(sock, [h[-1:]], [r])
+os.close(r)
 sock.send(b"hi")
 PY
 	assert_success
 	bg_wait
 	assert_equal "$BG_STATUS" 0
 	assert_equal "$(cat bg.out)" "[hi] piped"
+}
+
+@test "descriptors that come before the header is whole are refused, all closed" {
+	bg "$FDPASS" recv s sleep 60
+	run peer <<'PY'
+from peer import *
+sock = connect("s")
+# The rest of the header never comes: the receiver must not wait for it.
+assert_closed(send_pipe_ends(sock, header(1)[:5], 3))
+PY
+	assert_output "closed"
+	bg_wait
+	assert_equal "$BG_STATUS" 3
+	assert_equal "$(cat bg.out)" ""
+	assert_equal "$(cat bg.err)" "fdpass: receive on s: descriptors came before the header was whole"
 }
 
 @test "a header that promises more descriptors than come is refused" {

@@ -327,6 +327,71 @@ two"
 	assert_equal "$(cat bg.out)" "fresh"
 }
 
+# in_syscall PID NR...: true while process PID is in one of the system
+# calls numbered NR (x86_64: 50 listen, 87 unlink, 316 renameat2).
+in_syscall() {
+	local pid=$1 nr
+	shift
+	nr=$(cut -d' ' -f1 /proc/"$pid"/syscall 2>/dev/null) || return 1
+	for n in "$@"; do
+		[ "$nr" = "$n" ] && return 0
+	done
+	return 1
+}
+
+# traced PARENT: the pid of the process that strace PARENT runs.
+traced() {
+	ps --ppid "$1" -o pid= | tr -d ' '
+}
+
+@test "of two listeners replacing one stale socket, one wins and the other says in use" {
+	[ "$(uname -m)" = x86_64 ] || skip "system call numbers for x86_64"
+	need_package strace strace -V
+	/usr/bin/python3 -c 'import socket; socket.socket(socket.AF_UNIX).bind("s")'
+	# The first is held for a second where it is about to replace the
+	# stale socket: its first unlink, or the second rename it tries.
+	bg strace -o /dev/null -e trace=unlink,renameat2 \
+		-e inject=unlink:delay_enter=1000000:when=1 \
+		-e inject=renameat2:delay_enter=1000000:when=2 "$FDPASS" recv s
+	wait_until test -n "$(traced "$BG")"
+	first=$(traced "$BG")
+	# strace ignores SIGTERM while its command runs.
+	BG_PIDS+=("$first")
+	wait_until in_syscall "$first" 87 316
+	"$FDPASS" recv s >second.out 2>second.err 3>&- &
+	second=$!
+	BG_PIDS+=("$second")
+	# Listening at s: its stale check is done, it waits in poll.
+	wait_until in_syscall "$second" 7
+	bg_wait
+	assert_equal "$BG_STATUS" 1
+	assert_equal "$(cat bg.err)" "fdpass: listen s: in use by another process"
+	"$FDPASS" send -t $WAIT s /dev/null
+	BG=$second
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	grep -q " /dev/null " second.out
+	[ "$(ls -A | grep -c '^\.fdp')" = 0 ]
+}
+
+@test "a listener killed before its socket is in place leaves no file behind" {
+	need_package strace strace -V
+	# SIGTERM comes as the socket, bound, starts to listen.
+	run strace -o /dev/null -e trace=listen \
+		-e inject=listen:signal=SIGTERM:when=1 "$FDPASS" recv s
+	assert_failure 143
+	assert_equal "$(ls -A)" ""
+}
+
+@test "a socket path with no room for a temporary name beside it fails clearly" {
+	dir=$(printf 'd%.0s' {1..100})
+	mkdir "$dir"
+	run "$FDPASS" recv -t 1 "$dir/s" true
+	assert_failure 1
+	assert_output "fdpass: listen $dir/s: too long to make it under a temporary name beside it"
+	assert_equal "$(ls -A "$dir")" ""
+}
+
 @test "a socket in use by a live listener is left alone" {
 	bg "$FDPASS" recv s cat
 	wait_for_socket s
