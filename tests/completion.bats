@@ -54,7 +54,8 @@ bash_complete() {
 
 # zsh_complete LINE, fish_complete LINE: the same from zsh and fish.
 zsh_complete() {
-	"$BATS_TEST_DIRNAME/zsh-complete.zsh" "$COMPLETIONS" "$1" 3>&-
+	"$BATS_TEST_DIRNAME/zsh-complete.zsh" "$COMPLETIONS" "$1" \
+		"$BATS_FILE_TMPDIR/zcompdump" 3>&-
 }
 
 fish_complete() {
