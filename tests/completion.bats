@@ -4,6 +4,10 @@
 
 load test_helper
 
+# The shells' completion of fdpass, not fdpass itself: the sanitizer pass
+# of make check leaves this file out.
+# bats file_tags=docs
+
 COMPLETIONS=$BATS_TEST_DIRNAME/../completions
 BASH_COMPLETION=/usr/share/bash-completion/bash_completion
 
