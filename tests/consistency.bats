@@ -6,6 +6,10 @@
 
 load test_helper
 
+# Texts compared with texts: the sanitizer pass of make check leaves this
+# file out.
+# bats file_tags=docs
+
 ROOT=$BATS_TEST_DIRNAME/..
 
 # help_options [COMMAND]: the options `fdpass [COMMAND] --help` lists.

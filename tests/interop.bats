@@ -5,6 +5,7 @@
 
 load test_helper
 
+# bats test_tags=peer-program
 @test "python3-systemd's listen_fds_with_names sees what --listen-fds hands on" {
 	need_package python3-systemd /usr/bin/python3 -c 'import systemd.daemon'
 	bg "$FDPASS" recv --listen-fds s /usr/bin/python3 -c '
@@ -100,6 +101,7 @@ PY
 	assert_output --regexp '^SSH-2\.0-OpenSSH'
 }
 
+# bats test_tags=peer-program
 @test "nc -F hands fdpass recv --stdin a TCP connection" {
 	need_package netcat-openbsd sh -c 'nc -h 2>&1 | grep -q -- -F'
 	port=$(free_port)
@@ -166,6 +168,7 @@ start_fdholder() {
 	read -r -t "$WAIT" _ <ready
 }
 
+# bats test_tags=peer-program
 @test "s6: recv hands a descriptor to s6-fdholder-store, s6-fdholder-retrieve gets it back" {
 	start_fdholder
 	echo "held by s6" >a
@@ -178,6 +181,7 @@ start_fdholder() {
 	assert_output "held by s6"
 }
 
+# bats test_tags=peer-program
 @test "s6: s6-fdholder-retrieve's descriptor goes on through fdpass send" {
 	start_fdholder
 	echo "from the holder" >a

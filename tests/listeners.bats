@@ -92,6 +92,7 @@ CFG
 	wait_until ask "$p2"
 }
 
+# bats test_tags=peer-program
 @test "--from-haproxy moves HAProxy's listeners to a new server without refusing a connection" {
 	start_haproxy
 	write_server
@@ -298,6 +299,7 @@ closed"
 	assert_line --index 2 --regexp "^[0-9]+ socket unix-$PWD/admin.sock"
 }
 
+# bats test_tags=peer-program
 @test "--listen-fds forwards what systemd-socket-activate listens on, with its name" {
 	need_package systemd command -v systemd-socket-activate
 	write_server

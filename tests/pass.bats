@@ -292,8 +292,10 @@ two"
 	bg "$FDPASS" recv --keep-listening s true
 	"$FDPASS" send -t $WAIT s /dev/null
 	before=$(count_fds "$BG")
+	# Under make check-valgrind the receiver is what this test is for: the
+	# senders run as they are, not 200 times under valgrind (400 s).
 	for i in $(seq 200); do
-		"$FDPASS" send s /dev/null /dev/null
+		"${FDPASS_REAL:-$FDPASS}" send s /dev/null /dev/null
 	done
 	assert_equal "$(count_fds "$BG")" "$before"
 }

@@ -1,8 +1,28 @@
 # Shared set-up for the bats suites: a scratch directory, the binary under
 # test in $FDPASS, and background processes that teardown always stops.
 
-bats_load_library bats-support
-bats_load_library bats-assert
+# bats_load_library runs this for every test, and the libraries' load.bash
+# files fork a dirname for each file they source: 0.3 s of CPU a test.
+# Sourcing their files straight from where bats would find them is the
+# same, without the forks; the functions are all they define.
+load_libraries() {
+	local dir file
+	for dir in ${BATS_LIB_PATH//:/ } /usr/lib/bats; do
+		if [ ! -d "$dir/bats-support/src" ] ||
+			[ ! -d "$dir/bats-assert/src" ]; then
+			continue
+		fi
+		for file in "$dir"/bats-support/src/*.bash \
+			"$dir"/bats-assert/src/*.bash; do
+			# shellcheck source=/dev/null
+			source "$file"
+		done
+		return 0
+	done
+	bats_load_library bats-support
+	bats_load_library bats-assert
+}
+load_libraries
 
 FDPASS=${FDPASS:-$BATS_TEST_DIRNAME/../obj/fdpass}
 export FDPASS

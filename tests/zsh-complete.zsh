@@ -1,13 +1,15 @@
 #!/usr/bin/env zsh
-# usage: zsh-complete.zsh FPATH_DIR LINE
+# usage: zsh-complete.zsh FPATH_DIR LINE [DUMP]
 #
 # Prints, one per line and sorted, the matches zsh's completion system
 # offers for the end of LINE, with the completion functions in FPATH_DIR
 # first in fpath.  It types LINE and a Tab into an interactive zsh on a
-# pseudo-terminal, with compadd wrapped to print what it adds.
+# pseudo-terminal, with compadd wrapped to print what it adds.  With DUMP,
+# compinit keeps what it found in fpath in that file and reads it back on
+# the next call, which is seconds quicker than looking through fpath again.
 zmodload zsh/zpty || exit 2
 
-local dir=$1 line=$2 out chunk
+local dir=$1 line=$2 dump=$3 out chunk
 zpty z zsh -f -i
 zpty -w z 'PROMPT= RPROMPT=; unsetopt zle_bracketed_paste 2>/dev/null'
 zpty -w z "fpath=(${(q)dir} \$fpath)"
@@ -17,7 +19,11 @@ zpty -w z 'zstyle ":completion:*" insert-tab false'
 # Internal calls (-O, -A, -D) only compute; the others add matches.
 zpty -w z 'compadd() { if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then builtin compadd "$@"; return; fi; local -a hits; local h; builtin compadd -A hits "$@"; for h in $hits; do print -rn -- "<$h>"; done; builtin compadd "$@"; }'
 zpty -w z 'unsetopt auto_list list_ambiguous beep'
-zpty -w z 'autoload -U compinit && compinit -u -D && print -r "<<"READY">>"'
+if [[ -n $dump ]]; then
+	zpty -w z "autoload -U compinit && compinit -u -d ${(q)dump} && print -r '<<''READY>>'"
+else
+	zpty -w z 'autoload -U compinit && compinit -u -D && print -r "<<"READY">>"'
+fi
 
 # Waits up to 10 seconds for each marker.
 repeat 200; do
