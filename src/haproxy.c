@@ -28,15 +28,18 @@
 /* The metadata of one socket: two names of at most 255 bytes, an int. */
 #define META_MAX	(1 + 255 + 1 + 255 + sizeof(int))
 
-/* Where one message's descriptors and its sender's credentials go. */
+/*
+ * Where one message's descriptors and its sender's credentials go.  The
+ * buffer is last, as clang counts CMSG_SPACE as not quite constant.
+ */
 struct incoming {
+	struct fdp_ancil	items[4];
+	struct fdp_control	ctl;
 	union {
 		struct cmsghdr	hdr;
 		unsigned char	bytes[FDP_RIGHTS_SPACE +
 			    CMSG_SPACE(sizeof(struct ucred))];
 	} buf;
-	struct fdp_ancil	items[4];
-	struct fdp_control	ctl;
 };
 
 /* Fails with errno e, what saying why. */
