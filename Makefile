@@ -80,8 +80,9 @@ CLI_LIB = $(OBJDIR)/libfdpass-cli.a
 # (that crashes in one such as myhostname): a host name is looked up by
 # running $(GETENT), dynamically linked, so it still resolves as
 # nsswitch.conf says (the nsswitch test of tests/sources.bats).  LINK =
-# dynamic links it against the shared glibc, as the sanitizers and
-# valgrind need; the unit tests and the library are the same either way.
+# dynamic links it against the shared glibc, as the sanitizers need (and
+# valgrind: check-valgrind links obj/fdpass-dynamic); the unit tests and
+# the library are the same either way.
 NO_BUILD_GOALS = clean uninstall check-man
 ifneq ($(filter-out $(NO_BUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
 include $(OBJDIR)/config.mk
@@ -92,13 +93,16 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DFDPASS_VERSION='"$(VERSION)"' \
 	$(WARNINGS) $(CFLAGS) $(SANFLAGS) $(BSD_CFLAGS) -Isrc -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 ALL_LIBS = $(BSD_LIBS)
+# Statically linked, everything is: BSD_LIBS without its -Bstatic ...
+# -Bdynamic around libbsd, which would have the linker look for a shared
+# libc after it.
+, = ,
 ifeq ($(LINK),static)
 BIN_LDFLAGS = -static-pie
 BIN_LIBS = $(filter-out -Wl$(,)-Bstatic -Wl$(,)-Bdynamic,$(BSD_LIBS))
 else
 BIN_LIBS = $(ALL_LIBS)
 endif
-, = ,
 
 all: $(BIN)
 
@@ -125,6 +129,11 @@ $(CLI_LIB): $(CLI_OBJS)
 $(BIN): $(CMD_OBJS) $(CLI_LIB) $(LIB)
 	$(CC) $(ALL_LDFLAGS) $(BIN_LDFLAGS) -o $@ $(CMD_OBJS) $(CLI_LIB) $(LIB) \
 		$(BIN_LIBS)
+
+# The same command linked against the shared glibc, for valgrind, which
+# cannot follow malloc in a static binary.
+$(OBJDIR)/fdpass-dynamic: $(CMD_OBJS) $(CLI_LIB) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJS) $(CLI_LIB) $(LIB) $(ALL_LIBS)
 
 $(OBJDIR)/test_%: $(OBJDIR)/test_%.o $(OBJDIR)/unit.o $(CLI_LIB) $(LIB)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(ALL_LIBS)
@@ -172,12 +181,13 @@ check-pass: check-unit check-bats
 
 # The tests tagged valgrind, each fdpass process under valgrind: memory
 # errors fail the test, and a process that succeeds may leave no descriptor
-# open at exit that it did not inherit.
-check-valgrind: $(BIN)
+# open at exit that it did not inherit.  It runs the dynamically linked
+# build, as memcheck cannot replace malloc in a static one.
+check-valgrind: $(OBJDIR)/fdpass-dynamic
 	@build/deps.sh check
 	rm -rf $(OBJDIR)/valgrind
 	mkdir -p -m 1777 $(OBJDIR)/valgrind
-	FDPASS=$(abspath tests/valgrind-fdpass) FDPASS_REAL=$(abspath $(BIN)) \
+	FDPASS=$(abspath tests/valgrind-fdpass) FDPASS_REAL=$(abspath $(OBJDIR)/fdpass-dynamic) \
 		VALGRIND_LOG=$(abspath $(OBJDIR)/valgrind) \
 		bats --formatter tap --filter-tags valgrind tests/*.bats
 	@for log in $$(grep -l '^==exit== 0$$' $(OBJDIR)/valgrind/*.log); do \
