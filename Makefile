@@ -81,7 +81,7 @@ CLI_LIB = $(OBJDIR)/libfdpass-cli.a
 # running $(GETENT), dynamically linked, so it still resolves as
 # nsswitch.conf says (the nsswitch test of tests/sources.bats).  LINK =
 # dynamic links it against the shared glibc, as the sanitizers need (and
-# valgrind: check-valgrind links obj/fdpass-dynamic); the unit tests and
+# valgrind: check-valgrind links obj/dynamic/fdpass); the unit tests and
 # the library are the same either way.
 NO_BUILD_GOALS = clean uninstall check-man
 ifneq ($(filter-out $(NO_BUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
@@ -131,8 +131,9 @@ $(BIN): $(CMD_OBJS) $(CLI_LIB) $(LIB)
 		$(BIN_LIBS)
 
 # The same command linked against the shared glibc, for valgrind, which
-# cannot follow malloc in a static binary.
-$(OBJDIR)/fdpass-dynamic: $(CMD_OBJS) $(CLI_LIB) $(LIB)
+# cannot follow malloc in a static binary; named fdpass for its messages.
+$(OBJDIR)/dynamic/fdpass: $(CMD_OBJS) $(CLI_LIB) $(LIB)
+	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJS) $(CLI_LIB) $(LIB) $(ALL_LIBS)
 
 $(OBJDIR)/test_%: $(OBJDIR)/test_%.o $(OBJDIR)/unit.o $(CLI_LIB) $(LIB)
@@ -183,11 +184,12 @@ check-pass: check-unit check-bats
 # errors fail the test, and a process that succeeds may leave no descriptor
 # open at exit that it did not inherit.  It runs the dynamically linked
 # build, as memcheck cannot replace malloc in a static one.
-check-valgrind: $(OBJDIR)/fdpass-dynamic
+check-valgrind: $(OBJDIR)/dynamic/fdpass
 	@build/deps.sh check
 	rm -rf $(OBJDIR)/valgrind
 	mkdir -p -m 1777 $(OBJDIR)/valgrind
-	FDPASS=$(abspath tests/valgrind-fdpass) FDPASS_REAL=$(abspath $(OBJDIR)/fdpass-dynamic) \
+	FDPASS=$(abspath tests/valgrind-fdpass) \
+		FDPASS_REAL=$(abspath $(OBJDIR)/dynamic/fdpass) \
 		VALGRIND_LOG=$(abspath $(OBJDIR)/valgrind) \
 		bats --formatter tap --filter-tags valgrind tests/*.bats
 	@for log in $$(grep -l '^==exit== 0$$' $(OBJDIR)/valgrind/*.log); do \

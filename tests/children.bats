@@ -22,6 +22,7 @@ os.execvp(sys.argv[1], sys.argv[1:])' "$@"
 	assert_equal "$BG_STATUS" 7
 }
 
+# bats test_tags=valgrind
 @test "send looks a host name up though it started with SIGCHLD ignored" {
 	bg "$FDPASS" recv --json s
 	wait_for_socket s

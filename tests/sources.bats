@@ -157,6 +157,7 @@ with_getent() {
 		shift; exec "$FDPASS" "$@"' sh "$@"
 }
 
+# bats test_tags=valgrind
 @test "a host name is looked up by getent, which gets none of fdpass's descriptors" {
 	cat >getent <<'PY'
 #!/usr/bin/python3
