@@ -101,8 +101,8 @@ nss_send() {
 		sh "$@" "$port"
 }
 
-# A static build resolves names as nsswitch.conf says too: files and dns
-# built in, other services loaded from the system's NSS modules.
+# The static build resolves names as nsswitch.conf says too, through
+# getent: files and dns, and other services from the system's NSS modules.
 @test "--tcp-connect HOST follows nsswitch.conf and the modules it names" {
 	command -v unshare >/dev/null || skip "needs unshare(1)"
 	unshare --mount true 2>/dev/null || skip "cannot make a mount namespace here"
