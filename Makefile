@@ -33,6 +33,14 @@ CFLAGS ?= -O2 -g
 WARNINGS = -Wall -Wextra -Werror
 OBJDIR ?= obj
 SANITIZE ?=
+# static or dynamic, for the fdpass command; see the build flags below.
+ifneq ($(SANITIZE),)
+LINK ?= dynamic
+else
+LINK ?= static
+endif
+# What looks host names up, by absolute path: PATH is not searched.
+GETENT ?= /usr/bin/getent
 # How many senders the stress test of --keep-listening sends.
 SENDERS ?= 10000
 
@@ -66,19 +74,36 @@ CLI_LIB = $(OBJDIR)/libfdpass-cli.a
 # libbsd-dev is there.  Goals that compile nothing need neither.  libbsd is
 # linked statically: fdpass uses a few of its functions, and every process
 # then maps two shared objects fewer, which keeps it small and quick to start.
-# glibc stays shared, though a static PIE starts in half the instructions:
-# --tcp-connect HOST must resolve as nsswitch.conf says, and a static glibc
-# that loads a service module such as myhostname crashes in it (SIGSEGV,
-# glibc 2.36), as the nsswitch test of tests/sources.bats shows.
+# The fdpass command is a static PIE as well (LINK = static, the default),
+# as it then starts in less than half the instructions: the dynamic loader
+# was most of what a transfer cost.  fdpass never calls NSS itself, which
+# a static glibc could only do by loading the system's service modules
+# (that crashes in one such as myhostname): a host name is looked up by
+# running $(GETENT), dynamically linked, so it still resolves as
+# nsswitch.conf says (the nsswitch test of tests/sources.bats).  LINK =
+# dynamic links it against the shared glibc, as the sanitizers need (and
+# valgrind: check-valgrind links obj/dynamic/fdpass); the unit tests and
+# the library are the same either way.
 NO_BUILD_GOALS = clean uninstall check-man
 ifneq ($(filter-out $(NO_BUILD_GOALS),$(or $(MAKECMDGOALS),all)),)
 include $(OBJDIR)/config.mk
 endif
 
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -DFDPASS_VERSION='"$(VERSION)"' \
+	-DFDPASS_GETENT='"$(GETENT)"' \
 	$(WARNINGS) $(CFLAGS) $(SANFLAGS) $(BSD_CFLAGS) -Isrc -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
 ALL_LIBS = $(BSD_LIBS)
+# Statically linked, everything is: BSD_LIBS without its -Bstatic ...
+# -Bdynamic around libbsd, which would have the linker look for a shared
+# libc after it.
+, = ,
+ifeq ($(LINK),static)
+BIN_LDFLAGS = -static-pie
+BIN_LIBS = $(filter-out -Wl$(,)-Bstatic -Wl$(,)-Bdynamic,$(BSD_LIBS))
+else
+BIN_LIBS = $(ALL_LIBS)
+endif
 
 all: $(BIN)
 
@@ -103,6 +128,13 @@ $(CLI_LIB): $(CLI_OBJS)
 	$(AR) rcs $@ $^
 
 $(BIN): $(CMD_OBJS) $(CLI_LIB) $(LIB)
+	$(CC) $(ALL_LDFLAGS) $(BIN_LDFLAGS) -o $@ $(CMD_OBJS) $(CLI_LIB) $(LIB) \
+		$(BIN_LIBS)
+
+# The same command linked against the shared glibc, for valgrind, which
+# cannot follow malloc in a static binary; named fdpass for its messages.
+$(OBJDIR)/dynamic/fdpass: $(CMD_OBJS) $(CLI_LIB) $(LIB)
+	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -o $@ $(CMD_OBJS) $(CLI_LIB) $(LIB) $(ALL_LIBS)
 
 $(OBJDIR)/test_%: $(OBJDIR)/test_%.o $(OBJDIR)/unit.o $(CLI_LIB) $(LIB)
@@ -159,12 +191,14 @@ check-pass: check-unit check-bats
 
 # The tests tagged valgrind, each fdpass process under valgrind: memory
 # errors fail the test, and a process that succeeds may leave no descriptor
-# open at exit that it did not inherit.
-check-valgrind: $(BIN)
+# open at exit that it did not inherit.  It runs the dynamically linked
+# build, as memcheck cannot replace malloc in a static one.
+check-valgrind: $(OBJDIR)/dynamic/fdpass
 	@build/deps.sh check
 	rm -rf $(OBJDIR)/valgrind
 	mkdir -p -m 1777 $(OBJDIR)/valgrind
-	FDPASS=$(abspath tests/valgrind-fdpass) FDPASS_REAL=$(abspath $(BIN)) \
+	FDPASS=$(abspath tests/valgrind-fdpass) \
+		FDPASS_REAL=$(abspath $(OBJDIR)/dynamic/fdpass) \
 		VALGRIND_LOG=$(abspath $(OBJDIR)/valgrind) \
 		bats --formatter tap --filter-tags valgrind tests/*.bats
 	@for log in $$(grep -l '^==exit== 0$$' $(OBJDIR)/valgrind/*.log); do \

@@ -4,6 +4,9 @@
  */
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <arpa/inet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 
 #include <linux/nsfs.h>
@@ -12,20 +15,39 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <poll.h>
 #include <sched.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "address.h"
+#include "signals.h"
 #include "sockets.h"
+
+/* The most getent may write: some hundreds of addresses. */
+#define GETENT_MAX	65536
+
+extern char **environ;
 
 /* A "[HOST:]PORT" taken apart. */
 struct hostport {
-	char	host[NI_MAXHOST];	/* empty when left out */
-	char	port[sizeof("65535")];
-	int	bracketed;		/* HOST was written [V6ADDR] */
+	char		host[NI_MAXHOST];	/* empty when left out */
+	in_port_t	port;
+	int		bracketed;		/* HOST was written [V6ADDR] */
+};
+
+/* The addresses a "[HOST:]PORT" stands for, in the order to try them. */
+struct addrs {
+	struct addr {
+		struct sockaddr_storage	ss;
+		socklen_t		len;
+	}	*v;
+	size_t	 n;
 };
 
 /*
@@ -90,109 +112,274 @@ split_spec(const char *spec, int need_host, struct hostport *hp,
 		return invalid(why, "host name too long");
 	if (host != NULL)
 		memcpy(hp->host, host, hostlen);
-	snprintf(hp->port, sizeof(hp->port), "%lu", n);
+	hp->port = n;
 	return 0;
 }
 
-/* A lookup for getaddrinfo_a, with everything its thread reads. */
-struct lookup {
-	struct gaicb	 cb;
-	struct addrinfo	 hints;
-	struct hostport	 hp;
-};
-
 /*
- * getaddrinfo(3) of hp with hints, by the deadline d: the lookup runs in
- * glibc's helper thread (getaddrinfo_a), waited for with gai_suspend.
- * One still running at the deadline cannot be stopped, so it is left to
- * that thread, with the memory it reads, for the little while until the
- * caller, who fails then, exits.  ETIMEDOUT (EAI_SYSTEM) then.
+ * Adds to list the address addr (a struct in_addr or in6_addr) of family,
+ * with port, and scope for IPv6.  Returns 0, or -1 with errno set.
  */
 static int
-lookup(const struct hostport *hp, const struct addrinfo *hints,
-    struct addrinfo **res, const struct deadline *d)
+addrs_add(struct addrs *list, int family, const void *addr, in_port_t port,
+    uint32_t scope)
 {
-	struct lookup *l;
-	struct gaicb *list[1];
-	struct timespec wait;
-	int rc, ms;
+	struct sockaddr_in *sin;
+	struct sockaddr_in6 *sin6;
+	struct addr *v, *a;
 
-	if (deadline_remaining_ms(d) == -1)
-		return getaddrinfo(hp->host[0] != '\0' ? hp->host : NULL,
-		    hp->port, hints, res);
-	if ((l = calloc(1, sizeof(*l))) == NULL)
-		return EAI_MEMORY;
-	l->hints = *hints;
-	l->hp = *hp;
-	l->cb.ar_name = l->hp.host[0] != '\0' ? l->hp.host : NULL;
-	l->cb.ar_service = l->hp.port;
-	l->cb.ar_request = &l->hints;
-	list[0] = &l->cb;
-	if ((rc = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL)) != 0) {
-		free(l);
-		return rc;
+	if ((v = reallocarray(list->v, list->n + 1, sizeof(*v))) == NULL)
+		return -1;
+	list->v = v;
+	a = &v[list->n++];
+	memset(a, 0, sizeof(*a));
+	if (family == AF_INET) {
+		sin = (struct sockaddr_in *)&a->ss;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(port);
+		memcpy(&sin->sin_addr, addr, sizeof(sin->sin_addr));
+		a->len = sizeof(*sin);
+	} else {
+		sin6 = (struct sockaddr_in6 *)&a->ss;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(port);
+		memcpy(&sin6->sin6_addr, addr, sizeof(sin6->sin6_addr));
+		sin6->sin6_scope_id = scope;
+		a->len = sizeof(*sin6);
 	}
-	while ((rc = gai_error(&l->cb)) == EAI_INPROGRESS) {
-		if ((ms = deadline_remaining_ms(d)) == 0) {
-			if (gai_cancel(&l->cb) == EAI_CANCELED)
-				free(l);
-			errno = ETIMEDOUT;
-			return EAI_SYSTEM;
+	return 0;
+}
+
+static void
+addrs_free(struct addrs *list)
+{
+	free(list->v);
+	list->v = NULL;
+	list->n = 0;
+}
+
+/*
+ * Adds host to list when it is a numeric address of family (AF_UNSPEC for
+ * either): an IPv4 dotted quad, or an IPv6 address with perhaps a %SCOPE,
+ * an interface's name or number.  Returns 1 then, 0 when host is no such
+ * address (a name, or a form only getaddrinfo(3) reads, for getent), or
+ * -1 with errno set.
+ */
+static int
+add_numeric(struct addrs *list, const char *host, int family,
+    in_port_t port)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+	char bare[INET6_ADDRSTRLEN];
+	const char *scope, *errstr;
+	uint32_t ifindex = 0;
+
+	if (family != AF_INET6 && inet_pton(AF_INET, host, &a4) == 1)
+		return addrs_add(list, AF_INET, &a4, port, 0) == -1 ? -1 : 1;
+	if (family == AF_INET)
+		return 0;
+	if ((scope = strchr(host, '%')) != NULL) {
+		if ((size_t)(scope - host) >= sizeof(bare))
+			return 0;
+		memcpy(bare, host, scope - host);
+		bare[scope - host] = '\0';
+		host = bare;
+		if ((ifindex = if_nametoindex(scope + 1)) == 0)
+			ifindex = strtonum(scope + 1, 1, UINT32_MAX, &errstr);
+		if (ifindex == 0)
+			return 0;
+	}
+	if (inet_pton(AF_INET6, host, &a6) != 1)
+		return 0;
+	return addrs_add(list, AF_INET6, &a6, port, ifindex) == -1 ? -1 : 1;
+}
+
+/*
+ * Has SIGCHLD at SIG_DFL should fdpass have found it ignored, as then the
+ * kernel would reap getent itself and its exit status would be lost.  It
+ * stays so: SIG_DFL ignores the signal as well, fdpass has no other child
+ * by then, and signals_restore puts SIG_IGN back before any exec.
+ */
+static int
+collect_children(void)
+{
+	struct sigaction sa;
+
+	if (sigaction(SIGCHLD, NULL, &sa) == -1)
+		return -1;
+	return sa.sa_handler == SIG_IGN ? signals_set(SIGCHLD, SIG_DFL) : 0;
+}
+
+/*
+ * Runs FDPASS_GETENT, "getent ahosts", to look host up as the system's
+ * nsswitch.conf says, fdpass being linked statically with a glibc that
+ * cannot load NSS modules safely.  It gets /dev/null on 0 and 2, its
+ * output pipe on 1, nothing else; what it writes goes to out (GETENT_MAX
+ * bytes, NUL-terminated), and its wait status to *status.  At the
+ * deadline d it is killed: ETIMEDOUT.  Returns 0, or -1 with errno set.
+ */
+static int
+run_getent(const char *host, const struct deadline *d, char *out,
+    int *status, const char **why)
+{
+	static char cannot_run[sizeof(FDPASS_GETENT) + 64];
+	/* -A -i: as getaddrinfo(3) with no AI_ADDRCONFIG and no AI_IDN. */
+	char *const argv[] = { "getent", "-A", "-i", "ahosts", "--",
+	    (char *)host, NULL };
+	posix_spawn_file_actions_t fa;
+	size_t len = 0;
+	ssize_t n;
+	pid_t pid;
+	int p[2], rc, eof = 0, saved;
+
+	if (collect_children() == -1 || pipe2(p, O_CLOEXEC) == -1)
+		return -1;
+	if ((rc = posix_spawn_file_actions_init(&fa)) == 0) {
+		if ((rc = posix_spawn_file_actions_addopen(&fa, 0,
+		    "/dev/null", O_RDONLY, 0)) == 0 &&
+		    (rc = posix_spawn_file_actions_adddup2(&fa, p[1], 1)) ==
+		    0 &&
+		    (rc = posix_spawn_file_actions_addopen(&fa, 2,
+		    "/dev/null", O_WRONLY, 0)) == 0 &&
+		    (rc = posix_spawn_file_actions_addclosefrom_np(&fa, 3)) ==
+		    0)
+			rc = posix_spawn(&pid, FDPASS_GETENT, &fa, NULL, argv,
+			    environ);
+		posix_spawn_file_actions_destroy(&fa);
+	}
+	close(p[1]);
+	if (rc != 0) {
+		close(p[0]);
+		snprintf(cannot_run, sizeof(cannot_run), "cannot run %s: %s",
+		    FDPASS_GETENT, strerror(rc));
+		*why = cannot_run;
+		errno = rc;
+		return -1;
+	}
+	while (!eof && deadline_wait(d, p[0], POLLIN) == 0) {
+		n = read(p[0], out + len, GETENT_MAX - 1 - len);
+		if (n == -1 && errno != EINTR)
+			break;
+		eof = n == 0;
+		if (n > 0 && (len += n) == GETENT_MAX - 1) {
+			errno = EOVERFLOW;
+			break;
 		}
-		wait.tv_sec = ms / 1000;
-		wait.tv_nsec = ms % 1000 * 1000000L;
-		/* Woken when it is done, by a signal, or at the deadline. */
-		gai_suspend((const struct gaicb *const *)list, 1, &wait);
 	}
-	*res = l->cb.ar_result;
-	free(l);
+	saved = errno;
+	close(p[0]);
+	out[len] = '\0';
+	/*
+	 * At end of file getent has closed its output by exiting, so the
+	 * wait is short; otherwise it is stopped here.
+	 */
+	if (!eof)
+		kill(pid, SIGKILL);
+	while (waitpid(pid, status, 0) == -1)
+		if (errno != EINTR)
+			return -1;
+	errno = saved;
+	return eof ? 0 : -1;
+}
+
+/*
+ * Adds to list the addresses in getent's output out ("ADDRESS TYPE
+ * [NAME]" lines) of the socket type, in getent's order, getaddrinfo's.
+ */
+static int
+parse_getent(char *out, int type, in_port_t port, struct addrs *list)
+{
+	const char *want = type == SOCK_STREAM ? "STREAM" : "DGRAM";
+	char *line, addr[INET6_ADDRSTRLEN], kind[8];
+
+	while ((line = strsep(&out, "\n")) != NULL) {
+		/* The widths are those of addr and kind. */
+		if (sscanf(line, "%45s %7s", addr, kind) != 2 ||
+		    strcmp(kind, want) != 0)
+			continue;
+		if (add_numeric(list, addr, AF_UNSPEC, port) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Looks the host name up with getent by the deadline d, adding its
+ * addresses for sockets of the given type to list.
+ */
+static int
+lookup_name(const char *host, int type, in_port_t port,
+    const struct deadline *d, struct addrs *list, const char **why)
+{
+	static char failed[sizeof(FDPASS_GETENT) + 64];
+	char *out;
+	int status, rc = -1;
+
+	if ((out = malloc(GETENT_MAX)) == NULL)
+		return -1;
+	if (run_getent(host, d, out, &status, why) == -1)
+		goto fail;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+	    parse_getent(out, type, port, list) == -1)
+		goto fail;
+	if (list->n > 0)
+		rc = 0;
+	else if (WIFEXITED(status) && (WEXITSTATUS(status) == 0 ||
+	    WEXITSTATUS(status) == 2)) {
+		/*
+		 * An unknown host, or one with no address of the type: a
+		 * runtime failure, not bad input, so not EINVAL.
+		 */
+		*why = "Name or service not known";
+		errno = EADDRNOTAVAIL;
+	} else {
+		snprintf(failed, sizeof(failed), "%s failed (%s %d)",
+		    FDPASS_GETENT, WIFEXITED(status) ? "status" : "signal",
+		    WIFEXITED(status) ? WEXITSTATUS(status) :
+		    WTERMSIG(status));
+		*why = failed;
+		errno = EIO;
+	}
+fail:
+	free(out);
 	return rc;
 }
 
 /*
- * Looks hp up for sockets of the given family and type, for binding when
- * passive is set, by the deadline d.  A bracketed HOST must be a numeric
- * IPv6 address.
+ * Puts in list the addresses hp stands for, for sockets of the given type
+ * and family, by the deadline d: a HOST left out is the family's wildcard
+ * (bound_socket's), a numeric one is read here, a name looked up with
+ * getent (of either family: the family is fixed only for those two).  A
+ * bracketed HOST must be a numeric IPv6 address.  The caller frees list
+ * with addrs_free.
  */
 static int
-resolve(const struct hostport *hp, int family, int type, int passive,
-    const struct deadline *d, struct addrinfo **res, const char **why)
+resolve(const struct hostport *hp, int family, int type,
+    const struct deadline *d, struct addrs *list, const char **why)
 {
-	struct addrinfo hints;
-	int rc;
+	const struct in_addr any4 = { htonl(INADDR_ANY) };
+	int rc, saved;
 
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = hp->bracketed ? AF_INET6 : family;
-	hints.ai_socktype = type;
-	hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0) |
-	    (hp->bracketed ? AI_NUMERICHOST : 0);
-	rc = lookup(hp, &hints, res, d);
-	if (rc == EAI_SYSTEM && errno == ETIMEDOUT &&
-	    deadline_remaining_ms(d) == 0)
-		*why = "the host name lookup did not finish within --timeout";
-	switch (rc) {
-	case 0:
-		return 0;
-	case EAI_SYSTEM:
-		/* errno says what went wrong. */
-		return -1;
-	case EAI_MEMORY:
-		errno = ENOMEM;
-		return -1;
-	case EAI_FAMILY:
-		errno = EAFNOSUPPORT;
-		return -1;
-	default:
+	memset(list, 0, sizeof(*list));
+	if (hp->host[0] == '\0')
+		rc = addrs_add(list, family, family == AF_INET6 ?
+		    (const void *)&in6addr_any : (const void *)&any4, hp->port,
+		    0);
+	else if ((rc = add_numeric(list, hp->host, hp->bracketed ? AF_INET6 :
+	    family, hp->port)) == 0) {
 		if (hp->bracketed)
 			return invalid(why, "expected an IPv6 address in []");
-		/*
-		 * An unknown host, or one with no address of the family: a
-		 * runtime failure, not bad input, so not EINVAL.
-		 */
-		*why = gai_strerror(rc);
-		errno = EADDRNOTAVAIL;
-		return -1;
+		rc = lookup_name(hp->host, type, hp->port, d, list, why);
 	}
+	if (rc != -1)
+		return 0;
+	if (errno == ETIMEDOUT && deadline_remaining_ms(d) == 0)
+		*why = "the host name lookup did not finish within --timeout";
+	saved = errno;
+	addrs_free(list);
+	errno = saved;
+	return -1;
 }
 
 /*
@@ -227,33 +414,33 @@ new_socket(int domain, int type, int protocol)
 }
 
 /*
- * Makes a socket bound to the first address of res that takes it, on an
- * IPv6 address with IPV6_V6ONLY off when dual is set.  A TCP socket gets
+ * Makes a socket of the given type bound to the first address of list
+ * that takes it, on an IPv6 address with IPV6_V6ONLY off when dual is set.  A TCP socket gets
  * SO_REUSEADDR, to listen where connections linger in TIME_WAIT; a UDP
  * socket does not, as there it would let another socket with the option,
  * of any user, bind the same address and take its datagrams.  The error
  * is the last address's.
  */
 static int
-bind_first(const struct addrinfo *res, int dual)
+bind_first(const struct addrs *list, int type, int dual)
 {
-	const struct addrinfo *ai;
+	const struct addr *a;
+	size_t i;
 	int fd, on = 1, off = 0, saved = EADDRNOTAVAIL;
 
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = new_socket(ai->ai_family, ai->ai_socktype,
-		    ai->ai_protocol);
-		if (fd == -1) {
+	for (i = 0; i < list->n; i++) {
+		a = &list->v[i];
+		if ((fd = new_socket(a->ss.ss_family, type, 0)) == -1) {
 			saved = errno;
 			continue;
 		}
-		if ((ai->ai_socktype != SOCK_STREAM ||
+		if ((type != SOCK_STREAM ||
 		    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on,
 		    sizeof(on)) == 0) &&
-		    (!dual || ai->ai_family != AF_INET6 ||
+		    (!dual || a->ss.ss_family != AF_INET6 ||
 		    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off,
 		    sizeof(off)) == 0) &&
-		    bind(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		    bind(fd, (const struct sockaddr *)&a->ss, a->len) == 0)
 			return fd;
 		saved = errno;
 		close(fd);
@@ -270,14 +457,14 @@ static int
 bind_family(const struct hostport *hp, int family, int type, int dual,
     const struct deadline *d, const char **why)
 {
-	struct addrinfo *res;
+	struct addrs list;
 	int fd, saved;
 
-	if (resolve(hp, family, type, 1, d, &res, why) == -1)
+	if (resolve(hp, family, type, d, &list, why) == -1)
 		return -1;
-	fd = bind_first(res, dual);
+	fd = bind_first(&list, type, dual);
 	saved = errno;
-	freeaddrinfo(res);
+	addrs_free(&list);
 	errno = saved;
 	return fd;
 }
@@ -358,25 +545,27 @@ socket_tcp_connect(const char *spec, const struct deadline *d,
     const char **why)
 {
 	struct hostport hp;
-	struct addrinfo *res, *ai;
+	struct addrs list;
+	const struct addr *a;
 	const char *ignored;
+	size_t i;
 	int fd = -1, saved = EADDRNOTAVAIL, reached = 0;
 
 	if (why == NULL)
 		why = &ignored;
 	*why = NULL;
 	if (split_spec(spec, 1, &hp, why) == -1 ||
-	    resolve(&hp, AF_UNSPEC, SOCK_STREAM, 0, d, &res, why) == -1)
+	    resolve(&hp, AF_UNSPEC, SOCK_STREAM, d, &list, why) == -1)
 		return -1;
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = new_socket(ai->ai_family, ai->ai_socktype,
-		    ai->ai_protocol);
-		if (fd == -1) {
+	for (i = 0; i < list.n; i++) {
+		a = &list.v[i];
+		if ((fd = new_socket(a->ss.ss_family, SOCK_STREAM, 0)) == -1) {
 			if (!reached)
 				saved = errno;
 			continue;
 		}
-		if (deadline_connect(fd, ai->ai_addr, ai->ai_addrlen, d) == 0)
+		if (deadline_connect(fd, (const struct sockaddr *)&a->ss,
+		    a->len, d) == 0)
 			break;
 		saved = errno;
 		reached = 1;
@@ -386,7 +575,7 @@ socket_tcp_connect(const char *spec, const struct deadline *d,
 		if (deadline_remaining_ms(d) == 0)
 			break;
 	}
-	freeaddrinfo(res);
+	addrs_free(&list);
 	if (fd == -1)
 		errno = saved;
 	return fd;

@@ -21,10 +21,10 @@
  * the HOST may be left out: the socket is then bound to the wildcard, the
  * IPv6 "::" with IPV6_V6ONLY off (taking IPv4 too), or 0.0.0.0 when the
  * system has no IPv6.  A HOST that names several addresses is tried
- * address by address.  A HOST is looked up by the deadline (NULL for
- * none), in a thread of glibc's (getaddrinfo_a) when there is one; a
- * lookup past it fails with ETIMEDOUT and leaves that thread running:
- * the caller should exit soon after.
+ * address by address.  A HOST name is looked up by running getent
+ * (FDPASS_GETENT, set by the Makefile) by the deadline (NULL for none); a
+ * lookup past it kills getent and fails with ETIMEDOUT.  SIGCHLD found
+ * ignored is set to SIG_DFL then, so that getent can be waited for.
  */
 int	socket_tcp_listen(const char *, int, const struct deadline *,
 	    const char **);

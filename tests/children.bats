@@ -22,6 +22,18 @@ os.execvp(sys.argv[1], sys.argv[1:])' "$@"
 	assert_equal "$BG_STATUS" 7
 }
 
+# bats test_tags=valgrind
+@test "send looks a host name up though it started with SIGCHLD ignored" {
+	bg "$FDPASS" recv --json s
+	wait_for_socket s
+	run ignoring_chld "$FDPASS" send -t $WAIT --tcp-listen localhost:0 s
+	assert_success
+	assert_output ""
+	bg_wait
+	run jq -r '.fds[0].socktype' bg.out
+	assert_output stream
+}
+
 @test "COMMAND run for --wait gets SIGCHLD ignored as recv found it" {
 	bg ignoring_chld "$FDPASS" recv s /usr/bin/python3 -c 'import signal, sys
 sys.exit(signal.getsignal(signal.SIGCHLD) != signal.SIG_IGN)'

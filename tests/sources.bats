@@ -101,8 +101,8 @@ nss_send() {
 		sh "$@" "$port"
 }
 
-# A static build resolves names as nsswitch.conf says too: files and dns
-# built in, other services loaded from the system's NSS modules.
+# The static build resolves names as nsswitch.conf says too, through
+# getent: files and dns, and other services from the system's NSS modules.
 @test "--tcp-connect HOST follows nsswitch.conf and the modules it names" {
 	command -v unshare >/dev/null || skip "needs unshare(1)"
 	unshare --mount true 2>/dev/null || skip "cannot make a mount namespace here"
@@ -147,6 +147,72 @@ PY
 	bg_wait
 	run jq -r '.fds[0].peer' bg.out
 	assert_output "127.0.0.1:$port"
+}
+
+# with_getent SCRIPT ARG...: runs fdpass ARG... in a mount namespace where
+# /usr/bin/getent, which fdpass runs to look host names up, is SCRIPT.
+with_getent() {
+	command -v unshare >/dev/null || skip "needs unshare(1)"
+	unshare --mount sh -c 'mount --bind "$1" /usr/bin/getent || exit 99
+		shift; exec "$FDPASS" "$@"' sh "$@"
+}
+
+# bats test_tags=valgrind
+@test "a host name is looked up by getent, which gets none of fdpass's descriptors" {
+	cat >getent <<'PY'
+#!/usr/bin/python3
+import os, sys
+seen = [" ".join(sys.argv[1:]), os.readlink("/proc/self/fd/0")]
+for fd in range(3, 100):
+    try:
+        os.fstat(fd)
+        seen.append("open: %d %s" % (fd, os.readlink("/proc/self/fd/%d" % fd)))
+    except OSError:
+        pass
+with open(os.environ["FAKE_DIR"] + "/seen", "w") as f:
+    print("\n".join(seen), file=f)
+print("127.0.0.1       STREAM fake-host")
+print("127.0.0.1       DGRAM  ")
+print("127.0.0.1       RAW    ")
+PY
+	chmod 755 getent
+	bg "$FDPASS" recv --json s
+	wait_for_socket s
+	export FAKE_DIR=$PWD
+	run with_getent getent send -t $WAIT --tcp-listen fake-host:0 \
+		--fd 5 s 5<getent 7<getent
+	[ "$status" -ne 99 ] || skip "cannot bind-mount over /usr/bin/getent here"
+	assert_success
+	bg_wait
+	run jq -r '.fds[0].local' bg.out
+	assert_output --regexp '^127\.0\.0\.1:[0-9]+$'
+	run cat seen
+	assert_output "-A -i ahosts -- fake-host
+/dev/null"
+}
+
+@test "a host name cannot be looked up without getent" {
+	command -v unshare >/dev/null || skip "needs unshare(1)"
+	run unshare --mount sh -c 'mount -t tmpfs none /usr/bin || exit 99
+		exec "$FDPASS" send --tcp-connect some-name:80 s'
+	[ "$status" -ne 99 ] || skip "cannot mount over /usr/bin here"
+	assert_failure 1
+	assert_output "fdpass: --tcp-connect some-name:80: cannot run /usr/bin/getent: No such file or directory"
+}
+
+@test "send -t kills a getent that does not answer in time" {
+	cat >getent <<'SH'
+#!/bin/sh
+echo $$ >"$FAKE_DIR/getent.pid"
+exec sleep 60
+SH
+	chmod 755 getent
+	export FAKE_DIR=$PWD
+	run with_getent getent send -t 1 --tcp-connect slow-host:80 s
+	[ "$status" -ne 99 ] || skip "cannot bind-mount over /usr/bin/getent here"
+	assert_failure 1
+	assert_output "fdpass: --tcp-connect slow-host:80: the host name lookup did not finish within --timeout"
+	gone "$(cat getent.pid)"
 }
 
 @test "a bad address is a usage error" {
