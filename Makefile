@@ -286,21 +286,31 @@ check-install: $(BIN) $(LIB)
 # seconds in $(STAGES); the table is printed at the end, or at the stage
 # that failed.
 STAGES = $(OBJDIR)/stages.txt
+SANITIZE_LOG = $(OBJDIR)/sanitize.log
 STAGE = build/stage.sh $(STAGES)
 SUBMAKE = $(MAKE) --no-print-directory
 check: $(OBJDIR)/config.mk
-	@rm -f $(STAGES)
+	@build/stage.sh --start $(STAGES)
 	@$(STAGE) build $(SUBMAKE) $(BIN) $(UNIT_TESTS)
 	@$(STAGE) lint $(SUBMAKE) lint
 	@$(STAGE) pass $(SUBMAKE) check-pass
-	@$(STAGE) valgrind $(SUBMAKE) check-valgrind
-	@$(STAGE) fuzz $(SUBMAKE) check-fuzz
-	@$(STAGE) man $(SUBMAKE) check-man
-	@$(STAGE) install $(SUBMAKE) check-install
-	@$(STAGE) examples $(SUBMAKE) check-examples
-	@$(STAGE) clang $(SUBMAKE) check-clang
+	@# The sanitizer pass, the longest stage and busy on one core, runs
+	@# beside the others, its output kept in a log unless it fails.
 	@$(STAGE) sanitize $(SUBMAKE) OBJDIR=$(OBJDIR)/sanitize SANITIZE=1 \
-		SENDERS=1000 check-pass
+		SENDERS=300 check-pass >$(SANITIZE_LOG) 2>&1 & sanitize=$$!; \
+	status=0; \
+	for stage in valgrind fuzz man install examples clang; do \
+		$(STAGE) $$stage $(SUBMAKE) check-$$stage || \
+			{ status=$$?; break; }; \
+	done; \
+	if wait $$sanitize; then \
+		grep -e 'passed,' $(SANITIZE_LOG) | sed 's/^/sanitize: /'; \
+	else \
+		status=1; echo "sanitize: failed; from $(SANITIZE_LOG):"; \
+		grep -A 30 -e '^not ok' -e 'ERROR: ' -e 'runtime error' \
+			$(SANITIZE_LOG) | head -n 200; tail -n 5 $(SANITIZE_LOG); \
+	fi; \
+	exit $$status
 	@build/stage.sh --print $(STAGES)
 
 # The second compiler: clang builds everything with the same warnings as

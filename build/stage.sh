@@ -4,7 +4,8 @@
 # --print shows.  The CPU time is there because the wall time of a stage
 # says little on a machine that others are using too.
 #
-# usage: build/stage.sh TABLE NAME CMD...
+# usage: build/stage.sh --start TABLE
+#        build/stage.sh TABLE NAME CMD...
 #        build/stage.sh --print TABLE
 set -u
 
@@ -12,6 +13,17 @@ if [ "${1:-}" = --print ]; then
 	awk 'BEGIN { printf "%-10s %7s %7s\n", "stage", "wall s", "cpu s" }
 		{ printf "%-10s %7.1f %7.1f\n", $1, $2, $3; wall += $2; cpu += $3 }
 		END { printf "%-10s %7.1f %7.1f\n", "total", wall, cpu }' "$2"
+	# Stages that ran side by side count in the total once each: the
+	# time it all took is from --start.
+	if [ -f "$2.start" ]; then
+		awk -v a="$(cat "$2.start")" -v b="$EPOCHREALTIME" \
+			'BEGIN { printf "%-10s %7.1f\n", "elapsed", b - a }'
+	fi
+	exit 0
+fi
+if [ "${1:-}" = --start ]; then
+	rm -f "$2"
+	echo "$EPOCHREALTIME" >"$2.start"
 	exit 0
 fi
 

@@ -345,7 +345,7 @@ PY
 	assert_equal "$(tail -c 17 bg.out)" "FDP? not a header"
 }
 
-# SENDERS is 10,000 but for the sanitizer build, where forking a process
+# SENDERS is 10,000 but for the sanitizer build (300), where forking a process
 # per sender is slow: what is asserted is the same.
 @test "many senders in a row leave --keep-listening's descriptors and children as they were" {
 	bg "$FDPASS" recv --keep-listening s
