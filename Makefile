@@ -292,14 +292,14 @@ SUBMAKE = $(MAKE) --no-print-directory
 check: $(OBJDIR)/config.mk
 	@build/stage.sh --start $(STAGES)
 	@$(STAGE) build $(SUBMAKE) $(BIN) $(UNIT_TESTS)
+	@$(STAGE) deps build/deps.sh check
 	@$(STAGE) lint $(SUBMAKE) lint
-	@$(STAGE) pass $(SUBMAKE) check-pass
 	@# The sanitizer pass, the longest stage and busy on one core, runs
 	@# beside the others, its output kept in a log unless it fails.
 	@$(STAGE) sanitize $(SUBMAKE) OBJDIR=$(OBJDIR)/sanitize SANITIZE=1 \
 		SENDERS=300 check-pass >$(SANITIZE_LOG) 2>&1 & sanitize=$$!; \
 	status=0; \
-	for stage in valgrind fuzz man install examples clang; do \
+	for stage in pass valgrind fuzz man install examples clang; do \
 		$(STAGE) $$stage $(SUBMAKE) check-$$stage || \
 			{ status=$$?; break; }; \
 	done; \

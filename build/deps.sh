@@ -60,6 +60,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "fdpass: installing$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >&2
+# Another apt-get (a test installing its peer) is waited for.
+apt-get -o DPkg::Lock::Timeout=600 update -qq >&2
 # shellcheck disable=SC2086 # one word per package
-apt-get install -y -qq --no-install-recommends $missing >&2
+apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
+    $missing >&2

@@ -115,9 +115,12 @@ need_package() {
 	if [ "$(id -u)" -ne 0 ]; then
 		skip "needs $package: sudo apt-get install $package"
 	fi
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null 2>&1 ||
-		{ apt-get update -qq >/dev/null 2>&1 &&
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null 2>&1; } ||
+	# make check runs two passes side by side: one waits for the other's
+	# apt-get rather than fail on its lock.
+	local lock=-oDPkg::Lock::Timeout=600
+	DEBIAN_FRONTEND=noninteractive apt-get "$lock" install -y -qq "$package" >/dev/null 2>&1 ||
+		{ apt-get "$lock" update -qq >/dev/null 2>&1 &&
+		DEBIAN_FRONTEND=noninteractive apt-get "$lock" install -y -qq "$package" >/dev/null 2>&1; } ||
 		fail "could not install $package"
 }
 
