@@ -103,21 +103,6 @@ write_all(const struct haproxy *h, const void *buf, size_t len)
 	return 0;
 }
 
-/* Reads an SCM_CREDENTIALS item into *who; -1 if item is none. */
-static int
-credentials(const struct fdp_ancil *item, struct fdp_peer *who)
-{
-	struct ucred uc;
-
-	if (item->level != SOL_SOCKET || item->type != SCM_CREDENTIALS ||
-	    item->len != sizeof(uc))
-		return -1;
-	memcpy(&uc, item->data, sizeof(uc));
-	who->pid = uc.pid;
-	who->uid = uc.uid;
-	who->gid = uc.gid;
-	return 0;
-}
 
 /*
  * Receives what comes next into iov by the deadline, with its ancillary
@@ -145,7 +130,7 @@ receive(struct haproxy *h, struct iovec *iov, struct incoming *in,
 	if (n <= 0)
 		return n;
 	for (i = 0; i < in->ctl.nitems; i++)
-		if (credentials(&in->items[i], &who) == 0)
+		if (fdp_credentials(&in->items[i], &who) == 0)
 			named = 1;
 	if (!named) {
 		fdp_close_rights(&in->ctl);

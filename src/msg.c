@@ -491,6 +491,28 @@ fdp_peer(int sock, struct fdp_peer *peer)
 }
 
 /*
+ * Fills in peer from an SCM_CREDENTIALS item; -1 with EINVAL if item is
+ * none.  Such an item names no pidfd.
+ */
+int
+fdp_credentials(const struct fdp_ancil *item, struct fdp_peer *peer)
+{
+	struct ucred uc;
+
+	if (item->level != SOL_SOCKET || item->type != SCM_CREDENTIALS ||
+	    item->len != sizeof(uc)) {
+		errno = EINVAL;
+		return -1;
+	}
+	memcpy(&uc, item->data, sizeof(uc));
+	peer->pid = uc.pid;
+	peer->uid = uc.uid;
+	peer->gid = uc.gid;
+	peer->pidfd_inode = 0;
+	return 0;
+}
+
+/*
  * Puts the inode number of pidfd in *inode: on pidfs it names the process
  * for as long as the system runs, where its pid may be reused.  Fails with
  * ENOTSUP where pidfds are not on pidfs (before Linux 6.9), as inode

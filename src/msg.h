@@ -80,6 +80,7 @@ int	fdp_send_batches(int, const int *, size_t, const void *, size_t,
 ssize_t	fdp_recv_fds(int, int *, size_t, size_t *, void *, size_t);
 
 int	fdp_peer(int, struct fdp_peer *);
+int	fdp_credentials(const struct fdp_ancil *, struct fdp_peer *);
 int	fdp_pidfd_inode(int, uint64_t *);
 
 #endif

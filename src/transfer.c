@@ -42,22 +42,6 @@ own_credentials(struct ucred *uc, struct fdp_ancil *item)
 	item->data = uc;
 }
 
-/* Reads the credentials an SCM_CREDENTIALS item holds; -1 if it holds none. */
-static int
-item_credentials(const struct fdp_ancil *item, struct fdp_peer *who)
-{
-	struct ucred uc;
-
-	if (item->level != SOL_SOCKET || item->type != SCM_CREDENTIALS ||
-	    item->len != sizeof(uc))
-		return -1;
-	memcpy(&uc, item->data, sizeof(uc));
-	who->pid = uc.pid;
-	who->uid = uc.uid;
-	who->gid = uc.gid;
-	who->pidfd_inode = 0;	/* SCM_CREDENTIALS has none */
-	return 0;
-}
 
 /*
  * Lays the names out as NUL-terminated strings in *list, NULL with *len 0
@@ -274,7 +258,7 @@ await_answer(int sock, const struct deadline *d, struct outcome *v,
 		}
 		piece.pid = 0;
 		for (i = 0; i < ctl.nitems; i++)
-			item_credentials(&items[i], &piece);
+			fdp_credentials(&items[i], &piece);
 		if (piece.pid == 0 || (got > 0 && (piece.pid != who->pid ||
 		    piece.uid != who->uid || piece.gid != who->gid)))
 			known = 0;
@@ -446,7 +430,7 @@ note_sender(struct receiver *r, const struct fdp_ancil *item)
 {
 	struct fdp_peer who;
 
-	if (item_credentials(item, &who) == -1)
+	if (fdp_credentials(item, &who) == -1)
 		return;
 	if (r->sender_known && (who.pid != r->sender.pid ||
 	    who.uid != r->sender.uid || who.gid != r->sender.gid))

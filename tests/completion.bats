@@ -101,13 +101,7 @@ make_netns() {
 }
 
 teardown() {
-	local pid
-	for pid in "${BG_PIDS[@]}"; do
-		kill "$pid" 2>/dev/null || true
-	done
-	for pid in "${BG_PIDS[@]}"; do
-		wait "$pid" 2>/dev/null || true
-	done
+	stop_background
 	if [ -n "${NETNS:-}" ] && [ -e "/run/netns/$NETNS" ]; then
 		ip netns delete "$NETNS"
 	fi

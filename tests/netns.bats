@@ -18,13 +18,7 @@ setup() {
 }
 
 teardown() {
-	local pid
-	for pid in "${BG_PIDS[@]}"; do
-		kill "$pid" 2>/dev/null || true
-	done
-	for pid in "${BG_PIDS[@]}"; do
-		wait "$pid" 2>/dev/null || true
-	done
+	stop_background
 	if [ -n "$NS" ]; then
 		ip netns delete "$NS"
 	fi

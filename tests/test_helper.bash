@@ -35,7 +35,9 @@ setup() {
 	BG_PIDS=()
 }
 
-teardown() {
+# stop_background: ends what the test started in the background; a file
+# with a teardown of its own calls it first.
+stop_background() {
 	local pid
 	for pid in "${BG_PIDS[@]}"; do
 		kill "$pid" 2>/dev/null || true
@@ -43,6 +45,10 @@ teardown() {
 	for pid in "${BG_PIDS[@]}"; do
 		wait "$pid" 2>/dev/null || true
 	done
+}
+
+teardown() {
+	stop_background
 }
 
 # count_fds PID: the number of descriptors open in process PID.

@@ -631,6 +631,43 @@ test_recv_fds_credentials(void)
 	unit_close_all(sv, 2);
 }
 
+/*
+ * fdp_credentials reads who sent a message from its SCM_CREDENTIALS item,
+ * and takes no other item for one.
+ */
+static void
+test_credentials(void)
+{
+	union {
+		struct cmsghdr	hdr;
+		unsigned char	bytes[CMSG_SPACE(sizeof(struct ucred))];
+	} buf;
+	struct fdp_ancil items[2], rights = { SOL_SOCKET, SCM_RIGHTS, 0,
+	    NULL };
+	struct fdp_control ctl = { buf.bytes, sizeof(buf), items, 2, 0, 0 };
+	struct fdp_peer who = { 0, 0, 0, 1 };
+	struct iovec iov;
+	char c;
+	int sv[2], on = 1;
+
+	if (!CHECK(unit_socketpair(SOCK_DGRAM, sv) == 0))
+		return;
+	CHECK(setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on,
+	    sizeof(on)) == 0);
+	CHECK(write(sv[0], "x", 1) == 1);
+	iov.iov_base = &c;
+	iov.iov_len = 1;
+	CHECK(fdp_recv(sv[1], &iov, 1, &ctl, 0) == 1);
+	if (CHECK(ctl.nitems == 1)) {
+		CHECK(fdp_credentials(&items[0], &who) == 0);
+		CHECK(who.pid == getpid() && who.uid == geteuid() &&
+		    who.gid == getegid() && who.pidfd_inode == 0);
+	}
+	errno = 0;
+	CHECK(fdp_credentials(&rights, &who) == -1 && errno == EINVAL);
+	unit_close_all(sv, 2);
+}
+
 /* fdp_recv goes on waiting when signals interrupt it. */
 static void
 test_recv_eintr(void)
@@ -864,6 +901,7 @@ static const struct unit_test tests[] = {
 	{ "fds without data on a stream", test_send_fds_no_data_stream },
 	{ "fds without data on a datagram", test_send_fds_no_data_dgram },
 	{ "fdp_peer", test_peer },
+	{ "fdp_credentials", test_credentials },
 };
 
 int
