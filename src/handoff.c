@@ -344,7 +344,7 @@ set_env(const struct handoff *h, int *fds, char **names, size_t n,
 	else if (h->peer != NULL)
 		set_unix_env(h->peer);
 	if (h->data != NULL)
-		setenv("FDPASS_DATA", h->data, 1);
+		setenv_string("FDPASS_DATA", h->data);
 	else
 		unsetenv("FDPASS_DATA");
 }
