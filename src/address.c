@@ -74,15 +74,20 @@ pause_briefly(long *ns)
  * fails with ETIMEDOUT.  Returns the socket, close-on-exec, a connected one
  * with SO_PASSCRED set before the peer can send, so that the kernel names
  * the sender of everything that comes.
+ *
+ * The directory watch, once made, is kept until the process exits or
+ * execs: closing an inotify descriptor waits for an RCU grace period
+ * (fsnotify_destroy_group), some hundreds of microseconds that the
+ * listener, just connected, would spend waiting for the first message.
  */
 int
 address_connect(const struct address *a, int type, const struct deadline *d)
 {
-	struct appear ap = { -1 };
+	static struct appear ap = { -1 };
 	struct deadline appear_by;
 	const struct deadline *wait = d;
 	long pause_ns = 50L * 1000;
-	int fd, saved, on = 1, ms;
+	int fd, saved, on = 1, ms, watching = 0;
 
 	if (deadline_remaining_ms(d) == -1) {
 		deadline_set(&appear_by, APPEAR_SECONDS);
@@ -95,10 +100,8 @@ address_connect(const struct address *a, int type, const struct deadline *d)
 		    SO_PASSCRED, &on, sizeof(on)) == -1)
 			break;
 		if (deadline_connect(fd, (const struct sockaddr *)&a->sun,
-		    a->len, d) == 0) {
-			appear_close(&ap);
+		    a->len, d) == 0)
 			return fd;
-		}
 		saved = errno;
 		close(fd);
 		fd = -1;
@@ -115,9 +118,10 @@ address_connect(const struct address *a, int type, const struct deadline *d)
 			continue;
 		}
 		/* Watched before the next try, so that nothing is missed. */
-		if (ap.fd == -1) {
+		if (!watching) {
 			if (appear_watch(&ap, a->sun.sun_path) == -1)
 				break;
+			watching = 1;
 			continue;
 		}
 		/* A tenth of a second at most: a safety net under inotify. */
@@ -128,7 +132,6 @@ address_connect(const struct address *a, int type, const struct deadline *d)
 	saved = errno;
 	if (fd != -1)
 		close(fd);
-	appear_close(&ap);
 	errno = saved;
 	return -1;
 }
