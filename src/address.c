@@ -3,6 +3,7 @@
  * socket file only when nobody answers on it, never follows a symbolic
  * link there, and removes on exit only the file it created itself.
  */
+#include <sys/random.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -192,17 +193,28 @@ temporary_name(const struct address *a, struct listener *l)
 	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 	const char *path = a->sun.sun_path, *slash = strrchr(path, '/');
 	size_t dir = slash != NULL ? (size_t)(slash - path) + 1 : 0, i;
+	unsigned char bytes[6];
 
 	if (dir + sizeof(".fdpXXXXXX") > sizeof(l->tmp)) {
 		l->why = "too long to make it under a temporary name beside it";
 		errno = ENAMETOOLONG;
 		return -1;
 	}
+	/*
+	 * Six bytes straight from the kernel: arc4random would first set up
+	 * its generator, two mappings and a fork handler, for one name.
+	 * That 256 is not a multiple of 62 makes some letters likelier, which
+	 * costs the name none of the unpredictability it needs.
+	 */
+	if (getrandom(bytes, sizeof(bytes), 0) != sizeof(bytes)) {
+		l->why = "no random bytes for its temporary name";
+		return -1;
+	}
 	memcpy(l->tmp, path, dir);
 	memcpy(l->tmp + dir, ".fdp", 4);
-	for (i = dir + 4; i < dir + 10; i++)
-		l->tmp[i] = letters[arc4random_uniform(sizeof(letters) - 1)];
-	l->tmp[i] = '\0';
+	for (i = 0; i < sizeof(bytes); i++)
+		l->tmp[dir + 4 + i] = letters[bytes[i] % (sizeof(letters) - 1)];
+	l->tmp[dir + 4 + i] = '\0';
 	return 0;
 }
 
