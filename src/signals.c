@@ -10,10 +10,13 @@
 
 #include "signals.h"
 
-static struct {
-	struct sigaction	old;
-	int			saved;
-} found[NSIG];
+/*
+ * The dispositions found, apart from the set of those changed (empty as a
+ * static: glibc's sigset_t is a bit mask), so that signals_restore reads
+ * only the pages of these.
+ */
+static struct sigaction found[NSIG];
+static sigset_t changed;
 
 static sigset_t found_mask;
 static int mask_saved;
@@ -33,10 +36,10 @@ signals_set(int sig, void (*handler)(int))
 	sa.sa_flags = SA_RESTART;
 	/* A handler is never interrupted by another, nor by itself. */
 	sigfillset(&sa.sa_mask);
-	if (sigaction(sig, &sa, found[sig].saved ? NULL : &found[sig].old) ==
-	    -1)
+	if (sigaction(sig, &sa, sigismember(&changed, sig) == 1 ?
+	    NULL : &found[sig]) == -1)
 		return -1;
-	found[sig].saved = 1;
+	sigaddset(&changed, sig);
 	return 0;
 }
 
@@ -49,8 +52,8 @@ signals_catch(int sig, void (*handler)(int))
 {
 	struct sigaction now;
 
-	if (found[sig].saved)
-		now = found[sig].old;
+	if (sigismember(&changed, sig) == 1)
+		now = found[sig];
 	else if (sigaction(sig, NULL, &now) == -1)
 		return -1;
 	if (now.sa_handler == SIG_IGN)
@@ -79,10 +82,10 @@ signals_restore(void)
 	int sig;
 
 	for (sig = 1; sig < NSIG; sig++) {
-		if (!found[sig].saved)
+		if (sigismember(&changed, sig) != 1)
 			continue;
-		sigaction(sig, &found[sig].old, NULL);
-		found[sig].saved = 0;
+		sigaction(sig, &found[sig], NULL);
+		sigdelset(&changed, sig);
 	}
 	if (mask_saved) {
 		sigprocmask(SIG_SETMASK, &found_mask, NULL);
