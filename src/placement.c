@@ -1,7 +1,8 @@
 /*
  * Moving descriptors to fixed numbers before exec.  Sources may sit on
- * numbers that other targets want, so every source first moves above all
- * the targets, and only then does each go to its place.
+ * numbers that other targets want, so every source below the highest
+ * target first moves above them all, and only then does each go to its
+ * place.
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -20,12 +21,18 @@ is_target(int fd, const struct placement *p, size_t np)
 	return 0;
 }
 
-/* Moves *fd to a number at least top, close-on-exec. */
+/*
+ * Moves *fd to a number at least top, close-on-exec.  One there already
+ * stays: moving it would need a free number up there for a moment, which
+ * a process at its descriptor limit may not have.
+ */
 static int
 move_above(int *fd, int top)
 {
 	int moved;
 
+	if (*fd >= top)
+		return 0;
 	if ((moved = fcntl(*fd, F_DUPFD_CLOEXEC, top)) == -1)
 		return -1;
 	close(*fd);
