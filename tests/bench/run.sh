@@ -13,7 +13,7 @@
 #   rss   max RSS of each fdpass process, from /usr/bin/time -f %M
 #   data  throughput of `fdpass send --data-file` against socat
 #
-# Environment: FDPASS and BENCH_CORE name the programs; CORE_N (fds per
+# Environment: FDPASS, BENCH_CORE and BENCH_START name the programs; CORE_N (fds per
 # round), CORE_ROUNDS, E2E_K (runs per round), ROUNDS (of e2e and data) and
 # DATA_MIB change the sizes.
 # As root it installs s6, socat and time with apt-get when they are
@@ -23,6 +23,7 @@ export LC_ALL=C
 
 FDPASS=$(realpath "${FDPASS:-obj/fdpass}")
 BENCH_CORE=$(realpath "${BENCH_CORE:-obj/bench_core}")
+BENCH_START=$(realpath "${BENCH_START:-obj/bench_start}")
 CORE_N=${CORE_N:-50000}
 CORE_ROUNDS=${CORE_ROUNDS:-9}
 E2E_K=${E2E_K:-100}
@@ -143,9 +144,20 @@ run_fdpass() {
 	bg=""
 }
 
-# The floor: the same processes' start and exit with no descriptor passed,
-# a program in the background, one in the foreground and cat.
+# The floor: the same processes' starts with no descriptor passed.  In
+# the background a program that starts and execs cat, in the foreground
+# one that starts and exits, each linked as fdpass is (bench_start).
 run_floor() {
+	"$BENCH_START" cat "$dir/small" >/dev/null &
+	bg=$!
+	"$BENCH_START"
+	wait "$bg"
+	bg=""
+}
+
+# What the floor was before 1.0.0: two programs, not three, with cat in
+# the foreground; shown beside it so that earlier figures compare.
+run_two() {
 	/bin/true &
 	bg=$!
 	cat "$dir/small" >/dev/null
@@ -198,12 +210,14 @@ fi
 
 py_k=$(((E2E_K + 3) / 4))
 progress "e2e: $ROUNDS rounds of $E2E_K runs (Python: $py_k)"
-t_fd=() t_s6=() t_py=() t_floor=()
+t_fd=() t_s6=() t_py=() t_floor=() t_two=()
 for ((r = 0; r < ROUNDS; r++)); do
 	timed_runs "$E2E_K" run_fdpass
 	t_fd+=("$ms")
 	timed_runs "$E2E_K" run_floor
 	t_floor+=("$ms")
+	timed_runs "$E2E_K" run_two
+	t_two+=("$ms")
 	if [ "$have_s6" = 1 ]; then
 		timed_runs "$E2E_K" run_s6
 		t_s6+=("$ms")
@@ -225,8 +239,11 @@ else
 fi
 e2e_floor=$(median "${t_floor[@]}")
 ratio=$(calc "$e2e_fd / $e2e_floor")
-row "e2e ms/run, vs starting 3 programs alone" "$e2e_fd" \
+row "e2e ms/run, vs the same starts alone" "$e2e_fd" \
     "floor: $e2e_floor" "$ratio" "<=1.10" "$(at_most "$ratio" 1.10)"
+e2e_two=$(median "${t_two[@]}")
+row "e2e ms/run, vs true & cat (0.1.0's floor)" "$e2e_fd" \
+    "true & cat: $e2e_two" "$(calc "$e2e_fd / $e2e_two")" "-" "n/a"
 if [ "$have_python" = 1 ]; then
 	e2e_py=$(median "${t_py[@]}")
 	ratio=$(calc "$e2e_fd / $e2e_py")
@@ -427,9 +444,12 @@ What is compared:
   cat, one after the other, to an s6-fdholder-daemon started once
   beforehand (not timed).
   Runs per round: $E2E_K, Python $py_k; each figure is a mean over a
-  round.  The floor is what starting the same number of programs costs
-  (true in the background, cat in the foreground), with nothing passed:
-  no fd-passing tool started from a shell can do better.
+  round.  The floor is what the same starts cost with nothing passed:
+  in the background a program that starts and execs cat, in the
+  foreground one that starts and exits, both linked as fdpass is
+  (bench_start); no fd-passing tool started from a shell can do better.
+  0.1.0's floor, true in the background and cat in the foreground, left
+  out one start and is shown for comparison.
 - rss: max RSS from /usr/bin/time -f %M; the largest of 5 runs, of 1 for
   --data-file.  After an exec the kernel reports the larger of the two
   programs, so "recv S cat" includes cat; "recv S (no COMMAND)" is fdpass
