@@ -863,13 +863,6 @@ transfer_await(int sock, int wait_exit, const struct deadline *d,
 
 	out->what = 0;
 	out->status = 0;
-	/*
-	 * Woken only once the receiver hangs up, not by each reply before:
-	 * every wakeup costs the receiver time on its way to the exec.  Past
-	 * the deadline, the replies already there still say how far it got.
-	 */
-	if (deadline_wait(d, sock, POLLRDHUP) == -1 && errno != ETIMEDOUT)
-		return -1;
 	for (;;) {
 		if ((n = deadline_recv(sock, reply, sizeof(reply), d)) == -1)
 			return -1;

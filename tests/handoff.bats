@@ -162,6 +162,24 @@ blocking"
 	assert_equal "$BG_STATUS" 7
 }
 
+@test "--wait returns once the exit is reported, though a child of the command holds the connection" {
+	# inetd's way: the connection is recv --stdin's standard input and
+	# output, and the command leaves a child holding them.
+	bg_peer inetd.py <<'PY'
+import os, socket, subprocess
+l = socket.socket(socket.AF_UNIX)
+l.bind("s")
+l.listen(1)
+c, _ = l.accept()
+subprocess.Popen([os.environ["FDPASS"], "recv", "--stdin", "sh", "-c",
+                  "sleep 30 & echo $! >sleep.pid; exit 3"], stdin=c, stdout=c)
+PY
+	wait_for_socket s
+	run timeout 5 "$FDPASS" send --wait s /dev/null
+	kill "$(cat sleep.pid)"
+	assert_failure 3
+}
+
 @test "--wait reports a command killed by a signal as 128+N" {
 	bg "$FDPASS" recv s sh -c 'kill -TERM $$'
 	run "$FDPASS" send -t $WAIT --wait s /dev/null
