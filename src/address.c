@@ -76,19 +76,22 @@ pause_briefly(long *ns)
  * with SO_PASSCRED set before the peer can send, so that the kernel names
  * the sender of everything that comes.
  *
- * The directory watch, once made, is kept until the process exits or
- * execs: closing an inotify descriptor waits for an RCU grace period
+ * The directory watch it needed, if any, is left open in *watch for the
+ * caller to close with appear_close once the peer no longer waits on it:
+ * closing an inotify descriptor waits for an RCU grace period
  * (fsnotify_destroy_group), some hundreds of microseconds that the
  * listener, just connected, would spend waiting for the first message.
+ * With watch NULL, or on failure, it is closed before returning.
  */
 int
-address_connect(const struct address *a, int type, const struct deadline *d)
+address_connect(const struct address *a, int type, const struct deadline *d,
+    struct appear *watch)
 {
-	static struct appear ap = { -1 };
+	struct appear own = { -1 }, *ap = watch != NULL ? watch : &own;
 	struct deadline appear_by;
 	const struct deadline *wait = d;
 	long pause_ns = 50L * 1000;
-	int fd, saved, on = 1, ms, watching = 0;
+	int fd, saved, on = 1, ms;
 
 	if (deadline_remaining_ms(d) == -1) {
 		deadline_set(&appear_by, APPEAR_SECONDS);
@@ -101,8 +104,10 @@ address_connect(const struct address *a, int type, const struct deadline *d)
 		    SO_PASSCRED, &on, sizeof(on)) == -1)
 			break;
 		if (deadline_connect(fd, (const struct sockaddr *)&a->sun,
-		    a->len, d) == 0)
+		    a->len, d) == 0) {
+			appear_close(&own);
 			return fd;
+		}
 		saved = errno;
 		close(fd);
 		fd = -1;
@@ -119,20 +124,20 @@ address_connect(const struct address *a, int type, const struct deadline *d)
 			continue;
 		}
 		/* Watched before the next try, so that nothing is missed. */
-		if (!watching) {
-			if (appear_watch(&ap, a->sun.sun_path) == -1)
+		if (ap->fd == -1) {
+			if (appear_watch(ap, a->sun.sun_path) == -1)
 				break;
-			watching = 1;
 			continue;
 		}
 		/* A tenth of a second at most: a safety net under inotify. */
 		ms = deadline_remaining_ms(wait);
-		if (appear_wait(&ap, ms > 100 ? 100 : ms) == -1)
+		if (appear_wait(ap, ms > 100 ? 100 : ms) == -1)
 			break;
 	}
 	saved = errno;
 	if (fd != -1)
 		close(fd);
+	appear_close(ap);
 	errno = saved;
 	return -1;
 }

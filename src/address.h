@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "appear.h"
 #include "deadline.h"
 
 struct address {
@@ -39,7 +40,8 @@ struct listener {
 #define APPEAR_SECONDS	5
 
 int	address_parse(const char *, struct address *);
-int	address_connect(const struct address *, int, const struct deadline *);
+int	address_connect(const struct address *, int, const struct deadline *,
+	    struct appear *);
 int	address_listen(const struct address *, int, mode_t, struct listener *);
 int	listener_accept(const struct listener *, const struct deadline *);
 void	listener_remove(struct listener *);

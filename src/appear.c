@@ -5,7 +5,7 @@
  * there by bind(2) (IN_CREATE) or by rename(2) into place (IN_MOVED_TO),
  * and either wakes the sender to try again.  The watch is set up only
  * once a first connect has failed, so a receiver already listening costs
- * nothing.  Its caller keeps it (address.c says why).
+ * nothing.
  */
 #include <sys/inotify.h>
 
@@ -19,25 +19,28 @@
 #include "appear.h"
 
 /*
- * Watches the directory of path for new names, beside any directory ap
- * watches already.  Fails with ENOENT when the directory does not exist,
- * which no waiting would mend.
+ * Watches the directory of path for new names.  Fails with ENOENT when
+ * the directory does not exist, which no waiting would mend.
  */
 int
 appear_watch(struct appear *ap, const char *path)
 {
 	char copy[PATH_MAX];
+	int saved;
 
 	if (strlcpy(copy, path, sizeof(copy)) >= sizeof(copy)) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	if (ap->fd == -1 &&
-	    (ap->fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) == -1)
+	if ((ap->fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) == -1)
 		return -1;
 	if (inotify_add_watch(ap->fd, dirname(copy),
-	    IN_CREATE | IN_MOVED_TO | IN_ONLYDIR) == -1)
+	    IN_CREATE | IN_MOVED_TO | IN_ONLYDIR) == -1) {
+		saved = errno;
+		appear_close(ap);
+		errno = saved;
 		return -1;
+	}
 	return 0;
 }
 
@@ -58,4 +61,12 @@ appear_wait(struct appear *ap, int ms)
 	while (read(ap->fd, events, sizeof(events)) > 0)
 		continue;
 	return 0;
+}
+
+void
+appear_close(struct appear *ap)
+{
+	if (ap->fd != -1)
+		close(ap->fd);
+	ap->fd = -1;
 }

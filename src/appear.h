@@ -11,5 +11,6 @@ struct appear {
 
 int	appear_watch(struct appear *, const char *);
 int	appear_wait(struct appear *, int);
+void	appear_close(struct appear *);
 
 #endif

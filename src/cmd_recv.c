@@ -763,7 +763,7 @@ recv_connected(const struct recv_options *o)
 
 	deadline_set(&d, o->sock.timeout);
 	sock = endpoint_connect(o->socket_arg, o->sock.type, &o->sock.access,
-	    &d, &peer);
+	    &d, &peer, NULL);
 	have_peer = o->sock.type != SOCK_DGRAM;
 	if (receive(o, sock, &d) == 0)
 		errx(1, "receive on %s: connection closed before anything "

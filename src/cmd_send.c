@@ -904,10 +904,12 @@ stdout_socket(const struct send_options *o)
 
 /*
  * The socket the transfer goes out on, when send connects (or was given
- * its socket); exits on failure.
+ * its socket); exits on failure.  A watch made while SOCKET was awaited
+ * is left in *watch (endpoint_connect).
  */
 static int
-connected_socket(const struct send_options *o, const struct deadline *d)
+connected_socket(const struct send_options *o, const struct deadline *d,
+    struct appear *watch)
 {
 	struct fdp_peer peer;
 	const char *notify;
@@ -916,10 +918,11 @@ connected_socket(const struct send_options *o, const struct deadline *d)
 		return stdout_socket(o);
 	if (o->fdstore_name == NULL)
 		return endpoint_connect(o->socket_arg, o->sock.type,
-		    &o->sock.access, d, &peer);
+		    &o->sock.access, d, &peer, watch);
 	if ((notify = getenv("NOTIFY_SOCKET")) == NULL || *notify == '\0')
 		errx(1, "--notify-fdstore: NOTIFY_SOCKET is not set");
-	return endpoint_connect(notify, SOCK_DGRAM, &o->sock.access, d, &peer);
+	return endpoint_connect(notify, SOCK_DGRAM, &o->sock.access, d, &peer,
+	    NULL);
 }
 
 /* Reports a failed transfer_send and exits 1. */
@@ -1037,12 +1040,14 @@ offer(const struct send_options *o, const struct outgoing *out, int sock,
 
 /*
  * Sends the transfer on sock and, when it asks for one, waits for the
- * verdict.  Returns send's exit status, or -1 when the peer went away
- * without taking anything.
+ * verdict.  The watch made while the receiver was awaited, unless NULL,
+ * is closed once all is sent, while the receiver places and execs instead
+ * of waiting for us.  Returns send's exit status, or -1 when the peer went
+ * away without taking anything.
  */
 static int
 send_on(const struct send_options *o, const struct outgoing *out, int sock,
-    const struct deadline *d)
+    const struct deadline *d, struct appear *watch)
 {
 	if ((out->flags & WIRE_PROVE) && offer(o, out, sock, d) == -1)
 		return -1;
@@ -1052,6 +1057,8 @@ send_on(const struct send_options *o, const struct outgoing *out, int sock,
 			return -1;
 		send_failed(o);
 	}
+	if (watch != NULL)
+		appear_close(watch);
 	/* Without a word back, sent is as good as it gets. */
 	if (!(out->flags & WIRE_ACK)) {
 		cleanup_made_delivered();
@@ -1077,7 +1084,7 @@ send_listening(const struct send_options *o, const struct outgoing *out,
 	for (;;) {
 		sock = endpoint_accept(l, o->socket_arg, &o->sock.access, d,
 		    &peer);
-		status = send_on(o, out, sock, d);
+		status = send_on(o, out, sock, d, NULL);
 		close(sock);
 		if (status != -1)
 			break;
@@ -1108,6 +1115,7 @@ cmd_send(int argc, char **argv)
 	struct send_options o;
 	struct outgoing out = { 0 };
 	struct deadline deadline;
+	struct appear watch = { -1 };	/* closed by send_on */
 	char *data_buf;
 	size_t i;
 	int sock, status;
@@ -1138,8 +1146,9 @@ cmd_send(int argc, char **argv)
 	if (o.sock.listen)
 		status = send_listening(&o, &out, &deadline);
 	else {
-		sock = connected_socket(&o, &deadline);
-		if ((status = send_on(&o, &out, sock, &deadline)) == -1)
+		sock = connected_socket(&o, &deadline, &watch);
+		status = send_on(&o, &out, sock, &deadline, &watch);
+		if (status == -1)
 			errx(1, "send to %s: the receiver hung up without "
 			    "taking the descriptors", o.socket_arg);
 		close(sock);

@@ -160,18 +160,21 @@ directory_exists(const char *path)
 
 /*
  * Connects to SOCKET text, where the peer must pass the access rules;
- * fills in *peer for a connected type.  Exits 1 on failure.
+ * fills in *peer for a connected type.  A directory watch made while the
+ * listener was awaited is left in *watch, unless NULL, for the caller to
+ * close (address_connect says why).  Exits 1 on failure.
  */
 int
 endpoint_connect(const char *text, int type, const struct access *acc,
-    const struct deadline *d, struct fdp_peer *peer)
+    const struct deadline *d, struct fdp_peer *peer, struct appear *watch)
 {
 	struct address a;
 	int fd, absent;
 
 	parse_address(text, &a);
-	if ((fd = address_connect(&a, type, d)) == -1 && errno == ENOENT &&
-	    !a.abstract && !directory_exists(a.sun.sun_path))
+	fd = address_connect(&a, type, d, watch);
+	if (fd == -1 && errno == ENOENT && !a.abstract &&
+	    !directory_exists(a.sun.sun_path))
 		errx(1, "connect %s: its directory does not exist", text);
 	/* An abstract name nobody listens on refuses; a path is missing. */
 	absent = fd == -1 && (errno == ENOENT ||

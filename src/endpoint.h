@@ -32,7 +32,7 @@ struct access {
 };
 
 int	endpoint_connect(const char *, int, const struct access *,
-	    const struct deadline *, struct fdp_peer *);
+	    const struct deadline *, struct fdp_peer *, struct appear *);
 const struct listener *endpoint_listen(const char *, int, mode_t);
 int	endpoint_allowed(const struct access *, const struct fdp_peer *);
 const char *endpoint_refusal(const struct access *,

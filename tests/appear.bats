@@ -53,3 +53,43 @@ load test_helper
 	assert_failure 1
 	assert_output "fdpass: connect s: no listener appeared within --timeout"
 }
+
+# has_watch PID: true while process PID holds an inotify descriptor.
+has_watch() {
+	ls -l "/proc/$1/fd" 2>/dev/null | grep -q 'anon_inode:inotify'
+}
+# no_watch PID: true while process PID runs and holds none.
+no_watch() {
+	[ -d "/proc/$1/fd" ] && ! has_watch "$1"
+}
+
+@test "a sender that waited for its listener lets go of the watch once all is sent" {
+	bg "$FDPASS" send -t 60 --wait s /dev/null
+	wait_until has_watch "$BG"
+	"$FDPASS" recv s sh -c 'exec sleep 30' 3>&- &
+	BG_PIDS+=("$!")
+	# Sent: it waits for the command's exit without the watch, which
+	# would count against its user's inotify instances all that time.
+	wait_until no_watch "$BG"
+	kill "${BG_PIDS[-1]}"
+	bg_wait
+	assert_equal "$BG_STATUS" 143
+}
+
+@test "recv --connect lets go of its watch once connected" {
+	bg "$FDPASS" recv --connect -t 60 s cat
+	recv=$BG
+	wait_until has_watch "$recv"
+	# A sender that listens and sends only when told.
+	bg_peer late.py <<'PY'
+import os, socket, time
+l = socket.socket(socket.AF_UNIX)
+l.bind("s")
+l.listen(1)
+c, _ = l.accept()
+while not os.path.exists("go"):
+    time.sleep(0.01)
+PY
+	wait_until no_watch "$recv"
+	touch go
+}
