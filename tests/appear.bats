@@ -58,20 +58,22 @@ load test_helper
 has_watch() {
 	ls -l "/proc/$1/fd" 2>/dev/null | grep -q 'anon_inode:inotify'
 }
-# no_watch PID: true while process PID runs and holds none.
+# no_watch PID: true while process PID runs, not a zombie, and holds none.
 no_watch() {
-	[ -d "/proc/$1/fd" ] && ! has_watch "$1"
+	grep -q '^State:[[:space:]]*[^Z[:space:]]' "/proc/$1/status" 2>/dev/null &&
+	    ! has_watch "$1"
 }
 
 @test "a sender that waited for its listener lets go of the watch once all is sent" {
 	bg "$FDPASS" send -t 60 --wait s /dev/null
 	wait_until has_watch "$BG"
-	"$FDPASS" recv s sh -c 'exec sleep 30' 3>&- &
+	"$FDPASS" recv s sh -c 'echo $$ >command.pid; exec sleep 30' 3>&- &
 	BG_PIDS+=("$!")
 	# Sent: it waits for the command's exit without the watch, which
 	# would count against its user's inotify instances all that time.
 	wait_until no_watch "$BG"
-	kill "${BG_PIDS[-1]}"
+	wait_until test -s command.pid
+	kill "$(cat command.pid)"
 	bg_wait
 	assert_equal "$BG_STATUS" 143
 }
@@ -80,7 +82,7 @@ no_watch() {
 	bg "$FDPASS" recv --connect -t 60 s cat
 	recv=$BG
 	wait_until has_watch "$recv"
-	# A sender that listens and sends only when told.
+	# A sender that listens, then holds the connection until told.
 	bg_peer late.py <<'PY'
 import os, socket, time
 l = socket.socket(socket.AF_UNIX)
