@@ -13,9 +13,9 @@
 #   rss   max RSS of each fdpass process, from /usr/bin/time -f %M
 #   data  throughput of `fdpass send --data-file` against socat
 #
-# Environment: FDPASS, BENCH_CORE and BENCH_START name the programs; CORE_N (fds per
-# round), CORE_ROUNDS, E2E_K (runs per round), ROUNDS (of e2e and data) and
-# DATA_MIB change the sizes.
+# Environment: FDPASS, BENCH_CORE and BENCH_START name the programs;
+# CORE_N (fds per round), CORE_ROUNDS, E2E_K (runs per round), ROUNDS (of
+# e2e and data) and DATA_MIB change the sizes.
 # As root it installs s6, socat and time with apt-get when they are
 # missing; otherwise it names the command and skips what needs them.
 set -euo pipefail
@@ -447,7 +447,7 @@ What is compared:
   round.  The floor is what the same starts cost with nothing passed:
   in the background a program that starts and execs cat, in the
   foreground one that starts and exits, both linked as fdpass is
-  (bench_start); no fd-passing tool started from a shell can do better.
+  (bench_start): a tool built so cannot start for less.
   0.1.0's floor, true in the background and cat in the foreground, left
   out one start and is shown for comparison.
 - rss: max RSS from /usr/bin/time -f %M; the largest of 5 runs, of 1 for
