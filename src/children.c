@@ -31,6 +31,7 @@ static size_t npids, maxpids;
 static int wake[2] = { -1, -1 };	/* the self-pipe for SIGCHLD */
 static int then_die;
 static struct sigaction before[NSIG];	/* what handled a passed-on one */
+static volatile sig_atomic_t unpassed;	/* came before the one child */
 
 static void
 on_child(int sig)
@@ -51,6 +52,8 @@ on_stop(int sig)
 
 	for (i = 0; i < npids; i++)
 		kill(pids[i], sig);
+	if (npids == 0 && !then_die)
+		unpassed = sig;
 	errno = saved;
 	if (!then_die)
 		return;
@@ -128,8 +131,15 @@ children_fork(void)
 		signals_restore();
 		return 0;
 	}
-	if (pid > 0)
+	if (pid > 0) {
 		pids[npids++] = pid;
+		/*
+		 * One that came after children_init, with no child yet to
+		 * take it, is this child's: recv --wait forks only one.
+		 */
+		if (unpassed != 0)
+			kill(pid, unpassed);
+	}
 	signals_mask(SIG_SETMASK, &old);
 	return pid;
 }

@@ -57,6 +57,20 @@ sys.exit(signal.getsignal(signal.SIGCHLD) != signal.SIG_IGN)'
 	assert_equal "$BG_STATUS" 5
 }
 
+@test "a SIGTERM that comes just before recv --wait forks its command is passed on to it" {
+	need_package gdb gdb --version
+	# gdb stops recv where it is about to fork, with SIGTERM already
+	# handed on to children that do not exist yet, and delivers it then.
+	bg gdb -batch -q -ex 'break children_fork' -ex run \
+	    -ex 'signal SIGTERM' -ex continue \
+	    --args "$FDPASS" recv s sh -c 'touch ran'
+	wait_for_socket s
+	run "$FDPASS" send -t $WAIT --wait s /dev/null
+	assert_failure 143
+	[ ! -e ran ]
+	bg_wait
+}
+
 @test "a signal ignored when recv started is not passed on" {
 	# The command catches SIGHUP again, to see whether it comes.
 	bg /usr/bin/python3 -c 'import signal, os, sys
