@@ -126,6 +126,28 @@ closed"
 	assert_equal "$(cat bg.out)" ""
 }
 
+@test "a receiver near its limit places descriptors already above the targets where they are" {
+	# Only 0, 1 and 2 inherited, so that the numbers are known: at the
+	# header recv holds 3 to 5 and has room for 11 - 6 = 5, and takes
+	# the three on 6 to 8, already above the targets 3 to 5, where they
+	# can stay; moving them needed a free number up there as well.
+	run peer <<'PY'
+import os, resource, subprocess, time
+def limit():
+    resource.setrlimit(resource.RLIMIT_NOFILE, (11, 11))
+recv = subprocess.Popen([os.environ["FDPASS"], "recv", "--listen-fds", "s",
+                         "sh", "-c", 'echo "$LISTEN_FDS"'], preexec_fn=limit,
+                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+while not os.path.exists("s"):
+    time.sleep(0.01)
+send = subprocess.run([os.environ["FDPASS"], "send", "-t", "10"] +
+                      ["--fd=0"] * 3 + ["s"], capture_output=True, text=True)
+out, err = recv.communicate(timeout=10)
+print(recv.returncode, out.strip(), err.strip(), send.returncode)
+PY
+	assert_output "0 3  0"
+}
+
 @test "more data than COMMAND can be given is refused at the header, and the sender told" {
 	head -c 70000 /dev/zero | tr '\0' x >big
 	bg "$FDPASS" recv s sh -c 'echo ran'
