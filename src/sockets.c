@@ -59,6 +59,37 @@ static struct {
 	int	home;
 } netns = { -1, -1 };
 
+/*
+ * socket(2), close-on-exec, made in the namespace socket_netns chose.  A
+ * socket stays in the namespace it was made in, so this is the only call
+ * made there: fdpass is back in its own before it returns, or it fails.
+ */
+static int
+new_socket(int domain, int type, int protocol)
+{
+	int fd, saved;
+
+	if (netns.there == -1)
+		return socket(domain, type | SOCK_CLOEXEC, protocol);
+	if (setns(netns.there, CLONE_NEWNET) == -1)
+		return -1;
+	fd = socket(domain, type | SOCK_CLOEXEC, protocol);
+	saved = errno;
+	/*
+	 * socket_netns made this same trip: a failure here is not expected,
+	 * but would leave fdpass elsewhere, and so fails every socket made
+	 * from now on, for the caller to give up.
+	 */
+	if (setns(netns.home, CLONE_NEWNET) == -1) {
+		saved = errno;
+		if (fd != -1)
+			close(fd);
+		fd = -1;
+	}
+	errno = saved;
+	return fd;
+}
+
 /* Fails with EINVAL, what saying why. */
 static int
 invalid(const char **why, const char *what)
@@ -159,6 +190,28 @@ addrs_free(struct addrs *list)
 }
 
 /*
+ * The index of the network interface called name, in the namespace where
+ * send makes its sockets (--netns): if_nametoindex would ask the one
+ * fdpass runs in, where the name may be another interface or none.
+ * 0 when there is none.
+ */
+static unsigned int
+interface_index(const char *name)
+{
+	struct ifreq ifr;
+	int fd, ret;
+
+	memset(&ifr, 0, sizeof(ifr));
+	if (strlcpy(ifr.ifr_name, name, sizeof(ifr.ifr_name)) >=
+	    sizeof(ifr.ifr_name) || (fd = new_socket(AF_INET, SOCK_DGRAM,
+	    0)) == -1)
+		return 0;
+	ret = ioctl(fd, SIOCGIFINDEX, &ifr);
+	close(fd);
+	return ret == -1 ? 0 : (unsigned int)ifr.ifr_ifindex;
+}
+
+/*
  * Adds host to list when it is a numeric address of family (AF_UNSPEC for
  * either): an IPv4 dotted quad, or an IPv6 address with perhaps a %SCOPE,
  * an interface's name or number.  Returns 1 then, 0 when host is no such
@@ -185,7 +238,7 @@ add_numeric(struct addrs *list, const char *host, int family,
 		memcpy(bare, host, scope - host);
 		bare[scope - host] = '\0';
 		host = bare;
-		if ((ifindex = if_nametoindex(scope + 1)) == 0)
+		if ((ifindex = interface_index(scope + 1)) == 0)
 			ifindex = strtonum(scope + 1, 1, UINT32_MAX, &errstr);
 		if (ifindex == 0)
 			return 0;
@@ -380,37 +433,6 @@ resolve(const struct hostport *hp, int family, int type,
 	addrs_free(list);
 	errno = saved;
 	return -1;
-}
-
-/*
- * socket(2), close-on-exec, made in the namespace socket_netns chose.  A
- * socket stays in the namespace it was made in, so this is the only call
- * made there: fdpass is back in its own before it returns, or it fails.
- */
-static int
-new_socket(int domain, int type, int protocol)
-{
-	int fd, saved;
-
-	if (netns.there == -1)
-		return socket(domain, type | SOCK_CLOEXEC, protocol);
-	if (setns(netns.there, CLONE_NEWNET) == -1)
-		return -1;
-	fd = socket(domain, type | SOCK_CLOEXEC, protocol);
-	saved = errno;
-	/*
-	 * socket_netns made this same trip: a failure here is not expected,
-	 * but would leave fdpass elsewhere, and so fails every socket made
-	 * from now on, for the caller to give up.
-	 */
-	if (setns(netns.home, CLONE_NEWNET) == -1) {
-		saved = errno;
-		if (fd != -1)
-			close(fd);
-		fd = -1;
-	}
-	errno = saved;
-	return fd;
 }
 
 /*

@@ -179,3 +179,19 @@ PY
 	run grep -F 'net:[' bg.out
 	assert_failure
 }
+
+@test "--netns: an interface named in a link-local address is the namespace's own" {
+	# d0 is there only: the name means nothing in fdpass's namespace.
+	ip -n "$NS" link add d0 type veth peer name d1
+	ip -n "$NS" link set d1 up
+	ip -n "$NS" link set d0 up
+	ip -n "$NS" addr add fe80::1/64 dev d0 nodad
+	bg "$FDPASS" recv --listen-fds s sh -c 'echo "$LISTEN_FDS"'
+	port=$(free_port)
+	run "$FDPASS" send -t $WAIT --tcp-listen "[fe80::1%d0]:$port" \
+		--netns "$NSPATH" s
+	assert_success
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(cat bg.out)" "1"
+}
