@@ -180,6 +180,24 @@ cleanup_made(const char *path, dev_t dev, ino_t ino)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
+/*
+ * Holds the fatal signals back, the mask before in *old, while a file is
+ * made and then recorded with cleanup_made: one that came in between
+ * would leave it, as a signal before the record does, under a name only
+ * the maker knows.  cleanup_release(old) lets them come, to be undone.
+ */
+void
+cleanup_hold(sigset_t *old)
+{
+	block_fatal_signals(old);
+}
+
+void
+cleanup_release(const sigset_t *old)
+{
+	sigprocmask(SIG_SETMASK, old, NULL);
+}
+
 /* The receiver has the descriptors: the files made for them are its. */
 void
 cleanup_made_delivered(void)

@@ -10,12 +10,16 @@
 
 #include <sys/types.h>
 
+#include <signal.h>
+
 #include "address.h"
 
 void	cleanup_listener(struct listener *);
 void	cleanup_listener_done(void);
 void	cleanup_pid_file(const char *, dev_t, ino_t);
 void	cleanup_made(const char *, dev_t, ino_t);
+void	cleanup_hold(sigset_t *);
+void	cleanup_release(const sigset_t *);
 void	cleanup_made_delivered(void);
 void	cleanup_adopt(void);
 void	cleanup_forget(void);

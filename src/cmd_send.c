@@ -546,6 +546,7 @@ made_socket(const struct send_options *o, const struct source *s,
     const struct deadline *d)
 {
 	struct listener made;
+	sigset_t held;
 	const char *why = NULL, *option;
 	int fd;
 
@@ -564,11 +565,14 @@ made_socket(const struct send_options *o, const struct source *s,
 		break;
 	default:
 		option = "--unix-listen";
+		/* From the bind, under its temporary name too, to the record. */
+		cleanup_hold(&held);
 		fd = socket_unix_listen(s->arg, o->backlog, o->sock.mode, &made,
 		    &why);
 		/* Nobody but the receiver would answer on it. */
 		if (fd != -1 && made.path != NULL)
 			cleanup_made(made.path, made.dev, made.ino);
+		cleanup_release(&held);
 		break;
 	}
 	if (fd == -1 && why != NULL && errno == EINVAL)

@@ -57,6 +57,17 @@ load test_helper
 	assert_equal "$(cat made)" "made"
 }
 
+@test "send killed while it makes a --unix-listen socket leaves no file behind" {
+	need_package strace strace -V
+	# SIGTERM comes as the socket, bound under its temporary name,
+	# starts to listen.
+	run strace -o /dev/null -e trace=listen \
+		-e inject=listen:signal=SIGTERM:when=1 \
+		"$FDPASS" send --unix-listen L.sock s
+	assert_failure 143
+	assert_equal "$(ls -A)" ""
+}
+
 @test "--unix-listen's socket file stays once the receiver has the socket" {
 	bg "$FDPASS" recv s sleep 60
 	run "$FDPASS" send -t 1 --wait --unix-listen "$PWD/service" s
