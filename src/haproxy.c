@@ -103,7 +103,6 @@ write_all(const struct haproxy *h, const void *buf, size_t len)
 	return 0;
 }
 
-
 /*
  * Receives what comes next into iov by the deadline, with its ancillary
  * items in in.  The kernel names the sender of each message: the first

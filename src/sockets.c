@@ -437,11 +437,11 @@ resolve(const struct hostport *hp, int family, int type,
 
 /*
  * Makes a socket of the given type bound to the first address of list
- * that takes it, on an IPv6 address with IPV6_V6ONLY off when dual is set.  A TCP socket gets
- * SO_REUSEADDR, to listen where connections linger in TIME_WAIT; a UDP
- * socket does not, as there it would let another socket with the option,
- * of any user, bind the same address and take its datagrams.  The error
- * is the last address's.
+ * that takes it, on an IPv6 address with IPV6_V6ONLY off when dual is
+ * set.  A TCP socket gets SO_REUSEADDR, to listen where connections
+ * linger in TIME_WAIT; a UDP socket does not, as there it would let
+ * another socket with the option, of any user, bind the same address and
+ * take its datagrams.  The error is the last address's.
  */
 static int
 bind_first(const struct addrs *list, int type, int dual)
@@ -558,9 +558,9 @@ socket_udp(const char *spec, const struct deadline *d, const char **why)
 /*
  * Makes a TCP socket connected to spec, "HOST:PORT", looking HOST up and
  * trying its addresses in turn until the deadline d (NULL for none)
- * passes.  The
- * error is that of the last address that got as far as connect(2), as a
- * refused connection says more than an address family the system lacks.
+ * passes.  The error is that of the last address that got as far as
+ * connect(2), as a refused connection says more than an address family
+ * the system lacks.
  */
 int
 socket_tcp_connect(const char *spec, const struct deadline *d,

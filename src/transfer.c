@@ -42,7 +42,6 @@ own_credentials(struct ucred *uc, struct fdp_ancil *item)
 	item->data = uc;
 }
 
-
 /*
  * Lays the names out as NUL-terminated strings in *list, NULL with *len 0
  * when no descriptor has a name.
