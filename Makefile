@@ -15,7 +15,7 @@
 #                     and the *COMPDIR directories are honoured
 #   make uninstall    removes exactly what install put there
 
-VERSION = 0.1.0
+VERSION = 1.0.0
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
