@@ -514,7 +514,7 @@ vet_transfer(struct receiver *r, const struct wire_header *h, void *arg)
 		return -1;
 	}
 	if (r->type != SOCK_DGRAM &&
-	    (refusal = endpoint_refusal(&o->sock.access, &r->sender)) != NULL) {
+	    (refusal = access_refusal(&o->sock.access, &r->sender)) != NULL) {
 		snprintf(why, sizeof(why), "sending process pid %ld: %s",
 		    (long)r->sender.pid, refusal);
 		return -1;

@@ -457,7 +457,7 @@ add_haproxy_fds(struct send_options *o, const char *path,
 
 	if (haproxy_ask(&h, path, d, &why) == -1)
 		haproxy_failed(o, path, why);
-	if (!endpoint_allowed(&o->sock.access, &h.answerer)) {
+	if (!access_allowed(&o->sock.access, &h.answerer)) {
 		uid = h.answerer.uid;
 		haproxy_abandon(&h);
 		errx(1, "--from-haproxy %s: answered by uid %ld, not %ld "
@@ -1036,7 +1036,7 @@ offer(const struct send_options *o, const struct outgoing *out, int sock,
 	}
 	if (v.what != WIRE_READY)
 		refused(o, out, &v);
-	if ((why = endpoint_refusal(&o->sock.access, &who)) != NULL)
+	if ((why = access_refusal(&o->sock.access, &who)) != NULL)
 		errx(1, "send to %s: the receiving process, pid %ld: %s",
 		    o->socket_arg, (long)who.pid, why);
 	return 0;

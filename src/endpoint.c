@@ -14,7 +14,6 @@
 
 #include "cleanup.h"
 #include "endpoint.h"
-#include "grab.h"
 #include "msg.h"
 
 /*
@@ -35,116 +34,14 @@ parse_address(const char *text, struct address *a)
 }
 
 /*
- * Notes which process --peer-pid names, now, by the inode of its pidfd, so
- * that a process that takes its pid over later is not taken for it.  Exits
- * 1 if there is no such process; where the kernel cannot tell the inode,
- * the pid is all there is to check.
+ * Pins the process --peer-pid names (access_pin_pid); exits 1 if there is
+ * no such process.
  */
 void
 endpoint_pin_pid(struct access *acc)
 {
-	if (!acc->check_pid ||
-	    grab_pid_inode(acc->peer_pid, &acc->peer_pidfd_inode) == 0)
-		return;
-	acc->peer_pidfd_inode = 0;
-	if (errno == ESRCH)
+	if (access_pin_pid(acc) == -1)
 		err(1, "--peer-pid %ld", (long)acc->peer_pid);
-}
-
-/*
- * Tells whether peer, which has --peer-pid's pid, is the process that had
- * it when fdpass started: by its pidfd's inode, or where that is not
- * known (SCM_CREDENTIALS, no SO_PEERPIDFD), by the process pinned still
- * having the pid, so that no other can have it.
- */
-static int
-same_process(const struct access *acc, const struct fdp_peer *peer)
-{
-	uint64_t now;
-
-	if (acc->peer_pidfd_inode == 0)
-		return 1;
-	if (peer->pidfd_inode != 0)
-		return peer->pidfd_inode == acc->peer_pidfd_inode;
-	return grab_pid_inode(acc->peer_pid, &now) == 0 &&
-	    now == acc->peer_pidfd_inode;
-}
-
-/*
- * Tells why peer is not the one --peer-uid, --peer-gid or --peer-pid
- * insist on, or NULL when it is.
- */
-static const char *
-mismatch(const struct access *acc, const struct fdp_peer *peer)
-{
-	static char why[96];
-
-	if (acc->check_uid && peer->uid != acc->peer_uid)
-		snprintf(why, sizeof(why), "peer is uid %ld, not %ld",
-		    (long)peer->uid, (long)acc->peer_uid);
-	else if (acc->check_gid && peer->gid != acc->peer_gid)
-		snprintf(why, sizeof(why), "peer is gid %ld, not %ld",
-		    (long)peer->gid, (long)acc->peer_gid);
-	else if (acc->check_pid && peer->pid != acc->peer_pid)
-		snprintf(why, sizeof(why), "peer is pid %ld, not %ld",
-		    (long)peer->pid, (long)acc->peer_pid);
-	else if (acc->check_pid && !same_process(acc, peer))
-		snprintf(why, sizeof(why), "peer pid %ld is not the process "
-		    "--peer-pid named, which is gone", (long)peer->pid);
-	else
-		return NULL;
-	return why;
-}
-
-/*
- * Tells whether p is our own user or one that --allow-uid or --allow-gid
- * admits: for any peer, where --peer-uid and the like name only the one
- * at SOCKET.
- */
-int
-endpoint_allowed(const struct access *acc, const struct fdp_peer *p)
-{
-	size_t i;
-
-	if (p->uid == geteuid())
-		return 1;
-	for (i = 0; i < acc->nuids; i++)
-		if (acc->uids[i] == p->uid)
-			return 1;
-	for (i = 0; i < acc->ngids; i++)
-		if (acc->gids[i] == p->gid)
-			return 1;
-	return 0;
-}
-
-/*
- * Tells whether peer may be dealt with: our own user, or one allowed, by
- * --allow-uid, --allow-gid, or by naming it with --peer-uid or --peer-gid.
- */
-static int
-allowed(const struct access *acc, const struct fdp_peer *p)
-{
-	return endpoint_allowed(acc, p) ||
-	    (acc->check_uid && p->uid == acc->peer_uid) ||
-	    (acc->check_gid && p->gid == acc->peer_gid);
-}
-
-/*
- * Tells why the access rules refuse peer, or NULL when they admit it:
- * its user must be ours or allowed, and it must be the one --peer-uid,
- * --peer-gid and --peer-pid insist on.
- */
-const char *
-endpoint_refusal(const struct access *acc, const struct fdp_peer *peer)
-{
-	static char why[64];
-	const char *other;
-
-	if ((other = mismatch(acc, peer)) != NULL || allowed(acc, peer))
-		return other;
-	snprintf(why, sizeof(why), "peer is uid %ld, not an allowed user",
-	    (long)peer->uid);
-	return why;
 }
 
 /* Tells whether the directory a socket file would be in exists. */
@@ -204,7 +101,7 @@ endpoint_check_peer(const struct access *acc, int sock, const char *what,
 
 	if (fdp_peer(sock, peer) == -1)
 		err(1, "peer credentials on %s", text);
-	if ((why = endpoint_refusal(acc, peer)) != NULL)
+	if ((why = access_refusal(acc, peer)) != NULL)
 		errx(1, "%s%s: %s", what, text, why);
 }
 
@@ -261,7 +158,7 @@ admit(int fd, const char *text, const struct access *acc,
 
 	if (fdp_peer(fd, peer) == -1)
 		err(1, "peer credentials on %s", text);
-	if ((why = endpoint_refusal(acc, peer)) == NULL)
+	if ((why = access_refusal(acc, peer)) == NULL)
 		return fd;
 	warnx("refused peer pid %ld uid %ld gid %ld on %s: %s",
 	    (long)peer->pid, (long)peer->uid, (long)peer->gid, text, why);

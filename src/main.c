@@ -6,7 +6,8 @@
  * cmd_send.c	fdpass send: open files, connect or listen, send
  * cmd_recv.c	fdpass recv: receive, then exec COMMAND or print
  * options.c	options the subcommands share, usage errors
- * endpoint.c	the command line's end of the socket, access rules
+ * endpoint.c	the command line's end of the socket
+ * access.c	who may be the peer: the access rules, as verdicts
  * address.c	AF_UNIX paths and abstract names, stale socket files
  * transfer.c	a whole transfer: header, descriptors, names, data
  * wire.c	the wire header and name list, as bytes

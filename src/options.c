@@ -188,14 +188,6 @@ allow(const char *what, const char *arg, unsigned int *ids, size_t *n)
 	ids[(*n)++] = parse_number(what, arg, 0, 0xfffffffe);
 }
 
-/* Tells whether any --allow-* or --peer-* option was given. */
-int
-access_given(const struct access *acc)
-{
-	return acc->nuids > 0 || acc->ngids > 0 || acc->check_uid ||
-	    acc->check_gid || acc->check_pid;
-}
-
 /* Handles one of the shared options; returns 0 for any other. */
 int
 socket_option(struct socket_options *so, int ch, const char *arg)

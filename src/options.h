@@ -64,7 +64,6 @@ int		next_option(int, char **, const char *,
 void		print_help(const char *) __attribute__((noreturn));
 void		socket_options_init(struct socket_options *, int);
 int		socket_option(struct socket_options *, int, const char *);
-int		access_given(const struct access *);
 long long	parse_number(const char *, const char *, long long, long long);
 void		usage_error(const char *, const char *, ...)
 		    __attribute__((format(printf, 2, 3), noreturn));
