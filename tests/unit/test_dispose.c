@@ -86,7 +86,7 @@ closed(int fd)
 static void
 test_lingering_socket_is_not_waited_for(void)
 {
-	struct lingering l;
+	struct lingering l = { -1, -1 };
 	double start;
 	int fd;
 
@@ -104,7 +104,7 @@ test_lingering_socket_is_not_waited_for(void)
 static void
 test_socket_queued_on_a_connection_is_not_waited_for(void)
 {
-	struct lingering l;
+	struct lingering l = { -1, -1 };
 	double start;
 	int sp[2];
 
@@ -128,7 +128,7 @@ test_socket_queued_on_a_connection_is_not_waited_for(void)
 static void
 test_the_closer_holds_nothing_else(void)
 {
-	struct lingering l;
+	struct lingering l = { -1, -1 };
 	struct pollfd pfd;
 	int p[2];
 
