@@ -52,7 +52,7 @@ endif
 SHELL = /bin/bash
 .SHELLFLAGS = -o pipefail -ec
 
-LIB_SRCS = msg.c wire.c transfer.c deadline.c address.c endpoint.c access.c \
+LIB_SRCS = msg.c wire.c transfer.c deadline.c address.c endpoint.c access.c dispose.c \
 	options.c placement.c describe.c inspect.c sockets.c grab.c handoff.c \
 	haproxy.c \
 	background.c cleanup.c signals.c stdstreams.c children.c appear.c
@@ -61,7 +61,7 @@ LIB_OBJS = $(LIB_SRCS:%.c=$(OBJDIR)/%.o)
 CMD_OBJS = $(CMD_SRCS:%.c=$(OBJDIR)/%.o)
 UNIT_TESTS = $(OBJDIR)/test_msg $(OBJDIR)/test_wire $(OBJDIR)/test_inspect \
 	$(OBJDIR)/test_sockets $(OBJDIR)/test_access $(OBJDIR)/test_placement \
-	$(OBJDIR)/test_handoff
+	$(OBJDIR)/test_handoff $(OBJDIR)/test_dispose
 
 BIN = $(OBJDIR)/fdpass
 # The core (src/msg.c, see fdpass(3)) is the library that is installed;

@@ -1,0 +1,112 @@
+/*
+ * Descriptors that a peer sent are closed in a grandchild of their own,
+ * as systemd's asynchronous_close() does in a thread: a TCP socket with
+ * SO_LINGER and unsent data makes whoever drops the last reference wait
+ * up to the linger the peer chose, and so does a unix connection with
+ * such a socket still queued on it.  Here that is a process that nobody
+ * waits for, and that holds nothing else: it closes every other
+ * descriptor before it closes these.  It outlives fdpass by at most that
+ * linger.
+ */
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "dispose.h"
+#include "signals.h"
+
+/* Tells whether fd is one of the n at fds. */
+static int
+among(int fd, const int *fds, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (fds[i] == fd)
+			return 1;
+	return 0;
+}
+
+/* Closes the n descriptors at fds in this process. */
+static void
+close_here(const int *fds, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+}
+
+/*
+ * In the grandchild: closes every descriptor but the n at fds and the
+ * read end of the pipe, so that it keeps no listener, connection or pipe
+ * of fdpass's open while it waits; waits for the end of file that says
+ * fdpass has closed its own copies, then closes these, the last ones,
+ * and exits.
+ */
+static void __attribute__((noreturn))
+close_last(const int *fds, size_t n, int done)
+{
+	size_t i;
+	ssize_t r;
+	int fd, top = done;
+	char c;
+
+	for (i = 0; i < n; i++)
+		if (fds[i] > top)
+			top = fds[i];
+	for (fd = 0; fd < top; fd++)
+		if (fd != done && !among(fd, fds, n))
+			close(fd);
+	closefrom(top + 1);
+	do
+		r = read(done, &c, 1);
+	while (r == -1 && errno == EINTR);
+	close_here(fds, n);
+	_exit(0);
+}
+
+/*
+ * Closes the n descriptors at fds without ever waiting in close(2): a
+ * grandchild holds a copy of each until this process has closed its own,
+ * and then does the last close.  Should there be no process to be had,
+ * they are closed here.  errno is kept.
+ */
+void
+dispose_fds(const int *fds, size_t n)
+{
+	pid_t pid;
+	int saved = errno, done[2];
+
+	if (n == 0)
+		return;
+	if (pipe2(done, O_CLOEXEC) == -1) {
+		close_here(fds, n);
+		errno = saved;
+		return;
+	}
+	if ((pid = fork()) == 0) {
+		/* Nothing of fdpass's handlers is this process's. */
+		signals_restore();
+		if (fork() == 0)
+			close_last(fds, n, done[0]);
+		_exit(0);
+	}
+	/* Once the child has gone, the grandchild holds its copies. */
+	while (pid > 0 && waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+		continue;
+	close_here(fds, n);
+	close(done[0]);
+	close(done[1]);
+	errno = saved;
+}
+
+/* dispose_fds for one descriptor. */
+void
+dispose_fd(int fd)
+{
+	dispose_fds(&fd, 1);
+}

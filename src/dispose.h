@@ -1,0 +1,14 @@
+/*
+ * Closing descriptors a peer sent without waiting on them: the last
+ * close(2) of a TCP socket with SO_LINGER and unsent data waits for the
+ * linger to run out, so a serving process never does it itself.
+ */
+#ifndef FDPASS_DISPOSE_H
+#define FDPASS_DISPOSE_H
+
+#include <stddef.h>
+
+void	dispose_fds(const int *, size_t);
+void	dispose_fd(int);
+
+#endif

@@ -1,0 +1,181 @@
+/*
+ * Unit tests of src/dispose.c: a TCP socket that lingers on close, alone
+ * or queued on a unix connection, is closed without this process
+ * waiting, and the process that waits instead holds nothing else.
+ */
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dispose.h"
+#include "msg.h"
+#include "unit.h"
+
+/* How long the lingering socket would keep its last closer. */
+#define LINGER_SECONDS	10
+
+/* A TCP connection on loopback: the end that lingers, and its peer. */
+struct lingering {
+	int	fd;
+	int	peer;
+};
+
+/*
+ * Connects two TCP sockets on loopback and fills the connection until
+ * the sender's buffer is full, the peer reading nothing; then sets
+ * SO_LINGER on the sender, whose last close would now wait.
+ */
+static int
+lingering_socket(struct lingering *l)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct linger lg = { 1, LINGER_SECONDS };
+	socklen_t len = sizeof(sin);
+	char buf[4096] = { 0 };
+	int lsn, small = 4096;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((lsn = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (setsockopt(lsn, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)) ||
+	    bind(lsn, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    listen(lsn, 1) == -1 ||
+	    getsockname(lsn, (struct sockaddr *)&sin, &len) == -1 ||
+	    (l->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		close(lsn);
+		return -1;
+	}
+	setsockopt(l->fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	if (connect(l->fd, (struct sockaddr *)&sin, sizeof(sin)) == -1 ||
+	    (l->peer = accept4(lsn, NULL, NULL, SOCK_CLOEXEC)) == -1) {
+		close(l->fd);
+		close(lsn);
+		return -1;
+	}
+	close(lsn);
+	fcntl(l->fd, F_SETFL, O_NONBLOCK);
+	while (write(l->fd, buf, sizeof(buf)) > 0)
+		continue;
+	return setsockopt(l->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+}
+
+/* Seconds on the monotonic clock. */
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Tells whether fd is closed in this process. */
+static int
+closed(int fd)
+{
+	return fcntl(fd, F_GETFD) == -1 && errno == EBADF;
+}
+
+static void
+test_lingering_socket_is_not_waited_for(void)
+{
+	struct lingering l = { -1, -1 };
+	double start;
+	int fd;
+
+	if (!CHECK(lingering_socket(&l) == 0))
+		return;
+	fd = l.fd;
+	start = now();
+	dispose_fd(l.fd);
+	CHECK(now() - start < LINGER_SECONDS / 2);
+	CHECK(closed(fd));
+	/* The peer's close resets the connection: the linger ends. */
+	close(l.peer);
+}
+
+static void
+test_socket_queued_on_a_connection_is_not_waited_for(void)
+{
+	struct lingering l = { -1, -1 };
+	double start;
+	int sp[2];
+
+	if (!CHECK(lingering_socket(&l) == 0))
+		return;
+	if (!CHECK(unit_socketpair(SOCK_STREAM, sp) == 0)) {
+		close(l.fd);
+		close(l.peer);
+		return;
+	}
+	CHECK(fdp_send_fds(sp[0], &l.fd, 1, "", 1) == 0);
+	/* In flight, the socket's last reference is the queued message. */
+	close(l.fd);
+	close(sp[0]);
+	start = now();
+	dispose_fd(sp[1]);
+	CHECK(now() - start < LINGER_SECONDS / 2);
+	close(l.peer);
+}
+
+static void
+test_the_closer_holds_nothing_else(void)
+{
+	struct lingering l = { -1, -1 };
+	struct pollfd pfd;
+	int p[2];
+
+	if (!CHECK(pipe2(p, O_CLOEXEC) == 0))
+		return;
+	if (!CHECK(lingering_socket(&l) == 0)) {
+		unit_close_all(p, 2);
+		return;
+	}
+	dispose_fd(l.fd);
+	close(p[1]);
+	/* End of file at once: no other process has the write end. */
+	pfd.fd = p[0];
+	pfd.events = POLLIN;
+	CHECK(poll(&pfd, 1, 2000) == 1);
+	close(p[0]);
+	close(l.peer);
+}
+
+static void
+test_errno_is_kept_and_nothing_is_nothing(void)
+{
+	int fds[2];
+
+	if (!CHECK(unit_socketpair(SOCK_STREAM, fds) == 0))
+		return;
+	errno = EILSEQ;
+	dispose_fds(fds, 0);
+	CHECK(errno == EILSEQ);
+	dispose_fds(fds, 2);
+	CHECK(errno == EILSEQ);
+	CHECK(closed(fds[0]) && closed(fds[1]));
+}
+
+static const struct unit_test tests[] = {
+	{ "a socket that lingers on close is not waited for",
+	    test_lingering_socket_is_not_waited_for },
+	{ "nor is one queued on a connection",
+	    test_socket_queued_on_a_connection_is_not_waited_for },
+	{ "the process that waits holds no other descriptor",
+	    test_the_closer_holds_nothing_else },
+	{ "errno is kept; no descriptors, nothing done",
+	    test_errno_is_kept_and_nothing_is_nothing },
+};
+
+int
+main(void)
+{
+	return unit_run(tests, sizeof(tests) / sizeof(tests[0]));
+}
