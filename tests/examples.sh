@@ -2,7 +2,9 @@
 # Runs every example of README.md and of fdpass(1)'s EXAMPLES, so that
 # none can rot.  Each runs in a scratch directory of its own, with /tmp
 # private to it and in a pid namespace of its own, so that what it starts
-# in the background ends with it.
+# in the background ends with it.  What an example needs from the checkout
+# (fdpass, the bats helpers) is copied into its directory, which stays at
+# its own path when it is under /tmp itself: a checkout in /tmp works.
 #
 # A block whose commands carry a prompt ("$ ", and then "# " for root;
 # "> " goes on with a command, as PS2) is checked: what its commands print must
@@ -73,7 +75,7 @@ split_man() {
 prepare() {
 	local block=$1 dir=$2
 	if grep -q '^@test ' "$block"; then
-		sed "s|load /usr/local/share/fdpass/fdpass.bash|load $top/tests/fdpass.bash|" \
+		sed "s|load /usr/local/share/fdpass/fdpass.bash|load $dir/fdpass.bash|" \
 			"$block" >"$dir/example.bats"
 		echo 'bats --tap example.bats >/dev/null' >"$dir/script"
 		return
@@ -93,22 +95,29 @@ prepare() {
 # The files and programs the examples name, in the scratch directory.
 furnish() {
 	local dir=$1
-	mkdir -p "$dir/tmp" "$dir/bin" "$dir/tests"
-	ln -s "$fdpass" "$dir/bin/fdpass"
+	mkdir -p "$dir/tmp" "$dir/bin"
+	cp "$fdpass" "$dir/bin/fdpass"
+	cp "$top/tests/fdpass.bash" "$dir/fdpass.bash"
 	printf 'b\na\nc\n' >"$dir/unsorted.txt"
 	echo 'key = value' >"$dir/config.ini"
-	cp "$dir/config.ini" "$dir/tests/config.ini"
 	# The server of the bats examples: it reads its config from fd 3.
 	printf '#!/bin/sh\nread -r line <&3 && echo "config loaded"\n' >"$dir/server"
 	chmod +x "$dir/server"
 }
 
 # Runs one example in its own /tmp and pid namespace; prints its output.
+# The private /tmp is a tmpfs, made at DIR/tmp and moved over /tmp once
+# DIR, where it is under /tmp, is bound at its own path inside it.
 run_example() {
 	local dir=$1
 	# shellcheck disable=SC2016 # expanded by the bash inside the namespace
 	(cd "$dir" && PATH="$dir/bin:$PATH" timeout 60 unshare --mount --pid \
-		--fork --mount-proc bash -c 'mount --bind "$1/tmp" /tmp || exit 1
+		--fork --mount-proc bash -c 'mount -t tmpfs tmpfs "$1/tmp" || exit 1
+			case $1 in
+			/tmp/*)	mkdir -p "$1/tmp${1#/tmp}" &&
+				mount --bind "$1" "$1/tmp${1#/tmp}" || exit 1 ;;
+			esac
+			mount --move "$1/tmp" /tmp && cd "$1" || exit 1
 			bash ./script
 			status=$?
 			for ((i = 0; i < 200; i++)); do

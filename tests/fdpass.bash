@@ -20,19 +20,46 @@
 #   fdpass_stop_all	stops every one; call it from teardown
 #
 # The binary is $FDPASS, or fdpass on PATH.  Files live in
-# $BATS_TEST_TMPDIR/fdpass, which bats removes after each test.
+# $BATS_TEST_TMPDIR/fdpass, which bats removes after each test; where a
+# socket's path would not fit a unix socket address there (a long TMPDIR),
+# the socket goes in a short directory under /tmp that fdpass_stop_all
+# removes.
 
 _fdpass_dir() {
 	local dir="${BATS_TEST_TMPDIR:-${TMPDIR:-/tmp}}/fdpass"
 	mkdir -p "$dir" && echo "$dir"
 }
 
+# The longest path a unix socket address holds (sun_path, less its NUL),
+# and the longest name fdpass gives a socket file before it is published
+# (".fdpXXXXXX", made beside it).
+_FDPASS_PATH_MAX=107
+_FDPASS_TMP_NAME=10
+
+# _fdpass_socket_dir NAME: the directory for NAME's socket: the test's own,
+# or, where the socket would not fit there, the short one, made once.
+_fdpass_socket_dir() {
+	local dir name=$1.sock short
+	dir=$(_fdpass_dir) || return 1
+	[ ${#name} -lt $_FDPASS_TMP_NAME ] && name=.fdpXXXXXX
+	if [ $((${#dir} + 1 + ${#name})) -le $_FDPASS_PATH_MAX ]; then
+		echo "$dir"
+		return
+	fi
+	if [ ! -L "$dir/short" ]; then
+		short=$(mktemp -d /tmp/fdpass.XXXXXX) &&
+			ln -s "$short" "$dir/short" || return 1
+	fi
+	readlink "$dir/short"
+}
+
 fdpass_socket() {
-	echo "$(_fdpass_dir)/$1.sock"
+	local dir
+	dir=$(_fdpass_socket_dir "$1") && echo "$dir/$1.sock"
 }
 
 fdpass_serve() {
-	local name=$1 dir options=()
+	local name=$1 dir sock options=()
 	shift
 	dir=$(_fdpass_dir) || return 1
 	while [ $# -gt 0 ] && [ "$1" != "--" ]; do
@@ -41,8 +68,9 @@ fdpass_serve() {
 	done
 	[ $# -gt 0 ] && shift
 	# fd 3 closed: bats waits for every holder of it to exit.
+	sock=$(fdpass_socket "$name") || return 1
 	"${FDPASS:-fdpass}" recv --background --pid-file "$dir/$name.pid" \
-		"${options[@]}" "$dir/$name.sock" "$@" \
+		"${options[@]}" "$sock" "$@" \
 		>"$dir/$name.out" 2>"$dir/$name.err" 3>&- || {
 		cat "$dir/$name.err" >&2
 		return 1
@@ -51,15 +79,37 @@ fdpass_serve() {
 	cp "$dir/$name.pid" "$dir/$name.serving"
 }
 
+# _fdpass_running PID, _fdpass_running -PGID: true while PID (or a process
+# of group PGID) runs.  A zombie has exited: it waits only for its parent to
+# reap it, which a subreaper that does not reap never does, so kill -0, which
+# reaches zombies too, cannot tell.  The state (Z a zombie, X dead) and the
+# group come after the ") " that ends the command's name in /proc/PID/stat.
+_fdpass_running() {
+	local stat line
+	local -a stats=("/proc/$1/stat")
+	# Nothing at all, zombie or not: the common case, without a look.
+	kill -0 -- "$1" 2>/dev/null || return 1
+	[ "${1#-}" != "$1" ] && stats=(/proc/[0-9]*/stat)
+	for stat in "${stats[@]}"; do
+		read -r line 2>/dev/null <"$stat" || continue
+		[[ ${line##*) } =~ ^([A-Za-z])\ [0-9]+\ ([0-9]+)\  ]] || continue
+		[ "${1#-}" != "$1" ] && [ "${BASH_REMATCH[2]}" != "${1#-}" ] &&
+			continue
+		[[ ${BASH_REMATCH[1]} == [ZX] ]] || return 0
+	done
+	return 1
+}
+
 # _fdpass_gone PID: true once PID (or with -PGID, every process in that
 # group) has exited, within $FDPASS_WAIT seconds.
 _fdpass_gone() {
-	local i
-	for ((i = 0; i < ${FDPASS_WAIT:-10} * 100; i++)); do
-		kill -0 -- "$1" 2>/dev/null || return 0
+	local now=${EPOCHREALTIME//[!0-9]/} end
+	end=$((now + ${FDPASS_WAIT:-10} * 1000000))
+	while _fdpass_running "$1"; do
+		now=${EPOCHREALTIME//[!0-9]/}
+		[ "$now" -lt "$end" ] || return 1
 		sleep 0.01
 	done
-	return 1
 }
 
 fdpass_wait() {
@@ -107,10 +157,15 @@ fdpass_stop() {
 }
 
 fdpass_stop_all() {
-	local serving
-	for serving in "$(_fdpass_dir)"/*.serving; do
+	local dir serving
+	dir=$(_fdpass_dir) || return 1
+	for serving in "$dir"/*.serving; do
 		[ -e "$serving" ] || continue
 		serving=${serving##*/}
 		fdpass_stop "${serving%.serving}"
 	done
+	if [ -L "$dir/short" ]; then
+		rm -rf -- "$(readlink "$dir/short")"
+		rm -f -- "$dir/short"
+	fi
 }

@@ -6,6 +6,7 @@ load test_helper
 load fdpass.bash
 
 teardown() {
+	stop_background
 	fdpass_stop_all
 }
 
@@ -41,7 +42,7 @@ teardown() {
 	pid=$(cat "$BATS_TEST_TMPDIR/fdpass/sleeper.serving")
 	assert_equal "$(cat /proc/"$pid"/comm)" "sleep"
 	fdpass_stop sleeper
-	run kill -0 "$pid"
+	run _fdpass_running "$pid"
 	assert_failure
 }
 
@@ -67,8 +68,53 @@ teardown() {
 	wait_until test -s child.pid
 	pgid=$(cat "$BATS_TEST_TMPDIR/fdpass/many.serving")
 	fdpass_stop many
-	run kill -0 -- "-$pgid"
+	run _fdpass_running "-$pgid"
 	assert_failure
-	run kill -0 "$(cat child.pid)"
+	run _fdpass_running "$(cat child.pid)"
 	assert_failure
+}
+
+# zombie_in_group FILE: starts a process whose child, in a process group
+# of its own, exits and stays a zombie, as its parent never reaps it (the
+# way a subreaper that does not reap leaves a receiver that exited); the
+# zombie's pid, which is its group's too, goes to FILE.
+zombie_in_group() {
+	bg sh -c 'setsid sh -c "echo \$\$ >$1" & exec sleep 60' sh "$1"
+	wait_until test -s "$1"
+	wait_until grep -q '^State:.Z' /proc/"$(cat "$1")"/status
+}
+
+@test "fdpass_wait takes a zombie for the process that exited" {
+	zombie_in_group zombie.pid
+	mkdir -p "$BATS_TEST_TMPDIR/fdpass"
+	cp zombie.pid "$BATS_TEST_TMPDIR/fdpass/gone.serving"
+	FDPASS_WAIT=3
+	SECONDS=0
+	run fdpass_wait gone
+	assert_success
+	[ "$SECONDS" -le 1 ]
+}
+
+@test "fdpass_stop does not wait for a group whose only process is a zombie" {
+	zombie_in_group zombie.pid
+	mkdir -p "$BATS_TEST_TMPDIR/fdpass"
+	cp zombie.pid "$BATS_TEST_TMPDIR/fdpass/gone.serving"
+	FDPASS_WAIT=3
+	SECONDS=0
+	fdpass_stop gone
+	[ "$SECONDS" -le 1 ]
+}
+
+@test "a test directory too long for a socket address gets a short one" {
+	BATS_TEST_TMPDIR=$BATS_TEST_TMPDIR/$(printf 'd%.0s' {1..100})
+	mkdir -p "$BATS_TEST_TMPDIR"
+	fdpass_serve reader -- cat
+	sock=$(fdpass_socket reader)
+	[ "${#sock}" -le 107 ]
+	echo "through a short path" | "$FDPASS" send "$sock"
+	fdpass_wait reader
+	assert_equal "$(fdpass_output reader)" "through a short path"
+	fdpass_stop_all
+	[ ! -e "$sock" ]
+	[ ! -e "${sock%/*}" ]
 }
