@@ -1,6 +1,7 @@
 /*
- * fdpass send: open or make what is to be passed, reach the receiver,
- * hand it over, and wait for the receiver's word that it arrived.
+ * fdpass send: its options, then the order of the steps: gather what is
+ * to be passed (sources.c, send_data.c), reach the receiver, hand it
+ * over, and wait for the receiver's word that it arrived.
  */
 #include <err.h>
 #include <errno.h>

@@ -96,7 +96,7 @@ payload_add(struct payload *p, int fd, int owned, const char *name)
 	return item;
 }
 
-/* --fd N: a descriptor fdpass inherited; N was checked when parsed. */
+/* --fd N (checked when parsed): inherited, so not send's to close. */
 static int
 inherited_fd(const char *arg)
 {
@@ -108,7 +108,7 @@ inherited_fd(const char *arg)
 	return fd;
 }
 
-/* --from-pid PID:FD: a copy of another process's descriptor. */
+/* --from-pid PID:FD: a copy of another process's descriptor, the caller's. */
 static int
 grabbed_fd(const char *arg)
 {
