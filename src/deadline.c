@@ -3,10 +3,12 @@
  * covers a whole exchange and not each call in it.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <unistd.h>
 
 #include "deadline.h"
 
@@ -154,4 +156,60 @@ deadline_recv(int sock, void *buf, size_t len, const struct deadline *d)
 		got += n;
 	}
 	return got;
+}
+
+/*
+ * Opens path as open(2) would with flags, but waits for the other end of
+ * a FIFO only until the deadline d, failing with ETIMEDOUT then; with no
+ * deadline it is open(2).  Reading, the FIFO is opened at once without
+ * blocking and waited on until it has a writer, as a receiver given it
+ * earlier would read end of file; writing, the open is tried until a
+ * reader is there.  The descriptor is left blocking, as open(2) leaves it.
+ */
+int
+deadline_open(const char *path, int flags, const struct deadline *d)
+{
+	struct stat st;
+	ssize_t n;
+	int fd, fl, tap[2], saved;
+
+	if (deadline_remaining_ms(d) == -1)
+		return open(path, flags, 0666);
+	/* Without a reader, a FIFO cannot be opened to write: ENXIO. */
+	while ((fd = open(path, flags | O_NONBLOCK, 0666)) == -1) {
+		if (errno != ENXIO || stat(path, &st) == -1 ||
+		    !S_ISFIFO(st.st_mode))
+			return -1;
+		if (deadline_sleep(d, 10) == -1)
+			return -1;
+	}
+	if (fstat(fd, &st) == -1)
+		goto fail;
+	if (S_ISFIFO(st.st_mode) && (flags & O_ACCMODE) == O_RDONLY) {
+		/*
+		 * tee(2) copies what the FIFO holds without taking it: 0 means
+		 * empty with no writer, EAGAIN a writer yet to write.
+		 */
+		if (pipe2(tap, O_CLOEXEC) == -1)
+			goto fail;
+		while ((n = tee(fd, tap[1], 1, SPLICE_F_NONBLOCK)) == 0 &&
+		    deadline_sleep(d, 10) == 0)
+			continue;
+		saved = errno;
+		close(tap[0]);
+		close(tap[1]);
+		errno = saved;
+		/* Still 0: deadline_sleep said ETIMEDOUT. */
+		if (n == 0 || (n == -1 && errno != EAGAIN))
+			goto fail;
+	}
+	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1)
+		goto fail;
+	return fd;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
 }

@@ -21,5 +21,6 @@ int	deadline_sleep(const struct deadline *, int);
 int	deadline_connect(int, const struct sockaddr *, socklen_t,
 	    const struct deadline *);
 ssize_t	deadline_recv(int, void *, size_t, const struct deadline *);
+int	deadline_open(const char *, int, const struct deadline *);
 
 #endif

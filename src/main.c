@@ -3,7 +3,9 @@
  * sockets.
  *
  * main.c	dispatch to a subcommand
- * cmd_send.c	fdpass send: open files, connect or listen, send
+ * cmd_send.c	fdpass send: its options, then connect or listen, and send
+ * sources.c	what send passes: --fd, --from-pid, sockets made, FILEs, ...
+ * send_data.c	the data send passes with them: --data, --data-file
  * cmd_recv.c	fdpass recv: receive, then exec COMMAND or print
  * options.c	options the subcommands share, usage errors
  * endpoint.c	the command line's end of the socket
@@ -14,7 +16,7 @@
  * msg.c	the core: sendmsg/recvmsg, SCM_RIGHTS, peer credentials
  * placement.c	moving descriptors to the numbers a child expects
  * describe.c	what a descriptor is, for printing
- * deadline.c	--timeout over a whole exchange
+ * deadline.c	--timeout over a whole exchange, timed opens of FIFOs
  * stdstreams.c	closed standard streams, and checked output at exit
  */
 #include <err.h>
