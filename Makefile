@@ -53,13 +53,13 @@ SHELL = /bin/bash
 .SHELLFLAGS = -o pipefail -ec
 
 LIB_SRCS = msg.c wire.c transfer.c deadline.c address.c endpoint.c \
-	options.c placement.c describe.c inspect.c sockets.c grab.c handoff.c \
+	options.c placement.c describe.c json.c sockets.c grab.c handoff.c \
 	haproxy.c \
 	background.c cleanup.c signals.c stdstreams.c children.c appear.c
 CMD_SRCS = main.c cmd_send.c cmd_recv.c
 LIB_OBJS = $(LIB_SRCS:%.c=$(OBJDIR)/%.o)
 CMD_OBJS = $(CMD_SRCS:%.c=$(OBJDIR)/%.o)
-UNIT_TESTS = $(OBJDIR)/test_msg $(OBJDIR)/test_wire $(OBJDIR)/test_inspect \
+UNIT_TESTS = $(OBJDIR)/test_msg $(OBJDIR)/test_wire $(OBJDIR)/test_json \
 	$(OBJDIR)/test_sockets
 
 BIN = $(OBJDIR)/fdpass

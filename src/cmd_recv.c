@@ -29,7 +29,7 @@
 #include "commands.h"
 #include "describe.h"
 #include "handoff.h"
-#include "inspect.h"
+#include "json.h"
 #include "options.h"
 #include "stdstreams.h"
 #include "transfer.h"

@@ -13,6 +13,7 @@
  * msg.c	the core: sendmsg/recvmsg, SCM_RIGHTS, peer credentials
  * placement.c	moving descriptors to the numbers a child expects
  * describe.c	what a descriptor is, for printing
+ * json.c	JSON text: strings, and descriptors for recv --json
  * deadline.c	--timeout over a whole exchange
  * stdstreams.c	closed standard streams, and checked output at exit
  */
