@@ -54,7 +54,7 @@ SHELL = /bin/bash
 
 LIB_SRCS = msg.c wire.c transfer.c deadline.c address.c endpoint.c \
 	options.c placement.c describe.c json.c sockets.c grab.c handoff.c \
-	haproxy.c \
+	haproxy.c record.c render.c turn.c serve.c \
 	background.c cleanup.c signals.c stdstreams.c children.c appear.c
 CMD_SRCS = main.c cmd_send.c cmd_recv.c
 LIB_OBJS = $(LIB_SRCS:%.c=$(OBJDIR)/%.o)

@@ -4,7 +4,11 @@
  *
  * main.c	dispatch to a subcommand
  * cmd_send.c	fdpass send: open files, connect or listen, send
- * cmd_recv.c	fdpass recv: receive, then exec COMMAND or print
+ * cmd_recv.c	fdpass recv: its options, and which way it serves
+ * serve.c	recv's ways to serve: --connect, --stdin, --once, -k
+ * turn.c	one sender's turn: receive, check, hand over or print, release
+ * record.c	recv's output, put out once a transfer is accepted
+ * render.c	recv's text and JSON lines for what arrived
  * options.c	options the subcommands share, usage errors
  * endpoint.c	the command line's end of the socket, access rules
  * address.c	AF_UNIX paths and abstract names, stale socket files
