@@ -189,7 +189,8 @@ serve_datagram(struct recv_run *run, const struct listener *l)
  * sender that finds no child is closed, or for a datagram waits a moment,
  * as does one that an accept lacking descriptors or memory left waiting.
  * SIGTERM, SIGINT and SIGHUP go on to every child still running, commands
- * included, and end the listener.
+ * included, and end the listener.  The listener never holds what a sender
+ * sent: each child receives its own sender's descriptors.
  */
 void
 serve_forever(struct recv_run *run, const struct listener *l)
