@@ -53,7 +53,8 @@ SHELL = /bin/bash
 .SHELLFLAGS = -o pipefail -ec
 
 LIB_SRCS = msg.c wire.c transfer.c deadline.c address.c endpoint.c \
-	options.c placement.c describe.c inspect.c sockets.c grab.c handoff.c \
+	options.c placement.c describe.c inspect.c sockets.c resolve.c netns.c \
+	grab.c handoff.c \
 	haproxy.c \
 	background.c cleanup.c signals.c stdstreams.c children.c appear.c
 CMD_SRCS = main.c cmd_send.c cmd_recv.c

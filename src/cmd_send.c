@@ -23,6 +23,7 @@
 #include "grab.h"
 #include "haproxy.h"
 #include "msg.h"
+#include "netns.h"
 #include "options.h"
 #include "sockets.h"
 #include "stdstreams.h"
@@ -140,6 +141,7 @@ struct send_options {
 	size_t			 nsources;
 	int			 backlog;
 	const char		*netns;		/* PATH of --netns */
+	struct netns		 ns;		/* opened by use_netns */
 	const char		**names;	/* from --name */
 	size_t			 nnames;
 	const char		*data;
@@ -523,11 +525,11 @@ add_listen_fds(struct send_options *o)
  * before anything is opened or made, so that a failure leaves nothing.
  */
 static void
-use_netns(const char *path)
+use_netns(struct netns *ns, const char *path)
 {
 	const char *why;
 
-	if (socket_netns(path, &why) == 0)
+	if (netns_open(ns, path, &why) == 0)
 		return;
 	if (why != NULL)
 		errx(1, "--netns %s: %s", path, why);
@@ -545,6 +547,7 @@ static int
 made_socket(const struct send_options *o, const struct source *s,
     const struct deadline *d)
 {
+	const struct netns *ns = o->netns != NULL ? &o->ns : NULL;
 	struct listener made;
 	sigset_t held;
 	const char *why = NULL, *option;
@@ -553,15 +556,15 @@ made_socket(const struct send_options *o, const struct source *s,
 	switch (s->kind) {
 	case OPT_TCP_LISTEN:
 		option = "--tcp-listen";
-		fd = socket_tcp_listen(s->arg, o->backlog, d, &why);
+		fd = socket_tcp_listen(s->arg, o->backlog, ns, d, &why);
 		break;
 	case OPT_TCP_CONNECT:
 		option = "--tcp-connect";
-		fd = socket_tcp_connect(s->arg, d, &why);
+		fd = socket_tcp_connect(s->arg, ns, d, &why);
 		break;
 	case OPT_UDP:
 		option = "--udp";
-		fd = socket_udp(s->arg, d, &why);
+		fd = socket_udp(s->arg, ns, d, &why);
 		break;
 	default:
 		option = "--unix-listen";
@@ -1128,10 +1131,11 @@ cmd_send(int argc, char **argv)
 	/* One deadline for all of it, from opening the first FILE on. */
 	deadline_set(&deadline, o.sock.timeout);
 	if (o.netns != NULL)
-		use_netns(o.netns);
+		use_netns(&o.ns, o.netns);
 	gather_fds(&o, argv + optind, argc - optind, &deadline);
 	/* What is made from here on, the socket to SOCKET, is made here. */
-	socket_netns_end();
+	if (o.netns != NULL)
+		netns_close(&o.ns);
 	out.fds = o.fds;
 	out.nfds = o.nfds;
 	out.names = o.names;

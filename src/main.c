@@ -8,6 +8,9 @@
  * options.c	options the subcommands share, usage errors
  * endpoint.c	the command line's end of the socket, access rules
  * address.c	AF_UNIX paths and abstract names, stale socket files
+ * sockets.c	TCP, UDP and unix sockets made from the command line
+ * resolve.c	"[HOST:]PORT" to addresses, names looked up with getent
+ * netns.c	sockets made in another network namespace (--netns)
  * transfer.c	a whole transfer: header, descriptors, names, data
  * wire.c	the wire header and name list, as bytes
  * msg.c	the core: sendmsg/recvmsg, SCM_RIGHTS, peer credentials
