@@ -79,54 +79,19 @@ join_names(const struct outgoing *out, char **list, size_t *len)
 }
 
 /*
- * Sends all of iov (at most 3 iovecs), the items with its first byte, by
- * the deadline d: on a full socket it waits with poll(2) for room until
- * then, and fails with ETIMEDOUT; with no deadline, for as long as it
- * takes.  The socket may be blocking or not.
+ * Sends all of iov with deadline_send_all, but once the deadline d has
+ * passed sends nothing more, even where the socket has room: each part
+ * of a transfer goes by its deadline.  (Every call has bytes to send.)
  */
 static int
 send_within(int sock, const struct iovec *iov, size_t iovcnt,
     const struct fdp_ancil *items, size_t nitems, const struct deadline *d)
 {
-	struct iovec win[3];
-	size_t first = 0, left = 0, i;
-	ssize_t n;
-
-	if (iovcnt > sizeof(win) / sizeof(win[0])) {
-		errno = EINVAL;
+	if (deadline_remaining_ms(d) == 0) {
+		errno = ETIMEDOUT;
 		return -1;
 	}
-	for (i = 0; i < iovcnt; i++) {
-		win[i] = iov[i];
-		left += iov[i].iov_len;
-	}
-	while (left > 0) {
-		if (deadline_remaining_ms(d) == 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		/* Tried first, to spare a poll(2) while the peer keeps up. */
-		n = fdp_send(sock, win + first, iovcnt - first, items, nitems,
-		    MSG_DONTWAIT);
-		if (n == -1 && errno == EAGAIN) {
-			if (deadline_wait(d, sock, POLLOUT) == -1)
-				return -1;
-			continue;
-		}
-		if (n == -1)
-			return -1;
-		/* The items went with the first byte. */
-		nitems = 0;
-		left -= n;
-		for (; first < iovcnt && (size_t)n >= win[first].iov_len;
-		    first++)
-			n -= win[first].iov_len;
-		if (first < iovcnt) {
-			win[first].iov_base = (char *)win[first].iov_base + n;
-			win[first].iov_len -= n;
-		}
-	}
-	return 0;
+	return deadline_send_all(sock, iov, iovcnt, items, nitems, d);
 }
 
 /* Sends one batch of fdp_send_batches by the deadline arg points to. */
