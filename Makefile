@@ -52,7 +52,7 @@ endif
 SHELL = /bin/bash
 .SHELLFLAGS = -o pipefail -ec
 
-LIB_SRCS = msg.c wire.c transfer.c deadline.c address.c endpoint.c \
+LIB_SRCS = msg.c wire.c sender.c receiver.c deadline.c address.c endpoint.c \
 	options.c placement.c describe.c inspect.c sockets.c resolve.c netns.c \
 	grab.c handoff.c \
 	haproxy.c \
@@ -159,7 +159,7 @@ $(OBJDIR)/bench_start: tests/bench/bench_start.c $(OBJDIR)/config.mk
 
 # The fuzzer: clang's libFuzzer over the receiver, for FUZZ_SECONDS.
 FUZZ_SECONDS ?= 60
-FUZZ_SRCS = tests/fuzz/fuzz_receiver.c src/msg.c src/wire.c src/transfer.c \
+FUZZ_SRCS = tests/fuzz/fuzz_receiver.c src/msg.c src/wire.c src/receiver.c \
 	src/deadline.c
 
 fuzz: $(OBJDIR)/fuzz_receiver

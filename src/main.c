@@ -11,7 +11,8 @@
  * sockets.c	TCP, UDP and unix sockets made from the command line
  * resolve.c	"[HOST:]PORT" to addresses, names looked up with getent
  * netns.c	sockets made in another network namespace (--netns)
- * transfer.c	a whole transfer: header, descriptors, names, data
+ * sender.c	sending a whole transfer: header, descriptors, names, data
+ * receiver.c	receiving one, and the replies to its sender
  * wire.c	the wire header and name list, as bytes
  * msg.c	the core: sendmsg/recvmsg, SCM_RIGHTS, peer credentials
  * placement.c	moving descriptors to the numbers a child expects
