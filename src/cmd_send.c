@@ -1133,7 +1133,7 @@ cmd_send(int argc, char **argv)
 	if (o.netns != NULL)
 		use_netns(&o.ns, o.netns);
 	gather_fds(&o, argv + optind, argc - optind, &deadline);
-	/* What is made from here on, the socket to SOCKET, is made here. */
+	/* Needed no more: the socket to SOCKET is made in fdpass's own. */
 	if (o.netns != NULL)
 		netns_close(&o.ns);
 	out.fds = o.fds;

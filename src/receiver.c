@@ -27,6 +27,14 @@ transfer_credentials(struct ucred *uc, struct fdp_ancil *item)
 	item->data = uc;
 }
 
+/* Points c->ctl at c's own buffer and items, for one fdp_recv or more. */
+void
+transfer_control_init(struct transfer_control *c)
+{
+	c->ctl = (struct fdp_control){ c->space.bytes, sizeof(c->space.bytes),
+	    c->items, sizeof(c->items) / sizeof(c->items[0]), 0, 0 };
+}
+
 /*
  * Sets up r to receive from sock; deadline may be NULL.  On a connected
  * socket it asks for the credentials of each message's sender from now
@@ -147,27 +155,22 @@ keep_fds(struct receiver *r, const struct fdp_control *ctl)
 static ssize_t
 recv_into(struct receiver *r, void *dst, size_t len, int flags)
 {
-	union {
-		struct cmsghdr	align;
-		unsigned char	bytes[TRANSFER_CONTROL_SPACE];
-	} space;
-	struct fdp_ancil items[4];
-	struct fdp_control ctl = { space.bytes, sizeof(space.bytes), items,
-	    sizeof(items) / sizeof(items[0]), 0, 0 };
+	struct transfer_control c;
 	struct iovec iov = { dst, len };
 	ssize_t n;
 
+	transfer_control_init(&c);
 	if (!(flags & MSG_DONTWAIT) &&
 	    deadline_wait(r->deadline, r->sock, POLLIN) == -1)
 		return -1;
-	if ((n = fdp_recv(r->sock, &iov, 1, &ctl, flags)) == -1) {
+	if ((n = fdp_recv(r->sock, &iov, 1, &c.ctl, flags)) == -1) {
 		if (errno == EMSGSIZE)
-			r->why = ctl.msg_flags & MSG_CTRUNC ?
+			r->why = c.ctl.msg_flags & MSG_CTRUNC ?
 			    "control data truncated (MSG_CTRUNC)" :
 			    "message truncated (MSG_TRUNC)";
 		return -1;
 	}
-	if (keep_fds(r, &ctl) == -1)
+	if (keep_fds(r, &c.ctl) == -1)
 		return -1;
 	return n;
 }

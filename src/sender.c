@@ -162,13 +162,7 @@ static int
 await_answer(int sock, const struct deadline *d, struct outcome *v,
     struct fdp_peer *who)
 {
-	union {
-		struct cmsghdr	align;
-		unsigned char	bytes[TRANSFER_CONTROL_SPACE];
-	} space;
-	struct fdp_ancil items[4];
-	struct fdp_control ctl = { space.bytes, sizeof(space.bytes), items,
-	    sizeof(items) / sizeof(items[0]), 0, 0 };
+	struct transfer_control c;
 	unsigned char reply[WIRE_REPLY_SIZE];
 	struct iovec iov;
 	struct fdp_peer piece;
@@ -177,6 +171,7 @@ await_answer(int sock, const struct deadline *d, struct outcome *v,
 	ssize_t n;
 	int status, known = 1;
 
+	transfer_control_init(&c);
 	v->what = 0;
 	v->status = 0;
 	while (got < sizeof(reply)) {
@@ -184,17 +179,17 @@ await_answer(int sock, const struct deadline *d, struct outcome *v,
 			return -1;
 		iov.iov_base = reply + got;
 		iov.iov_len = sizeof(reply) - got;
-		if ((n = fdp_recv(sock, &iov, 1, &ctl, 0)) == -1)
+		if ((n = fdp_recv(sock, &iov, 1, &c.ctl, 0)) == -1)
 			return -1;
 		/* An answer brings no descriptors; any that came go. */
-		fdp_close_rights(&ctl);
+		fdp_close_rights(&c.ctl);
 		if (n == 0) {
 			errno = got == 0 ? ECONNRESET : EBADMSG;
 			return -1;
 		}
 		piece.pid = 0;
-		for (i = 0; i < ctl.nitems; i++)
-			fdp_credentials(&items[i], &piece);
+		for (i = 0; i < c.ctl.nitems; i++)
+			fdp_credentials(&c.items[i], &piece);
 		if (piece.pid == 0 || (got > 0 && (piece.pid != who->pid ||
 		    piece.uid != who->uid || piece.gid != who->gid)))
 			known = 0;

@@ -14,6 +14,7 @@
 #include "netns.h"
 #include "resolve.h"
 #include "sockets.h"
+
 /* Fails with EINVAL, what saying why. */
 static int
 invalid(const char **why, const char *what)

@@ -31,6 +31,20 @@
 #define TRANSFER_CONTROL_SPACE \
 	(FDP_RIGHTS_SPACE + CMSG_SPACE(sizeof(struct ucred)))
 
+/*
+ * What fdp_recv needs to take in a message's descriptors and its sender's
+ * credentials; ctl points into the struct itself (transfer_control_init),
+ * so it is not to be copied.
+ */
+struct transfer_control {
+	struct fdp_control	ctl;
+	struct fdp_ancil	items[4];
+	union {
+		struct cmsghdr	align;
+		unsigned char	bytes[TRANSFER_CONTROL_SPACE];
+	}			space;
+};
+
 struct outgoing {
 	const int		*fds;
 	size_t			 nfds;
@@ -96,6 +110,7 @@ int	transfer_reply(int, enum wire_reply, int);
 
 /* Either side proves who it is with transfer_credentials' item. */
 void	transfer_credentials(struct ucred *, struct fdp_ancil *);
+void	transfer_control_init(struct transfer_control *);
 
 int	receiver_init(struct receiver *, int, const struct deadline *);
 int	receiver_next(struct receiver *, size_t);
