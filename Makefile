@@ -52,9 +52,10 @@ endif
 SHELL = /bin/bash
 .SHELLFLAGS = -o pipefail -ec
 
-LIB_SRCS = msg.c wire.c transfer.c deadline.c address.c endpoint.c access.c dispose.c \
-	options.c placement.c describe.c json.c sockets.c grab.c handoff.c \
-	haproxy.c sources.c send_data.c record.c render.c turn.c serve.c \
+LIB_SRCS = msg.c wire.c sender.c receiver.c deadline.c address.c endpoint.c \
+	access.c dispose.c options.c placement.c describe.c json.c sockets.c \
+	resolve.c netns.c grab.c handoff.c haproxy.c sources.c send_data.c \
+	record.c render.c turn.c serve.c \
 	background.c cleanup.c signals.c stdstreams.c children.c appear.c
 CMD_SRCS = main.c cmd_send.c cmd_recv.c
 LIB_OBJS = $(LIB_SRCS:%.c=$(OBJDIR)/%.o)
@@ -159,7 +160,7 @@ $(OBJDIR)/bench_start: tests/bench/bench_start.c $(OBJDIR)/config.mk
 
 # The fuzzer: clang's libFuzzer over the receiver, for FUZZ_SECONDS.
 FUZZ_SECONDS ?= 60
-FUZZ_SRCS = tests/fuzz/fuzz_receiver.c src/msg.c src/wire.c src/transfer.c \
+FUZZ_SRCS = tests/fuzz/fuzz_receiver.c src/msg.c src/wire.c src/receiver.c \
 	src/deadline.c
 
 fuzz: $(OBJDIR)/fuzz_receiver

@@ -15,7 +15,11 @@
  * endpoint.c	the command line's end of the socket
  * access.c	who may be the peer: the access rules, as verdicts
  * address.c	AF_UNIX paths and abstract names, stale socket files
- * transfer.c	a whole transfer: header, descriptors, names, data
+ * sockets.c	TCP, UDP and unix sockets made from the command line
+ * resolve.c	"[HOST:]PORT" to addresses, names looked up with getent
+ * netns.c	sockets made in another network namespace (--netns)
+ * sender.c	sending a whole transfer: header, descriptors, names, data
+ * receiver.c	receiving one, and the replies to its sender
  * wire.c	the wire header and name list, as bytes
  * msg.c	the core: sendmsg/recvmsg, SCM_RIGHTS, peer credentials
  * placement.c	moving descriptors to the numbers a child expects
