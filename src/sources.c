@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -178,10 +179,41 @@ add_haproxy_fds(struct payload *p, const char *path,
 }
 
 /*
+ * LISTEN_PIDFDID, where set, names the process the descriptors are meant
+ * for by the inode of its pidfd, which no later process shares as it may
+ * share a pid: where the kernel tells our own (pidfs), it must be that,
+ * as sd_listen_fds() checks.  Elsewhere LISTEN_PID alone decides.
+ */
+static void
+check_listen_pidfdid(void)
+{
+	const char *id = getenv("LISTEN_PIDFDID");
+	unsigned long long want;
+	uint64_t own;
+	char *end;
+
+	if (id == NULL)
+		return;
+	errno = 0;
+	want = strtoull(id, &end, 10);
+	if (*id < '0' || *id > '9' || *end != '\0' || errno == ERANGE)
+		errx(1, "--listen-fds: LISTEN_PIDFDID is '%s', not a pidfd "
+		    "inode number", id);
+	if (grab_pid_inode(getpid(), &own) == -1) {
+		if (errno == ENOTSUP || errno == ENOSYS)
+			return;
+		err(1, "--listen-fds: the pidfd of this process");
+	}
+	if (want != own)
+		errx(1, "--listen-fds: LISTEN_PIDFDID is %s, not this "
+		    "process's pidfd (its pid was reused)", id);
+}
+
+/*
  * --listen-fds: what fdpass inherited under systemd's convention, from 3,
  * with LISTEN_FDNAMES's names (an empty one leaves its descriptor
- * unnamed); not owned.  LISTEN_* stay set: send runs no command that
- * would see them.
+ * unnamed), when LISTEN_PID and LISTEN_PIDFDID name this process; not
+ * owned.  LISTEN_* stay set: send runs no command that would see them.
  */
 static void
 add_listen_fds(struct payload *p)
@@ -195,6 +227,7 @@ add_listen_fds(struct payload *p)
 		errx(1, "--listen-fds: LISTEN_PID is not set");
 	if (strtonum(pid, 1, INT32_MAX, NULL) != getpid())
 		errx(1, "--listen-fds: LISTEN_PID is %s, not this process", pid);
+	check_listen_pidfdid();
 	if (count == NULL)
 		errx(1, "--listen-fds: LISTEN_FDS is not set");
 	n = strtonum(count, 1, WIRE_MAX_FDS, &errstr);

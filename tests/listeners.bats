@@ -65,6 +65,13 @@ print(data.split(b"\r\n\r\n", 1)[1].decode())
 PY
 }
 
+# need_pidfs: skips a test where pidfds do not name one process each
+# (no pidfs before Linux 6.9), as LISTEN_PIDFDID is not checked there.
+need_pidfs() {
+	/usr/bin/python3 -c 'import os, sys; sys.exit(os.fstat(os.pidfd_open(os.getpid())).st_ino == os.fstat(os.pidfd_open(1)).st_ino)' ||
+		skip "pidfds are not on pidfs (Linux 6.9 or later)"
+}
+
 # start_haproxy: a HAProxy answering "old" on ports $p1 and $p2, with its
 # stats socket at admin.sock; its pid in $HAPROXY.
 start_haproxy() {
@@ -328,6 +335,28 @@ closed"
 	run sh -c 'LISTEN_PID=1 LISTEN_FDS=1 exec "$FDPASS" send --listen-fds s 3</dev/null'
 	assert_failure 1
 	assert_output "fdpass: --listen-fds: LISTEN_PID is 1, not this process"
+}
+
+@test "--listen-fds refuses descriptors whose LISTEN_PIDFDID names another process" {
+	need_pidfs
+	run sh -c 'LISTEN_PID=$$ LISTEN_PIDFDID=1 LISTEN_FDS=1 exec "$FDPASS" send --listen-fds s 3</dev/null'
+	assert_failure 1
+	assert_output "fdpass: --listen-fds: LISTEN_PIDFDID is 1, not this process's pidfd (its pid was reused)"
+	run sh -c 'LISTEN_PID=$$ LISTEN_PIDFDID=x LISTEN_FDS=1 exec "$FDPASS" send --listen-fds s 3</dev/null'
+	assert_failure 1
+	assert_output "fdpass: --listen-fds: LISTEN_PIDFDID is 'x', not a pidfd inode number"
+}
+
+@test "--listen-fds takes what recv --listen-fds set, LISTEN_PIDFDID and all" {
+	need_pidfs
+	"$FDPASS" recv -b -t $WAIT s2 >recv.out 3>&-
+	bg "$FDPASS" recv --listen-fds s "$FDPASS" send -t $WAIT --listen-fds s2
+	run "$FDPASS" send -t $WAIT -n web s /dev/null
+	assert_success
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	run cat recv.out
+	assert_output --regexp "^[0-9]+ char web /dev/null - -\$"
 }
 
 @test "--listen-fds without LISTEN_FDS, or with none, says so" {
