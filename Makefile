@@ -54,14 +54,14 @@ SHELL = /bin/bash
 
 LIB_SRCS = msg.c wire.c transfer.c deadline.c address.c endpoint.c access.c dispose.c \
 	options.c placement.c describe.c json.c sockets.c grab.c handoff.c \
-	haproxy.c sources.c send_data.c record.c render.c turn.c serve.c \
+	haproxy.c haproxy_names.c sources.c send_data.c record.c render.c turn.c serve.c \
 	background.c cleanup.c signals.c stdstreams.c children.c appear.c
 CMD_SRCS = main.c cmd_send.c cmd_recv.c
 LIB_OBJS = $(LIB_SRCS:%.c=$(OBJDIR)/%.o)
 CMD_OBJS = $(CMD_SRCS:%.c=$(OBJDIR)/%.o)
 UNIT_TESTS = $(OBJDIR)/test_msg $(OBJDIR)/test_wire $(OBJDIR)/test_json \
 	$(OBJDIR)/test_sockets $(OBJDIR)/test_access $(OBJDIR)/test_placement \
-	$(OBJDIR)/test_handoff $(OBJDIR)/test_dispose
+	$(OBJDIR)/test_handoff $(OBJDIR)/test_dispose $(OBJDIR)/test_haproxy_names
 
 BIN = $(OBJDIR)/fdpass
 # The core (src/msg.c, see fdpass(3)) is the library that is installed;
