@@ -111,6 +111,29 @@ load test_helper
 	assert_equal "$(cat pid)" "precious"
 }
 
+@test "--pid-file does not take over a file that only begins like a pid" {
+	dead=$(sh -c 'echo $$')
+	# 23 bytes that read as the pid of no process, then data.
+	printf '%023d precious data\n' "$dead" >pid
+	cp pid expected
+	# -t 1: a listener that took it over would not hold `run` for long.
+	run "$FDPASS" recv -b -t 1 --pid-file pid s true
+	assert_failure 1
+	assert_output "fdpass: --pid-file pid: exists and is not a pid file"
+	cmp pid expected
+	[ ! -e s ]
+}
+
+@test "--pid-file does not take over a pid that lacks its newline" {
+	dead=$(sh -c 'echo $$')
+	printf '%s' "$dead" >pid
+	# -t 1: a listener that took it over would not hold `run` for long.
+	run "$FDPASS" recv -b -t 1 --pid-file pid s true
+	assert_failure 1
+	assert_output "fdpass: --pid-file pid: exists and is not a pid file"
+	assert_equal "$(cat pid)" "$dead"
+}
+
 @test "--pid-file does not replace the pid file of a running process" {
 	sleep 60 3>&- &
 	BG_PIDS+=("$!")
