@@ -761,7 +761,7 @@ recv_connected(const struct recv_options *o)
 	struct deadline d;
 	int sock;
 
-	deadline_set(&d, o->sock.timeout);
+	deadline_set_ms(&d, o->sock.timeout_ms);
 	sock = endpoint_connect(o->socket_arg, o->sock.type, &o->sock.access,
 	    &d, &peer, NULL);
 	have_peer = o->sock.type != SOCK_DGRAM;
@@ -793,7 +793,7 @@ recv_stdin(const struct recv_options *o)
 	close(null);
 	endpoint_check_peer(&o->sock.access, sock, "", "--stdin", &peer);
 	have_peer = 1;
-	deadline_set(&d, o->sock.timeout);
+	deadline_set_ms(&d, o->sock.timeout_ms);
 	if (receive(o, sock, &d) == 0)
 		errx(1, "receive on stdin: closed before anything arrived");
 	finish(o);
@@ -812,7 +812,7 @@ recv_once(const struct recv_options *o, const struct listener *l)
 	struct deadline d;
 	int conn;
 
-	deadline_set(&d, o->sock.timeout);
+	deadline_set_ms(&d, o->sock.timeout_ms);
 	if (o->sock.type == SOCK_DGRAM) {
 		while (receive(o, l->fd, &d) == 0)
 			continue;
@@ -856,7 +856,7 @@ serve_in_child(const struct recv_options *o, const struct listener *l,
 	if (o->handoff.command == NULL &&
 	    (out = open_memstream(&record, &record_len)) == NULL)
 		err(1, "memory");
-	deadline_set(&d, o->sock.timeout);
+	deadline_set_ms(&d, o->sock.timeout_ms);
 	n = receive(o, sock, &d);
 	if (taken != -1)
 		close(taken);

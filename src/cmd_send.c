@@ -435,7 +435,8 @@ haproxy_failed(const struct send_options *o, const char *path,
 		errx(1, "--from-haproxy %s: HAProxy %s", path, why);
 	if (errno == ETIMEDOUT)
 		errx(1, "--from-haproxy %s: HAProxy did not hand its sockets "
-		    "over within %u s", path, o->sock.timeout);
+		    "over within %s s", path,
+		    seconds_text(o->sock.timeout_ms));
 	err(1, "--from-haproxy %s", path);
 }
 
@@ -671,7 +672,8 @@ open_file(const struct send_options *o, const char *path,
 			return fd;
 		if (errno == ETIMEDOUT)
 			errx(1, "open %s: nothing at the FIFO's other end "
-			    "within %u s", path, o->sock.timeout);
+			    "within %s s", path,
+			    seconds_text(o->sock.timeout_ms));
 		/* Removed since O_EXCL found it: make it after all. */
 		if (errno != ENOENT || !(o->open_flags & O_CREAT))
 			err(1, "open %s", path);
@@ -776,7 +778,7 @@ gather_fds(struct send_options *o, char **files, int nfiles,
  */
 static char *
 slurp(int fd, const char *path, size_t max, size_t *len,
-    const struct deadline *d, unsigned int timeout)
+    const struct deadline *d, long long timeout_ms)
 {
 	char *buf = NULL, *grown;
 	size_t cap = 0;
@@ -795,8 +797,8 @@ slurp(int fd, const char *path, size_t max, size_t *len,
 			buf = grown;
 		}
 		if (deadline_wait(d, fd, POLLIN) == -1 && errno == ETIMEDOUT)
-			errx(1, "--data-file %s: no end of file within %u s",
-			    path, timeout);
+			errx(1, "--data-file %s: no end of file within %s s",
+			    path, seconds_text(timeout_ms));
 		n = read(fd, buf + *len, cap - *len);
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -840,7 +842,8 @@ open_data_file(const struct send_options *o, const struct deadline *d)
 		fd = open_bounded(o->data_file, O_RDONLY | O_CLOEXEC, d);
 		if (fd == -1 && errno == ETIMEDOUT)
 			errx(1, "open %s: nothing at the FIFO's other end "
-			    "within %u s", o->data_file, o->sock.timeout);
+			    "within %s s", o->data_file,
+			    seconds_text(o->sock.timeout_ms));
 		return fd;
 	}
 	std_stream_needed(STDIN_FILENO, "--data-file -");
@@ -884,7 +887,7 @@ prepare_data(const struct send_options *o, struct outgoing *out,
 	max = o->sock.type == SOCK_STREAM ? DATA_MEMORY_MAX :
 	    RECEIVER_BUF - WIRE_HEADER_SIZE;
 	*allocated = slurp(fd, o->data_file, max, &out->datalen, d,
-	    o->sock.timeout);
+	    o->sock.timeout_ms);
 	out->data = *allocated;
 	if (fd != STDIN_FILENO)
 		close(fd);
@@ -990,10 +993,12 @@ await_verdict(const struct send_options *o, const struct outgoing *out,
 	if (ret == -1) {
 		if (errno == ETIMEDOUT && v.what == WIRE_DELIVERED && o->wait)
 			errx(1, "send to %s: the command did not finish within "
-			    "%u s", o->socket_arg, o->sock.timeout);
+			    "%s s", o->socket_arg,
+			    seconds_text(o->sock.timeout_ms));
 		if (errno == ETIMEDOUT)
 			errx(1, "send to %s: no reply from the receiver within "
-			    "%u s", o->socket_arg, o->sock.timeout);
+			    "%s s", o->socket_arg,
+			    seconds_text(o->sock.timeout_ms));
 		if (errno != ECONNRESET)
 			err(1, "send to %s: no word from the receiver",
 			    o->socket_arg);
@@ -1031,7 +1036,8 @@ offer(const struct send_options *o, const struct outgoing *out, int sock,
 			    "fdpass reply", o->socket_arg);
 		if (errno == ETIMEDOUT)
 			errx(1, "send to %s: no reply from the receiver within "
-			    "%u s", o->socket_arg, o->sock.timeout);
+			    "%s s", o->socket_arg,
+			    seconds_text(o->sock.timeout_ms));
 		send_failed(o);
 	}
 	if (v.what != WIRE_READY)
@@ -1126,7 +1132,7 @@ cmd_send(int argc, char **argv)
 
 	parse_send_options(argc, argv, &o);
 	/* One deadline for all of it, from opening the first FILE on. */
-	deadline_set(&deadline, o.sock.timeout);
+	deadline_set_ms(&deadline, o.sock.timeout_ms);
 	if (o.netns != NULL)
 		use_netns(o.netns);
 	gather_fds(&o, argv + optind, argc - optind, &deadline);

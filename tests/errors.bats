@@ -339,10 +339,30 @@ PY
 	assert_line --index 1 "Try 'fdpass send --help'."
 }
 
+@test "--timeout refuses no time, a negative time, and more than a year" {
+	run "$FDPASS" recv -t 0.000 s
+	assert_failure 2
+	assert_line --index 0 "fdpass: --timeout '0.000': too small (allowed: 0.001 to 31536000)"
+	run "$FDPASS" send -t -0.5 s
+	assert_failure 2
+	assert_line --index 0 "fdpass: --timeout '-0.5': too small (allowed: 0.001 to 31536000)"
+	run "$FDPASS" send -t 31536000.001 s
+	assert_failure 2
+	assert_line --index 0 "fdpass: --timeout '31536000.001': too large (allowed: 0.001 to 31536000)"
+}
+
+@test "--timeout takes only decimal seconds" {
+	for t in 1e3 0x10 .5. 1,5 '' ' 1' 1s inf; do
+		run "$FDPASS" send -t "$t" s
+		assert_failure 2
+		assert_line --index 0 "fdpass: --timeout '$t': not a number of seconds"
+	done
+}
+
 @test "range errors point to --help" {
 	run "$FDPASS" send -t 0 s
 	assert_failure 2
-	assert_line --index 0 "fdpass: --timeout '0': too small (allowed: 1 to 31536000)"
+	assert_line --index 0 "fdpass: --timeout '0': too small (allowed: 0.001 to 31536000)"
 	assert_line --index 1 "Try 'fdpass send --help'."
 	run "$FDPASS" send --tcp-listen 99999 s
 	assert_failure 2
