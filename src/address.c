@@ -65,16 +65,31 @@ pause_briefly(long *ns)
 }
 
 /*
+ * Tells whether the path a names something that is not a socket, which
+ * refuses connections as a dead socket does, but which no listener will
+ * ever replace: a regular file, a FIFO, a directory, or a link to one.
+ */
+static int
+not_a_socket(const struct address *a)
+{
+	struct stat st;
+
+	return !a->abstract && stat(a->sun.sun_path, &st) == 0 &&
+	    !S_ISSOCK(st.st_mode);
+}
+
+/*
  * Connects a new socket of the given type to a.  A listener that is not
  * there yet is waited for until the deadline, or with none for
  * APPEAR_SECONDS: it retries while the address does not exist or refuses,
  * woken by inotify when a socket file appears in the directory (a bounded
  * retry for an abstract name).  A directory that does not exist fails at
- * once.  A listener whose backlog is full is waited for the same way, with
- * no deadline as long as a blocking connect would, and past the deadline
- * fails with ETIMEDOUT.  Returns the socket, close-on-exec, a connected one
- * with SO_PASSCRED set before the peer can send, so that the kernel names
- * the sender of everything that comes.
+ * once, as does a path that is not a socket (ENOTSOCK).  A listener whose
+ * backlog is full is waited for the same way, with no deadline as long as
+ * a blocking connect would, and past the deadline fails with ETIMEDOUT.
+ * Returns the socket, close-on-exec, a connected one with SO_PASSCRED set
+ * before the peer can send, so that the kernel names the sender of
+ * everything that comes.
  *
  * The directory watch it needed, if any, is left open in *watch for the
  * caller to close with appear_close once the peer no longer waits on it:
@@ -114,6 +129,10 @@ address_connect(const struct address *a, int type, const struct deadline *d,
 		errno = saved;
 		if (errno == EAGAIN && deadline_remaining_ms(d) == 0) {
 			errno = ETIMEDOUT;
+			break;
+		}
+		if (errno == ECONNREFUSED && not_a_socket(a)) {
+			errno = ENOTSOCK;
 			break;
 		}
 		if (errno != EAGAIN && ((errno != ENOENT &&

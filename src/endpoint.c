@@ -82,6 +82,8 @@ endpoint_connect(const char *text, int type, const struct access *acc,
 	if (absent)
 		errx(1, "connect %s: no listener appeared within --timeout",
 		    text);
+	if (fd == -1 && errno == ENOTSOCK)
+		errx(1, "connect %s: not a socket", text);
 	if (fd == -1)
 		err(1, "connect %s", text);
 	if (type != SOCK_DGRAM)
