@@ -18,6 +18,7 @@
 
 #include "background.h"
 #include "cleanup.h"
+#include "endpoint.h"
 
 /*
  * Reads the pid in the n bytes at text, which must be just what
@@ -124,7 +125,8 @@ write_pid_file(const char *path)
 /*
  * Forks; the parent waits for the child to write a byte on the pipe, then
  * exits 0, or 1 if the child died first (having said why).  Returns in
- * the child, in a session of its own, with the pipe's write end.
+ * the child, in a session of its own, with the pipe's write end; peers
+ * that connect see the child's pid, not that of the parent that listened.
  */
 static int
 fork_and_wait(void)
@@ -140,6 +142,7 @@ fork_and_wait(void)
 		err(1, "fork");
 	if (pid == 0) {
 		cleanup_adopt();
+		endpoint_claim();
 		close(pipefd[0]);
 		setsid();
 		return pipefd[1];

@@ -136,6 +136,17 @@ endpoint_listen(const char *text, int type, mode_t mode)
 }
 
 /*
+ * Makes peers see this process, forked to serve in the background, as
+ * the listener (listener_claim); exits 1 if it cannot.
+ */
+void
+endpoint_claim(void)
+{
+	if (listener_claim(&listener) == -1)
+		err(1, "listen");
+}
+
+/*
  * Closes the listening socket and removes its file: for a listener that
  * has served its one peer.
  */
