@@ -188,12 +188,13 @@ parse_timeout(const char *arg)
 
 	for (; *p >= '0' && *p <= '9'; p++, digits++)
 		if (ms <= TIMEOUT_MAX_MS)
-			ms = ms * 10 + (*p - '0') * 1000;
+			ms = ms * 10 + (*p - '0') * 1000LL;
 	if (*p == '.') {
 		for (p++; *p >= '0' && *p <= '9'; p++, digits++) {
-			if (unit > 1)
-				ms += (*p - '0') * (unit /= 10);
-			else if (*p != '0')
+			if (unit > 1) {
+				unit /= 10;
+				ms += (*p - '0') * unit;
+			} else if (*p != '0')
 				beyond = 1;
 		}
 	}
