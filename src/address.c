@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -65,16 +66,31 @@ pause_briefly(long *ns)
 }
 
 /*
+ * Tells whether the path a names something that is not a socket, which
+ * refuses connections as a dead socket does, but which no listener will
+ * ever replace: a regular file, a FIFO, a directory, or a link to one.
+ */
+static int
+not_a_socket(const struct address *a)
+{
+	struct stat st;
+
+	return !a->abstract && stat(a->sun.sun_path, &st) == 0 &&
+	    !S_ISSOCK(st.st_mode);
+}
+
+/*
  * Connects a new socket of the given type to a.  A listener that is not
  * there yet is waited for until the deadline, or with none for
  * APPEAR_SECONDS: it retries while the address does not exist or refuses,
  * woken by inotify when a socket file appears in the directory (a bounded
  * retry for an abstract name).  A directory that does not exist fails at
- * once.  A listener whose backlog is full is waited for the same way, with
- * no deadline as long as a blocking connect would, and past the deadline
- * fails with ETIMEDOUT.  Returns the socket, close-on-exec, a connected one
- * with SO_PASSCRED set before the peer can send, so that the kernel names
- * the sender of everything that comes.
+ * once, as does a path that is not a socket (ENOTSOCK).  A listener whose
+ * backlog is full is waited for the same way, with no deadline as long as
+ * a blocking connect would, and past the deadline fails with ETIMEDOUT.
+ * Returns the socket, close-on-exec, a connected one with SO_PASSCRED set
+ * before the peer can send, so that the kernel names the sender of
+ * everything that comes.
  *
  * The directory watch it needed, if any, is left open in *watch for the
  * caller to close with appear_close once the peer no longer waits on it:
@@ -116,6 +132,10 @@ address_connect(const struct address *a, int type, const struct deadline *d,
 			errno = ETIMEDOUT;
 			break;
 		}
+		if (errno == ECONNREFUSED && not_a_socket(a)) {
+			errno = ENOTSOCK;
+			break;
+		}
 		if (errno != EAGAIN && ((errno != ENOENT &&
 		    errno != ECONNREFUSED) || deadline_remaining_ms(wait) == 0))
 			break;
@@ -143,6 +163,40 @@ address_connect(const struct address *a, int type, const struct deadline *d,
 }
 
 /*
+ * Fails as a listener that another process got ahead of, naming it by
+ * its pid when that is known (above 0).
+ */
+static int
+in_use(struct listener *l, pid_t pid)
+{
+	static char why[64];
+
+	l->why = "in use by another process";
+	if (pid > 0) {
+		snprintf(why, sizeof(why), "%s, pid %ld", l->why, (long)pid);
+		l->why = why;
+	}
+	errno = EADDRINUSE;
+	return -1;
+}
+
+/*
+ * The pid of the process listening at the other end of the connected
+ * probe, as the kernel noted it at listen(2); 0 when it is not known, as
+ * for a datagram socket.
+ */
+static pid_t
+listening_pid(int probe)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (getsockopt(probe, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
+		return 0;
+	return cred.pid;
+}
+
+/*
  * Looks at what is at a, where a socket file is to go: 0 for nothing, 1
  * for a socket nobody answers on, its lstat in *st, and -1 with l->why
  * for anything else: a symbolic link, which is not followed, a file that
@@ -152,7 +206,8 @@ static int
 in_the_way(const struct address *a, int type, struct listener *l,
     struct stat *st)
 {
-	int probe, alive;
+	pid_t holder;	/* the listener's pid, 0 unknown, -1 for none */
+	int probe;
 
 	if (lstat(a->sun.sun_path, st) == -1)
 		return errno == ENOENT ? 0 : -1;
@@ -173,15 +228,15 @@ in_the_way(const struct address *a, int type, struct listener *l,
 	if ((probe = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK,
 	    0)) == -1)
 		return -1;
-	alive = connect(probe, (const struct sockaddr *)&a->sun, a->len) == 0
-	    || errno != ECONNREFUSED;
+	if (connect(probe, (const struct sockaddr *)&a->sun, a->len) == 0)
+		holder = listening_pid(probe);
+	else
+		holder = errno == ECONNREFUSED ? -1 : 0;
 	close(probe);
-	if (alive) {
-		l->why = "in use by another process";
-		errno = EADDRINUSE;
-		return -1;
-	}
-	return 1;
+	if (holder == -1)
+		return 1;
+	/* A full backlog lets no probe in: alive, but nameless. */
+	return in_use(l, holder);
 }
 
 /*
@@ -223,15 +278,6 @@ temporary_name(const struct address *a, struct listener *l)
 	return 0;
 }
 
-/* Fails as a listener that another process got ahead of. */
-static int
-in_use(struct listener *l)
-{
-	l->why = "in use by another process";
-	errno = EADDRINUSE;
-	return -1;
-}
-
 /*
  * Moves the socket file made at l->tmp to a, once it listens.  Where a
  * socket nobody answers on is in the way, the two are exchanged in one
@@ -255,7 +301,7 @@ publish(const struct address *a, int type, struct listener *l)
 	/* Gone since the rename failed: its listener has just left. */
 	if (found == 0 || renameat2(AT_FDCWD, l->tmp, AT_FDCWD, path,
 	    RENAME_EXCHANGE) == -1)
-		return errno == ENOENT ? in_use(l) : -1;
+		return errno == ENOENT ? in_use(l, 0) : -1;
 	strlcpy(out.sun.sun_path, l->tmp, sizeof(out.sun.sun_path));
 	if (lstat(l->tmp, &st) == 0 && st.st_dev == stale.st_dev &&
 	    st.st_ino == stale.st_ino && in_the_way(&out, type, l, &st) == 1) {
@@ -266,7 +312,7 @@ publish(const struct address *a, int type, struct listener *l)
 	if (renameat2(AT_FDCWD, l->tmp, AT_FDCWD, path, RENAME_EXCHANGE) ==
 	    -1 && errno == ENOENT)
 		renameat2(AT_FDCWD, l->tmp, AT_FDCWD, path, RENAME_NOREPLACE);
-	return in_use(l);
+	return in_use(l, 0);
 }
 
 /*
@@ -327,6 +373,24 @@ fail:
 	listener_remove(l);
 	errno = saved;
 	return -1;
+}
+
+/*
+ * Makes the calling process the one that SO_PEERCRED names to the peers
+ * that connect from now on: listen(2) notes who called it, and a process
+ * forked to serve in the background is another.  A datagram socket, which
+ * does not listen, is left as it is.
+ */
+int
+listener_claim(const struct listener *l)
+{
+	socklen_t len = sizeof(int);
+	int listening;
+
+	if (getsockopt(l->fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) ==
+	    -1)
+		return -1;
+	return listening ? listen(l->fd, SOMAXCONN) : 0;
 }
 
 /* Accepts the next connection, close-on-exec, waiting until the deadline. */

@@ -18,18 +18,40 @@
 
 #include "background.h"
 #include "cleanup.h"
+#include "endpoint.h"
+
+/*
+ * Reads the pid in the n bytes at text, which must be just what
+ * write_pid_file writes: digits without a leading zero, then a newline,
+ * and nothing more.  Returns -1 for anything else.  The newline becomes
+ * the string's end.
+ */
+static long long
+pid_in(char *text, size_t n)
+{
+	const char *bad;
+	size_t i;
+
+	if (n < 2 || text[n - 1] != '\n' || text[0] == '0')
+		return -1;
+	for (i = 0; i < n - 1; i++)
+		if (text[i] < '0' || text[i] > '9')
+			return -1;
+	text[n - 1] = '\0';
+	return strtonum(text, 1, INT32_MAX, &bad);
+}
 
 /*
  * Tells whether the file open on fd may be taken over as a stale pid
  * file: nobody holds its lock (fdpass holds it while it lives), and it
- * holds a pid and nothing else, of no running process.  Sets *why if not.
+ * holds a pid and a newline and nothing else, of no running process: a
+ * file that only begins like one may be anybody's data.  Sets *why if not.
  */
 static int
 stale_pid_file(int fd, const char **why)
 {
 	static char msg[64];
 	char text[24];
-	const char *bad;
 	struct stat st;
 	long long pid;
 	ssize_t n;
@@ -46,13 +68,10 @@ stale_pid_file(int fd, const char **why)
 		*why = "exists and is not a pid file of this user's";
 		return 0;
 	}
-	if ((n = pread(fd, text, sizeof(text) - 1, 0)) == -1)
+	/* A whole buffer read means more than any pid file holds. */
+	if ((n = pread(fd, text, sizeof(text), 0)) == -1)
 		return -1;
-	text[n] = '\0';
-	if (n > 0 && text[n - 1] == '\n')
-		text[n - 1] = '\0';
-	pid = strtonum(text, 1, INT32_MAX, &bad);
-	if (bad != NULL) {
+	if ((size_t)n == sizeof(text) || (pid = pid_in(text, n)) <= 0) {
 		*why = "exists and is not a pid file";
 		return 0;
 	}
@@ -106,7 +125,8 @@ write_pid_file(const char *path)
 /*
  * Forks; the parent waits for the child to write a byte on the pipe, then
  * exits 0, or 1 if the child died first (having said why).  Returns in
- * the child, in a session of its own, with the pipe's write end.
+ * the child, in a session of its own, with the pipe's write end; peers
+ * that connect see the child's pid, not that of the parent that listened.
  */
 static int
 fork_and_wait(void)
@@ -122,6 +142,7 @@ fork_and_wait(void)
 		err(1, "fork");
 	if (pid == 0) {
 		cleanup_adopt();
+		endpoint_claim();
 		close(pipefd[0]);
 		setsid();
 		return pipefd[1];

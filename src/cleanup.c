@@ -132,8 +132,9 @@ cleanup_listener(struct listener *l)
 }
 
 /*
- * The listener has served its one peer: its socket file and the pid file
- * that named the process listening go now.
+ * The listener has served its one peer: its socket file goes now.  The
+ * pid file stays while the process lives, and past an exec names
+ * COMMAND, which has the same pid.
  */
 void
 cleanup_listener_done(void)
@@ -144,7 +145,6 @@ cleanup_listener_done(void)
 	if (listener != NULL)
 		listener_remove(listener);
 	listener = NULL;
-	remove_made(&pid_file);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
@@ -226,9 +226,29 @@ cleanup_adopt(void)
 }
 
 /*
+ * For a process about to exec: puts the signal dispositions back as they
+ * were found, and leaves what is recorded in place, the pid file above
+ * all, which goes on naming the process as COMMAND.  Nobody is left to
+ * remove it then; a later fdpass takes it over once the pid is gone, as
+ * a daemon's.  Should the exec fail, cleanup_exec_failed undoes it all.
+ */
+void
+cleanup_before_exec(void)
+{
+	signals_restore();
+}
+
+/* Undoes what is recorded, in its owner, before _exit; signal-safe. */
+void
+cleanup_exec_failed(void)
+{
+	undo_all();
+}
+
+/*
  * Leaves everything recorded to whoever owns it, and puts the signal
- * dispositions back as they were found: in a process about to exec, or
- * that hands the files over to another.
+ * dispositions back as they were found: in a process that hands the
+ * files over to another (cleanup_adopt) and ends.
  */
 void
 cleanup_forget(void)

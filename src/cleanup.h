@@ -22,6 +22,8 @@ void	cleanup_hold(sigset_t *);
 void	cleanup_release(const sigset_t *);
 void	cleanup_made_delivered(void);
 void	cleanup_adopt(void);
+void	cleanup_before_exec(void);
+void	cleanup_exec_failed(void);
 void	cleanup_forget(void);
 
 #endif

@@ -414,10 +414,12 @@ await_verdict(const struct send_options *o, const struct outgoing *out,
 	if (ret == -1) {
 		if (errno == ETIMEDOUT && v.what == WIRE_DELIVERED && o->wait)
 			errx(1, "send to %s: the command did not finish within "
-			    "%u s", o->socket_arg, o->sock.timeout);
+			    "%s s", o->socket_arg,
+			    seconds_text(o->sock.timeout_ms));
 		if (errno == ETIMEDOUT)
 			errx(1, "send to %s: no reply from the receiver within "
-			    "%u s", o->socket_arg, o->sock.timeout);
+			    "%s s", o->socket_arg,
+			    seconds_text(o->sock.timeout_ms));
 		if (errno != ECONNRESET)
 			err(1, "send to %s: no word from the receiver",
 			    o->socket_arg);
@@ -455,7 +457,8 @@ offer(const struct send_options *o, const struct outgoing *out, int sock,
 			    "fdpass reply", o->socket_arg);
 		if (errno == ETIMEDOUT)
 			errx(1, "send to %s: no reply from the receiver within "
-			    "%u s", o->socket_arg, o->sock.timeout);
+			    "%s s", o->socket_arg,
+			    seconds_text(o->sock.timeout_ms));
 		send_failed(o);
 	}
 	if (v.what != WIRE_READY)
@@ -539,7 +542,7 @@ cmd_send(int argc, char **argv)
 
 	parse_send_options(argc, argv, &parsed);
 	/* One deadline for all of it, from opening the first FILE on. */
-	deadline_set(&deadline, o->sock.timeout);
+	deadline_set_ms(&deadline, o->sock.timeout_ms);
 	payload_gather(&p, &o->src, &o->sock, argv + optind, argc - optind,
 	    &deadline);
 	send_data_prepare(&p, o->data, o->data_file, &o->sock, o->raw,

@@ -13,16 +13,28 @@
 #include "deadline.h"
 #include "msg.h"
 
+/* Sets d to ms milliseconds from now, or to never when ms is 0. */
+void
+deadline_set_ms(struct deadline *d, long long ms)
+{
+	d->at.tv_sec = 0;
+	d->at.tv_nsec = 0;
+	if (ms == 0)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &d->at);
+	d->at.tv_sec += ms / 1000;
+	d->at.tv_nsec += ms % 1000 * 1000000;
+	if (d->at.tv_nsec >= 1000000000) {
+		d->at.tv_sec++;
+		d->at.tv_nsec -= 1000000000;
+	}
+}
+
 /* Sets d to seconds from now, or to never when seconds is 0. */
 void
 deadline_set(struct deadline *d, unsigned int seconds)
 {
-	d->at.tv_sec = 0;
-	d->at.tv_nsec = 0;
-	if (seconds == 0)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &d->at);
-	d->at.tv_sec += seconds;
+	deadline_set_ms(d, seconds * 1000LL);
 }
 
 /*
@@ -33,14 +45,18 @@ int
 deadline_remaining_ms(const struct deadline *d)
 {
 	struct timespec now;
-	long long ms;
+	long long ns, ms;
 
 	if (d == NULL || (d->at.tv_sec == 0 && d->at.tv_nsec == 0))
 		return -1;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	ms = (long long)(d->at.tv_sec - now.tv_sec) * 1000 +
-	    (d->at.tv_nsec - now.tv_nsec + 999999) / 1000000;
-	return ms < 0 ? 0 : ms > 0x7fffffff ? 0x7fffffff : (int)ms;
+	/* In nanoseconds first: rounding up a negative part would not. */
+	ns = (long long)(d->at.tv_sec - now.tv_sec) * 1000000000 +
+	    (d->at.tv_nsec - now.tv_nsec);
+	if (ns <= 0)
+		return 0;
+	ms = (ns + 999999) / 1000000;
+	return ms > 0x7fffffff ? 0x7fffffff : (int)ms;
 }
 
 /*

@@ -16,6 +16,7 @@ struct deadline {
 };
 
 void	deadline_set(struct deadline *, unsigned int);
+void	deadline_set_ms(struct deadline *, long long);
 int	deadline_wait(const struct deadline *, int, short);
 int	deadline_remaining_ms(const struct deadline *);
 int	deadline_sleep(const struct deadline *, int);

@@ -82,6 +82,8 @@ endpoint_connect(const char *text, int type, const struct access *acc,
 	if (absent)
 		errx(1, "connect %s: no listener appeared within --timeout",
 		    text);
+	if (fd == -1 && errno == ENOTSOCK)
+		errx(1, "connect %s: not a socket", text);
 	if (fd == -1)
 		err(1, "connect %s", text);
 	if (type != SOCK_DGRAM)
@@ -131,6 +133,17 @@ endpoint_listen(const char *text, int type, mode_t mode)
 	    SO_PASSCRED, &on, sizeof(on)) == -1)
 		err(1, "listen %s: SO_PASSCRED", text);
 	return &listener;
+}
+
+/*
+ * Makes peers see this process, forked to serve in the background, as
+ * the listener (listener_claim); exits 1 if it cannot.
+ */
+void
+endpoint_claim(void)
+{
+	if (listener_claim(&listener) == -1)
+		err(1, "listen");
 }
 
 /*

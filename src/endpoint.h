@@ -23,6 +23,7 @@ int	endpoint_accept(const struct listener *, const char *,
 	    struct fdp_peer *);
 int	endpoint_accept_waiting(const struct listener *, const char *,
 	    const struct access *, struct fdp_peer *);
+void	endpoint_claim(void);
 void	endpoint_close(void);
 void	endpoint_pin_pid(struct access *);
 

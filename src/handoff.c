@@ -403,6 +403,7 @@ give_up(int reply_sock, int code, const char *what, const char *command)
 		    strerror(saved));
 	if (reply_sock != -1)
 		transfer_reply(reply_sock, WIRE_REFUSED, code);
+	cleanup_exec_failed();
 	_exit(code);
 }
 
@@ -430,7 +431,7 @@ handoff_exec(const struct handoff *h, int *fds, char **names, size_t n,
 		give_up(reply_sock, 1, "--blocking: ", h->command[0]);
 	if (reply_sock != -1)
 		transfer_reply(reply_sock, WIRE_DELIVERED, 0);
-	cleanup_forget();
+	cleanup_before_exec();
 	execvp(h->command[0], h->command);
 	give_up(reply_sock, errno == ENOENT ? 127 : 126, "", h->command[0]);
 }

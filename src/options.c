@@ -15,7 +15,10 @@
 #include "options.h"
 #include "stdstreams.h"
 
-/* The help for the options socket_option handles, but -c, -l and -t. */
+/*
+ * The help for the options socket_option handles, but -c, -l and -t,
+ * whose SECONDS it explains last.
+ */
 static const char socket_usage[] =
 "      --seqpacket        use a SOCK_SEQPACKET socket\n"
 "      --dgram            use a SOCK_DGRAM socket\n"
@@ -25,7 +28,8 @@ static const char socket_usage[] =
 "      --peer-uid UID     deal only with a peer of user UID\n"
 "      --peer-gid GID     deal only with a peer of group GID\n"
 "      --peer-pid PID     deal only with the peer whose process id is PID\n"
-"  -h, --help             show this help and exit\n";
+"  -h, --help             show this help and exit\n"
+"\nSECONDS may have a fraction, as 0.5 or 1.25.\n";
 
 /* The long options socket_option handles, and --help. */
 static const struct option socket_longopts[] = {
@@ -114,7 +118,7 @@ socket_options_init(struct socket_options *so, int listen)
 	so->listen = listen;
 	so->type = SOCK_STREAM;
 	so->mode = 0600;
-	so->timeout = 0;
+	so->timeout_ms = 0;
 	memset(&so->access, 0, sizeof(so->access));
 }
 
@@ -167,6 +171,66 @@ parse_number(const char *what, const char *arg, long long min, long long max)
 	return n;
 }
 
+/* The longest --timeout: a year, in milliseconds. */
+#define TIMEOUT_MAX_MS	(86400LL * 365 * 1000)
+
+/*
+ * Reads --timeout's seconds in milliseconds, rounded up: decimal, with a
+ * fraction if need be, as timeout(1) takes them (0.5, 1.25), more than 0
+ * and up to a year.  Exits 2 if not.
+ */
+static long long
+parse_timeout(const char *arg)
+{
+	const char *p = arg + (arg[0] == '-');
+	long long ms = 0, unit = 1000;
+	int digits = 0, beyond = 0;
+
+	for (; *p >= '0' && *p <= '9'; p++, digits++)
+		if (ms <= TIMEOUT_MAX_MS)
+			ms = ms * 10 + (*p - '0') * 1000LL;
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++, digits++) {
+			if (unit > 1) {
+				unit /= 10;
+				ms += (*p - '0') * unit;
+			} else if (*p != '0')
+				beyond = 1;
+		}
+	}
+	if (digits == 0 || *p != '\0')
+		usage_error(parsing, "--timeout '%s': not a number of seconds",
+		    arg);
+	/* A part of a millisecond counts as a whole one. */
+	ms += beyond;
+	if (ms == 0 || arg[0] == '-')
+		usage_error(parsing, "--timeout '%s': too small (allowed: "
+		    "0.001 to %lld)", arg, TIMEOUT_MAX_MS / 1000);
+	if (ms > TIMEOUT_MAX_MS)
+		usage_error(parsing, "--timeout '%s': too large (allowed: "
+		    "0.001 to %lld)", arg, TIMEOUT_MAX_MS / 1000);
+	return ms;
+}
+
+/*
+ * Milliseconds as seconds for a message: "2", "0.5", "1.25".  The text
+ * lasts until the next call.
+ */
+const char *
+seconds_text(long long ms)
+{
+	static char text[32];
+	int len;
+
+	len = snprintf(text, sizeof(text), "%lld.%03lld", ms / 1000,
+	    ms % 1000);
+	while (text[len - 1] == '0')
+		text[--len] = '\0';
+	if (text[len - 1] == '.')
+		text[len - 1] = '\0';
+	return text;
+}
+
 static mode_t
 parse_mode(const char *arg)
 {
@@ -209,7 +273,7 @@ socket_option(struct socket_options *so, int ch, const char *arg)
 		so->mode = parse_mode(arg);
 		break;
 	case 't':
-		so->timeout = parse_number("--timeout", arg, 1, 86400LL * 365);
+		so->timeout_ms = parse_timeout(arg);
 		break;
 	case OPT_ALLOW_UID:
 		allow("--allow-uid", arg, so->access.uids, &so->access.nuids);

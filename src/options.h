@@ -57,7 +57,7 @@ struct socket_options {
 	int		listen;
 	int		type;
 	mode_t		mode;
-	unsigned int	timeout;
+	long long	timeout_ms;	/* 0 for none */
 	struct access	access;
 };
 
@@ -67,6 +67,7 @@ void		print_help(const char *) __attribute__((noreturn));
 void		socket_options_init(struct socket_options *, int);
 int		socket_option(struct socket_options *, int, const char *);
 long long	parse_number(const char *, const char *, long long, long long);
+const char	*seconds_text(long long);
 void		usage_error(const char *, const char *, ...)
 		    __attribute__((format(printf, 2, 3), noreturn));
 void		bad_option(const char *, char *const *, int);

@@ -30,7 +30,7 @@
  */
 static char *
 slurp(int fd, const char *path, size_t max, size_t *len,
-    const struct deadline *d, unsigned int timeout)
+    const struct deadline *d, long long timeout_ms)
 {
 	char *buf = NULL, *grown;
 	size_t cap = 0;
@@ -49,8 +49,8 @@ slurp(int fd, const char *path, size_t max, size_t *len,
 			buf = grown;
 		}
 		if (deadline_wait(d, fd, POLLIN) == -1 && errno == ETIMEDOUT)
-			errx(1, "--data-file %s: no end of file within %u s",
-			    path, timeout);
+			errx(1, "--data-file %s: no end of file within %s s",
+			    path, seconds_text(timeout_ms));
 		n = read(fd, buf + *len, cap - *len);
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -86,7 +86,7 @@ size_is_known(int fd, const struct stat *st)
  */
 static int
 open_data_file(const struct payload *p, const char *path,
-    unsigned int timeout, const struct deadline *d)
+    long long timeout_ms, const struct deadline *d)
 {
 	size_t i;
 	int fd;
@@ -95,7 +95,7 @@ open_data_file(const struct payload *p, const char *path,
 		fd = deadline_open(path, O_RDONLY | O_CLOEXEC, d);
 		if (fd == -1 && errno == ETIMEDOUT)
 			errx(1, "open %s: nothing at the FIFO's other end "
-			    "within %u s", path, timeout);
+			    "within %s s", path, seconds_text(timeout_ms));
 		return fd;
 	}
 	std_stream_needed(STDIN_FILENO, "--data-file -");
@@ -126,7 +126,7 @@ send_data_prepare(struct payload *p, const char *string, const char *file,
 	}
 	if (file == NULL)
 		return;
-	if ((fd = open_data_file(p, file, so->timeout, d)) == -1)
+	if ((fd = open_data_file(p, file, so->timeout_ms, d)) == -1)
 		err(1, "open %s", file);
 	if (fstat(fd, &st) == -1)
 		err(1, "stat %s", file);
@@ -137,7 +137,7 @@ send_data_prepare(struct payload *p, const char *string, const char *file,
 	}
 	max = so->type == SOCK_STREAM ? DATA_MEMORY_MAX :
 	    RECEIVER_BUF - WIRE_HEADER_SIZE;
-	p->data_buf = slurp(fd, file, max, &p->datalen, d, so->timeout);
+	p->data_buf = slurp(fd, file, max, &p->datalen, d, so->timeout_ms);
 	p->data = p->data_buf;
 	if (fd != STDIN_FILENO)
 		close(fd);

@@ -32,7 +32,7 @@ serve_connected(struct recv_run *run)
 	enum turn t;
 	int sock, status;
 
-	deadline_set(&d, o->sock.timeout);
+	deadline_set_ms(&d, o->sock.timeout_ms);
 	sock = endpoint_connect(o->socket_arg, o->sock.type, &o->sock.access,
 	    &d, &run->peer, NULL);
 	run->have_peer = o->sock.type != SOCK_DGRAM;
@@ -66,7 +66,7 @@ serve_stdin(struct recv_run *run)
 	close(null);
 	endpoint_check_peer(&o->sock.access, sock, "", "--stdin", &run->peer);
 	run->have_peer = 1;
-	deadline_set(&d, o->sock.timeout);
+	deadline_set_ms(&d, o->sock.timeout_ms);
 	/* o->socket_arg is "stdin". */
 	if ((t = turn_receive(run, sock, &d)) == TURN_EMPTY)
 		t = turn_fail(run, "closed before anything arrived");
@@ -89,7 +89,7 @@ serve_once(struct recv_run *run, const struct listener *l)
 	enum turn t;
 	int conn, status;
 
-	deadline_set(&d, o->sock.timeout);
+	deadline_set_ms(&d, o->sock.timeout_ms);
 	if (o->sock.type == SOCK_DGRAM) {
 		while ((t = turn_receive(run, l->fd, &d)) == TURN_EMPTY)
 			turn_end(run, t);
@@ -138,7 +138,7 @@ serve_in_child(struct recv_run *run, const struct listener *l, int sock,
 		close(l->fd);
 	if (o->handoff.command == NULL)
 		record_in_memory(&run->record);
-	deadline_set(&d, o->sock.timeout);
+	deadline_set_ms(&d, o->sock.timeout_ms);
 	t = turn_receive(run, sock, &d);
 	if (taken != -1)
 		close(taken);

@@ -144,13 +144,13 @@ grabbed_fd(const char *arg)
 
 /* Reports a failed exchange with HAProxy, and exits 1. */
 static void __attribute__((noreturn))
-haproxy_failed(const char *path, const char *why, unsigned int timeout)
+haproxy_failed(const char *path, const char *why, long long timeout_ms)
 {
 	if (why != NULL)
 		errx(1, "--from-haproxy %s: HAProxy %s", path, why);
 	if (errno == ETIMEDOUT)
 		errx(1, "--from-haproxy %s: HAProxy did not hand its sockets "
-		    "over within %u s", path, timeout);
+		    "over within %s s", path, seconds_text(timeout_ms));
 	err(1, "--from-haproxy %s", path);
 }
 
@@ -196,7 +196,7 @@ add_haproxy_fds(struct payload *p, const char *path,
 	uid_t uid;
 
 	if (haproxy_ask(&h, path, d, &why) == -1)
-		haproxy_failed(path, why, so->timeout);
+		haproxy_failed(path, why, so->timeout_ms);
 	if (!access_allowed(&so->access, &h.answerer)) {
 		uid = h.answerer.uid;
 		haproxy_abandon(&h);
@@ -204,7 +204,7 @@ add_haproxy_fds(struct payload *p, const char *path,
 		    "(see --allow-uid)", path, (long)uid, (long)geteuid());
 	}
 	if ((n = haproxy_take(&h, &socks, &why)) == -1)
-		haproxy_failed(path, why, so->timeout);
+		haproxy_failed(path, why, so->timeout_ms);
 	for (i = 0; i < n; i++) {
 		haproxy_socket_name(socks[i].fd, name, sizeof(name));
 		if (!haproxy_wanted(o, &socks[i], name)) {
@@ -393,7 +393,7 @@ made_socket(const struct source *s, const struct source_options *o,
  */
 static int
 open_file(const struct source_options *o, const char *path,
-    unsigned int timeout, const struct deadline *d)
+    long long timeout_ms, const struct deadline *d)
 {
 	int flags = o->access_mode | (o->open_flags & O_APPEND) | O_NOCTTY |
 	    O_CLOEXEC;
@@ -416,7 +416,7 @@ open_file(const struct source_options *o, const char *path,
 			return fd;
 		if (errno == ETIMEDOUT)
 			errx(1, "open %s: nothing at the FIFO's other end "
-			    "within %u s", path, timeout);
+			    "within %s s", path, seconds_text(timeout_ms));
 		/* Removed since O_EXCL found it: make it after all. */
 		if (errno != ENOENT || !(o->open_flags & O_CREAT))
 			err(1, "open %s", path);
@@ -482,7 +482,7 @@ add_source(struct payload *p, const struct source *s,
 /* Adds each FILE, opened; FILE "-" is standard input, not owned. */
 static void
 add_files(struct payload *p, const struct source_options *o,
-    char *const *files, size_t nfiles, unsigned int timeout,
+    char *const *files, size_t nfiles, long long timeout_ms,
     const struct deadline *d)
 {
 	struct payload_item *item;
@@ -494,7 +494,7 @@ add_files(struct payload *p, const struct source_options *o,
 			payload_add(p, STDIN_FILENO, 0, NULL);
 			continue;
 		}
-		item = payload_add(p, open_file(o, files[i], timeout, d), 1,
+		item = payload_add(p, open_file(o, files[i], timeout_ms, d), 1,
 		    NULL);
 		if (o->open_flags & O_TRUNC)
 			item->truncate = files[i];
@@ -554,7 +554,7 @@ payload_gather(struct payload *p, const struct source_options *o,
 	check_listeners_found(p, o);
 	if (!counted)
 		check_name_count(o, p->nitems + nfiles);
-	add_files(p, o, files, nfiles, so->timeout, d);
+	add_files(p, o, files, nfiles, so->timeout_ms, d);
 	if (p->nitems == 0 && !o->none) {
 		std_stream_needed(STDIN_FILENO, "send");
 		payload_add(p, STDIN_FILENO, 0, NULL);

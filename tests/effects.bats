@@ -111,6 +111,29 @@ load test_helper
 	assert_equal "$(cat pid)" "precious"
 }
 
+@test "--pid-file does not take over a file that only begins like a pid" {
+	dead=$(sh -c 'echo $$')
+	# 23 bytes that read as the pid of no process, then data.
+	printf '%023d precious data\n' "$dead" >pid
+	cp pid expected
+	# -t 1: a listener that took it over would not hold `run` for long.
+	run "$FDPASS" recv -b -t 1 --pid-file pid s true
+	assert_failure 1
+	assert_output "fdpass: --pid-file pid: exists and is not a pid file"
+	cmp pid expected
+	[ ! -e s ]
+}
+
+@test "--pid-file does not take over a pid that lacks its newline" {
+	dead=$(sh -c 'echo $$')
+	printf '%s' "$dead" >pid
+	# -t 1: a listener that took it over would not hold `run` for long.
+	run "$FDPASS" recv -b -t 1 --pid-file pid s true
+	assert_failure 1
+	assert_output "fdpass: --pid-file pid: exists and is not a pid file"
+	assert_equal "$(cat pid)" "$dead"
+}
+
 @test "--pid-file does not replace the pid file of a running process" {
 	sleep 60 3>&- &
 	BG_PIDS+=("$!")
@@ -148,6 +171,68 @@ load test_helper
 	kill "$pid"
 	wait_until gone "$pid"
 	assert_equal "$(cat pid)" "other"
+}
+
+# exec_with_pid_file: a recv -b --pid-file pid that became a command, which
+# wrote its own pid to cmd.pid; that pid, read from the pid file, in $pid.
+exec_with_pid_file() {
+	"$FDPASS" recv -b --pid-file pid s sh -c 'echo $$ >cmd.pid; exec sleep 60' >recv.out 2>&1 3>&-
+	pid=$(cat pid)
+	BG_PIDS+=("$pid")
+	"$FDPASS" send -t $WAIT s /dev/null
+	wait_until test -s cmd.pid
+}
+
+@test "--pid-file stays at the exec, naming the command" {
+	exec_with_pid_file
+	assert_equal "$(cat cmd.pid)" "$pid"
+	assert_equal "$(cat pid)" "$pid"
+	[ ! -e s ]
+}
+
+@test "--pid-file a command kept is taken over once the command is gone" {
+	exec_with_pid_file
+	# -t 1: a listener let in would not hold `run` for long.
+	run "$FDPASS" recv -b -t 1 --pid-file pid s2 true
+	assert_failure 1
+	assert_output "fdpass: --pid-file pid: already running as pid $pid"
+	kill "$pid"
+	wait_until gone "$pid"
+	"$FDPASS" recv -b -k --pid-file pid s2 true >recv2.out 2>&1 3>&-
+	new=$(cat pid)
+	BG_PIDS+=("$new")
+	assert_equal "$(cat /proc/"$new"/comm)" "fdpass"
+}
+
+@test "--pid-file goes when recv exits without a command" {
+	"$FDPASS" recv -b --pid-file pid s >recv.out 2>&1 3>&-
+	pid=$(cat pid)
+	BG_PIDS+=("$pid")
+	"$FDPASS" send -t $WAIT s /dev/null
+	wait_until gone "$pid"
+	[ ! -e pid ]
+	grep -q "/dev/null" recv.out
+}
+
+@test "--pid-file goes when the command cannot be run" {
+	"$FDPASS" recv -b --pid-file pid s ./no-such-command >recv.out 2>&1 3>&-
+	pid=$(cat pid)
+	BG_PIDS+=("$pid")
+	run "$FDPASS" send -t $WAIT s /dev/null
+	assert_failure 1
+	wait_until gone "$pid"
+	[ ! -e pid ]
+	grep -q "fdpass: ./no-such-command: No such file or directory" recv.out
+}
+
+@test "--pid-file stays while a command recv waits for runs, and goes after" {
+	"$FDPASS" recv -b --pid-file pid s sh -c 'cat pid >seen' >recv.out 2>&1 3>&-
+	pid=$(cat pid)
+	BG_PIDS+=("$pid")
+	"$FDPASS" send -t $WAIT --wait s /dev/null
+	wait_until gone "$pid"
+	assert_equal "$(cat seen)" "$pid"
+	[ ! -e pid ]
 }
 
 @test "a SIGHUP ignored at start leaves recv alive, and the command ignores it" {

@@ -59,13 +59,27 @@ load test_helper
 	assert_output "fdpass: connect nowhere: no listener appeared within --timeout"
 }
 
-@test "sending to a file that is not a socket fails" {
+@test "sending to a file that is not a socket says so at once" {
 	touch plain
-	# -t 1: the 5 s that send waits for a listener with no --timeout are
-	# appear.bats' to test; the answer here is the same after 1 s.
-	run "$FDPASS" send -t 1 plain /dev/null
+	mkfifo fifo
+	mkdir dir
+	ln -s plain link
+	for path in plain fifo dir link; do
+		start=${EPOCHREALTIME/./}
+		run timeout 30 "$FDPASS" send "$path" /dev/null
+		ms=$(((${EPOCHREALTIME/./} - start) / 1000))
+		assert_failure 1
+		assert_output "fdpass: connect $path: not a socket"
+		# Not the 5 s that send waits for a listener to appear.
+		[ "$ms" -lt 2000 ]
+	done
+}
+
+@test "recv --connect to a file that is not a socket says so at once" {
+	touch plain
+	run timeout 3 "$FDPASS" recv --connect plain cat
 	assert_failure 1
-	assert_output "fdpass: connect plain: Connection refused"
+	assert_output "fdpass: connect plain: not a socket"
 }
 
 @test "listening where a regular file is refuses and keeps the file" {
@@ -339,10 +353,30 @@ PY
 	assert_line --index 1 "Try 'fdpass send --help'."
 }
 
+@test "--timeout refuses no time, a negative time, and more than a year" {
+	run "$FDPASS" recv -t 0.000 s
+	assert_failure 2
+	assert_line --index 0 "fdpass: --timeout '0.000': too small (allowed: 0.001 to 31536000)"
+	run "$FDPASS" send -t -0.5 s
+	assert_failure 2
+	assert_line --index 0 "fdpass: --timeout '-0.5': too small (allowed: 0.001 to 31536000)"
+	run "$FDPASS" send -t 31536000.001 s
+	assert_failure 2
+	assert_line --index 0 "fdpass: --timeout '31536000.001': too large (allowed: 0.001 to 31536000)"
+}
+
+@test "--timeout takes only decimal seconds" {
+	for t in 1e3 0x10 .5. 1,5 '' ' 1' 1s inf; do
+		run "$FDPASS" send -t "$t" s
+		assert_failure 2
+		assert_line --index 0 "fdpass: --timeout '$t': not a number of seconds"
+	done
+}
+
 @test "range errors point to --help" {
 	run "$FDPASS" send -t 0 s
 	assert_failure 2
-	assert_line --index 0 "fdpass: --timeout '0': too small (allowed: 1 to 31536000)"
+	assert_line --index 0 "fdpass: --timeout '0': too small (allowed: 0.001 to 31536000)"
 	assert_line --index 1 "Try 'fdpass send --help'."
 	run "$FDPASS" send --tcp-listen 99999 s
 	assert_failure 2

@@ -396,16 +396,25 @@ traced() {
 	assert_equal "$(ls -A "$dir")" ""
 }
 
-@test "a socket in use by a live listener is left alone" {
+@test "a socket in use by a live listener is left alone, its pid named" {
 	bg "$FDPASS" recv s cat
 	wait_for_socket s
 	run "$FDPASS" recv s cat
 	assert_failure 1
-	assert_output "fdpass: listen s: in use by another process"
+	assert_output "fdpass: listen s: in use by another process, pid $BG"
 	echo still >a
 	"$FDPASS" send -t $WAIT s a
 	bg_wait
 	assert_equal "$(cat bg.out)" "still"
+}
+
+@test "a socket in use by a listener in the background names its pid" {
+	"$FDPASS" recv -b --pid-file pid s cat >recv.out 2>&1 3>&-
+	pid=$(cat pid)
+	BG_PIDS+=("$pid")
+	run "$FDPASS" recv s cat
+	assert_failure 1
+	assert_output "fdpass: listen s: in use by another process, pid $pid"
 }
 
 @test "a starting listener's path never names a socket that does not listen yet" {
@@ -465,7 +474,7 @@ PY
 	# Another listener's probe: it connects and goes.
 	run "$FDPASS" recv s cat
 	assert_failure 1
-	assert_output "fdpass: listen s: in use by another process"
+	assert_output "fdpass: listen s: in use by another process, pid $BG"
 	run "$FDPASS" recv --connect s cat
 	assert_success
 	assert_output "kept"

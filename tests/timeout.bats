@@ -6,11 +6,13 @@
 load test_helper
 
 # run_timed CMD...: runs CMD as run does, and its wall time in whole
-# seconds in $ELAPSED; a CMD still running after 30 s is killed (124).
+# seconds in $ELAPSED, in milliseconds in $ELAPSED_MS; a CMD still running
+# after 30 s is killed (124).
 run_timed() {
-	local start=$SECONDS
+	local start=${EPOCHREALTIME/./}
 	run timeout 30 "$@"
-	ELAPSED=$((SECONDS - start))
+	ELAPSED_MS=$(((${EPOCHREALTIME/./} - start) / 1000))
+	ELAPSED=$((ELAPSED_MS / 1000))
 }
 
 # full_listener PATH: a listener at PATH that never accepts, its backlog
@@ -48,6 +50,25 @@ PY
 	assert_output "fdpass: listen s: in use by another process"
 	[ "$ELAPSED" -le 5 ]
 	[ -S s ]
+}
+
+@test "send -t takes a fraction of a second, and gives up after it" {
+	mkfifo ff
+	bg "$FDPASS" recv s cat
+	wait_for_socket s
+	run_timed "$FDPASS" send -t 0.5 s ff
+	assert_failure 1
+	assert_output "fdpass: open ff: nothing at the FIFO's other end within 0.5 s"
+	[ "$ELAPSED_MS" -ge 500 ]
+	[ "$ELAPSED_MS" -lt 3000 ]
+}
+
+@test "recv -t takes a fraction of a second, and gives up after it" {
+	run_timed "$FDPASS" recv -t 1.25 s cat
+	assert_failure 1
+	assert_output "fdpass: listen s: no sender came within --timeout"
+	[ "$ELAPSED_MS" -ge 1250 ]
+	[ "$ELAPSED_MS" -lt 4000 ]
 }
 
 @test "send -t gives up on a receiver that answers half its reply" {
