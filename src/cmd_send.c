@@ -394,8 +394,6 @@ await_verdict(const struct send_options *o, const struct outgoing *out,
 	int ret;
 
 	ret = transfer_await(sock, o->wait, d, &v);
-	if (v.what == WIRE_DELIVERED || v.what == WIRE_EXITED)
-		cleanup_made_delivered();
 	if (ret == -1) {
 		if (errno == ETIMEDOUT && v.what == WIRE_DELIVERED && o->wait)
 			errx(1, "send to %s: the command did not finish within "
@@ -471,13 +469,15 @@ send_on(const struct send_options *o, const struct payload *p,
 			return -1;
 		send_failed(o);
 	}
+	/*
+	 * The descriptors crossed: the receiver may be using a file made for
+	 * them already, whether or not its answer comes in time.
+	 */
+	cleanup_made_delivered();
 	if (watch != NULL)
 		appear_close(watch);
-	/* Without a word back, sent is as good as it gets. */
-	if (!(out->flags & WIRE_ACK)) {
-		cleanup_made_delivered();
+	if (!(out->flags & WIRE_ACK))
 		return 0;
-	}
 	return await_verdict(o, out, sock, d);
 }
 

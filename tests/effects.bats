@@ -201,3 +201,21 @@ load test_helper
 	bg_wait
 	assert_equal "$BG_STATUS" 0
 }
+
+@test "--create keeps its file once the descriptors crossed, though no answer came" {
+	bg_peer taker.py <<'PY'
+import socket, time
+from peer import listen
+server = listen("s")
+conn, _ = server.accept()
+conn.recv(20)
+conn.sendall(b"FDPR\x04\x00\x00\x00")
+socket.recv_fds(conn, 4096, 10)
+time.sleep(60)
+PY
+	wait_for_socket s
+	run "$FDPASS" send -t 1 --write --create s made
+	assert_failure 1
+	assert_output --partial "no reply from the receiver within 1 s"
+	[ -f made ]
+}
