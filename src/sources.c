@@ -287,6 +287,25 @@ made_socket(const struct source *s, const struct source_options *o,
 }
 
 /*
+ * Exits when what O_EXCL found at path, but open(2) without it did not,
+ * is a symbolic link to nothing: it is not followed, as cp(1) does not
+ * write through one, so that nobody can steer --create elsewhere.  A
+ * file removed in between is made after all, but only until the
+ * deadline d.
+ */
+static void
+refuse_dangling(const char *path, const struct deadline *d)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		errx(1, "open %s: not writing through a dangling symbolic "
+		    "link", path);
+	if (deadline_remaining_ms(d) == 0)
+		errx(1, "open %s: it keeps appearing and going", path);
+}
+
+/*
  * Opens FILE as --read, --write, ... ask, but for --truncate, which waits
  * until the receiver is known (payload_truncate), and for the other end
  * of a FIFO, which it waits for only until the deadline d.  A file
@@ -319,9 +338,10 @@ open_file(const struct source_options *o, const char *path,
 		if (errno == ETIMEDOUT)
 			errx(1, "open %s: nothing at the FIFO's other end "
 			    "within %u s", path, timeout);
-		/* Removed since O_EXCL found it: make it after all. */
 		if (errno != ENOENT || !(o->open_flags & O_CREAT))
 			err(1, "open %s", path);
+		refuse_dangling(path, d);
+		/* Removed since O_EXCL found it: make it after all. */
 	}
 }
 

@@ -219,3 +219,11 @@ PY
 	assert_output --partial "no reply from the receiver within 1 s"
 	[ -f made ]
 }
+
+@test "--create fails at once on a dangling symbolic link, not following it" {
+	ln -s nowhere link
+	run timeout 5 "$FDPASS" send -t 1 --write --create ./nosuch.sock link
+	assert_failure 1
+	assert_output "fdpass: open link: not writing through a dangling symbolic link"
+	[ ! -e nowhere ]
+}
