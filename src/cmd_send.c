@@ -502,7 +502,8 @@ send_listening(const struct send_options *o, const struct payload *p,
 		close(sock);
 		if (status != -1)
 			break;
-		if (out->data_fd != -1 && lseek(out->data_fd, 0, SEEK_SET) == -1)
+		if (out->data_fd != -1 && lseek(out->data_fd, p->data_fd_start,
+		    SEEK_SET) == -1)
 			err(1, "--data-file %s", o->data_file);
 	}
 	endpoint_close();
