@@ -228,7 +228,7 @@ parse_send_options(int argc, char **argv, struct send_options *o)
 			o->src.open_flags |= O_TRUNC;
 			break;
 		case 'f':
-			parse_number("--fd", optarg, 0, INT32_MAX);
+			source_check_inherited(optarg);
 			source_add(&o->src, SOURCE_FD, optarg);
 			break;
 		case OPT_FROM_PID:

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -96,16 +97,30 @@ payload_add(struct payload *p, int fd, int owned, const char *name)
 	return item;
 }
 
-/* --fd N (checked when parsed): inherited, so not send's to close. */
+/*
+ * Checks that --fd N names a descriptor fdpass was started with; called
+ * as the options are read, before fdpass opens any of its own, one of
+ * which could otherwise land on an N that was closed and be passed.
+ */
+void
+source_check_inherited(const char *arg)
+{
+	char what[sizeof("--fd 2147483647")];
+	int fd;
+
+	fd = parse_number("--fd", arg, 0, INT32_MAX);
+	snprintf(what, sizeof(what), "--fd %d", fd);
+	if (fd <= STDERR_FILENO)
+		std_stream_needed(fd, what);
+	else if (fcntl(fd, F_GETFD) == -1)
+		err(1, "%s", what);
+}
+
+/* --fd N, checked when parsed: inherited, so not send's to close. */
 static int
 inherited_fd(const char *arg)
 {
-	int fd;
-
-	fd = strtonum(arg, 0, INT32_MAX, NULL);
-	if (fcntl(fd, F_GETFD) == -1)
-		err(1, "--fd %d", fd);
-	return fd;
+	return strtonum(arg, 0, INT32_MAX, NULL);
 }
 
 /* --from-pid PID:FD: a copy of another process's descriptor, the caller's. */

@@ -77,6 +77,7 @@ struct payload {
 
 void	source_add(struct source_options *, enum source_kind, const char *);
 void	source_add_name(struct source_options *, const char *);
+void	source_check_inherited(const char *);
 int	source_given(const struct source_options *, enum source_kind);
 void	payload_gather(struct payload *, const struct source_options *,
 	    const struct socket_options *, char *const *, size_t,
