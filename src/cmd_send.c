@@ -556,7 +556,9 @@ cmd_send(int argc, char **argv)
 		if (status == -1)
 			errx(1, "send to %s: the receiver hung up without "
 			    "taking the descriptors", o->socket_arg);
-		close(sock);
+		/* --stdout's socket is closed, and checked, at exit. */
+		if (sock != STDOUT_FILENO)
+			close(sock);
 	}
 	payload_release(&p);
 	free(parsed.src.sources);
