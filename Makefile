@@ -53,13 +53,13 @@ SHELL = /bin/bash
 .SHELLFLAGS = -o pipefail -ec
 
 LIB_SRCS = msg.c wire.c transfer.c deadline.c address.c endpoint.c access.c dispose.c \
-	options.c placement.c describe.c inspect.c sockets.c grab.c handoff.c \
-	haproxy.c sources.c send_data.c \
+	options.c placement.c describe.c json.c sockets.c grab.c handoff.c \
+	haproxy.c sources.c send_data.c record.c render.c turn.c serve.c \
 	background.c cleanup.c signals.c stdstreams.c children.c appear.c
 CMD_SRCS = main.c cmd_send.c cmd_recv.c
 LIB_OBJS = $(LIB_SRCS:%.c=$(OBJDIR)/%.o)
 CMD_OBJS = $(CMD_SRCS:%.c=$(OBJDIR)/%.o)
-UNIT_TESTS = $(OBJDIR)/test_msg $(OBJDIR)/test_wire $(OBJDIR)/test_inspect \
+UNIT_TESTS = $(OBJDIR)/test_msg $(OBJDIR)/test_wire $(OBJDIR)/test_json \
 	$(OBJDIR)/test_sockets $(OBJDIR)/test_access $(OBJDIR)/test_placement \
 	$(OBJDIR)/test_handoff $(OBJDIR)/test_dispose
 

@@ -6,7 +6,11 @@
  * cmd_send.c	fdpass send: its options, then connect or listen, and send
  * sources.c	what send passes: --fd, --from-pid, sockets made, FILEs, ...
  * send_data.c	the data send passes with them: --data, --data-file
- * cmd_recv.c	fdpass recv: receive, then exec COMMAND or print
+ * cmd_recv.c	fdpass recv: its options, and which way it serves
+ * serve.c	recv's ways to serve: --connect, --stdin, --once, -k
+ * turn.c	one sender's turn: receive, check, hand over or print, release
+ * record.c	recv's output, put out once a transfer is accepted
+ * render.c	recv's text and JSON lines for what arrived
  * options.c	options the subcommands share, usage errors
  * endpoint.c	the command line's end of the socket
  * access.c	who may be the peer: the access rules, as verdicts
@@ -16,6 +20,7 @@
  * msg.c	the core: sendmsg/recvmsg, SCM_RIGHTS, peer credentials
  * placement.c	moving descriptors to the numbers a child expects
  * describe.c	what a descriptor is, for printing
+ * json.c	JSON text: strings, and descriptors for recv --json
  * deadline.c	--timeout over a whole exchange, timed opens of FIFOs
  * stdstreams.c	closed standard streams, and checked output at exit
  */

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "describe.h"
-#include "inspect.h"
+#include "json.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 

@@ -1,5 +1,5 @@
 /*
- * Unit tests of the JSON descriptions, src/inspect.c: the exact text for
+ * Unit tests of the JSON descriptions, src/json.c: the exact text for
  * each kind of descriptor, string escapes, and a JSON parser's verdict on
  * the lot.
  */
@@ -27,7 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "inspect.h"
+#include "json.h"
 #include "unit.h"
 
 #define PYTHON	"/usr/bin/python3"

@@ -5,8 +5,8 @@
  * given.  They neither print elsewhere nor exit; a failed write shows in
  * ferror(3) of the stream, which the caller checks once at the end.
  */
-#ifndef FDPASS_INSPECT_H
-#define FDPASS_INSPECT_H
+#ifndef FDPASS_JSON_H
+#define FDPASS_JSON_H
 
 #include <stddef.h>
 #include <stdio.h>

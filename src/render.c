@@ -1,0 +1,109 @@
+/*
+ * Rendering what recv received for printing: a line of vis(3)-encoded
+ * fields per descriptor, or one JSON object per transfer, and the data
+ * that came with it.  Writes to the stream it is given; what describes a
+ * descriptor is describe.c's and json.c's.
+ */
+#include <err.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+/* Only strvisx is used, whose arguments both flavours of vis.h share. */
+#define LIBBSD_OPENBSD_VIS
+#include <vis.h>
+
+#include "describe.h"
+#include "json.h"
+#include "render.h"
+#include "wire.h"
+
+/*
+ * Encodes the len bytes at s for a text record with strvisx(3): spaces,
+ * newlines, backslashes and control and 8-bit bytes as C-style or octal
+ * escapes, so that a record is one line of space-separated fields whatever
+ * a path holds.  NULL, or nothing, is "-".  buf has room for 4 * len + 1.
+ */
+static const char *
+field(const char *s, size_t len, char *buf)
+{
+	if (s == NULL || len == 0)
+		return "-";
+	strvisx(buf, s, len, VIS_WHITE | VIS_CSTYLE | VIS_OCTAL);
+	return buf;
+}
+
+/*
+ * Prints to out a record of six fields, one line, for each of the
+ * descriptors from the first on: number, kind, name, path, and for a
+ * socket its own and its peer's address (fdpass(1), OUTPUT).
+ */
+void
+render_fds(FILE *out, const struct receiver *r, size_t first)
+{
+	static char name[4 * WIRE_NAME_MAX + 1], path[4 * PATH_MAX + 1];
+	static char local[4 * 128 + 1], remote[4 * 128 + 1];
+	char link[PATH_MAX], addr[128];
+	size_t i;
+	int known, len;
+
+	for (i = first; i < r->nfds; i++) {
+		known = describe_path(r->fds[i], link, sizeof(link)) == 0;
+		fprintf(out, "%d %s %s %s", r->fds[i],
+		    describe_type(r->fds[i], known ? link : NULL),
+		    field(r->names[i], r->names[i] != NULL ?
+		    strlen(r->names[i]) : 0, name),
+		    field(known ? link : NULL, known ? strlen(link) : 0,
+		    path));
+		len = describe_address(r->fds[i], 0, addr, sizeof(addr));
+		fprintf(out, " %s", field(addr, len > 0 ? len : 0, local));
+		len = describe_address(r->fds[i], 1, addr, sizeof(addr));
+		fprintf(out, " %s\n", field(addr, len > 0 ? len : 0, remote));
+	}
+}
+
+/*
+ * Prints to out one JSON object for the transfer whose fds start at
+ * first, with the len bytes of data and the peer (NULL: unknown).
+ */
+void
+render_json(FILE *out, const struct receiver *r, size_t first,
+    const void *data, size_t len, const struct fdp_peer *peer)
+{
+	size_t i;
+
+	fputs("{\"fds\":[", out);
+	for (i = first; i < r->nfds; i++) {
+		if (i > first)
+			putc(',', out);
+		json_fd(out, r->fds[i], r->names[i]);
+	}
+	fputs("],\"data\":", out);
+	json_string(out, data, len);
+	if (peer != NULL) {
+		fprintf(out, ",\"peer\":{\"pid\":%ld,\"uid\":%ld,\"gid\":%ld",
+		    (long)peer->pid, (long)peer->uid, (long)peer->gid);
+		/* Known where the kernel has SO_PEERPIDFD and pidfs. */
+		if (peer->pidfd_inode != 0)
+			fprintf(out, ",\"pidfd_inode\":%llu",
+			    (unsigned long long)peer->pidfd_inode);
+		putc('}', out);
+	} else
+		fputs(",\"peer\":null", out);
+	fputs("}\n", out);
+}
+
+/*
+ * Copies the current transfer's data from r to out, however much there
+ * is.  0, or -1 if receiving it failed (r->why may say why).
+ */
+int
+render_data(FILE *out, struct receiver *r)
+{
+	char buf[65536];
+	ssize_t n;
+
+	while ((n = receiver_data(r, buf, sizeof(buf))) > 0)
+		if (fwrite(buf, 1, n, out) != (size_t)n)
+			err(1, "stdout");
+	return n == -1 ? -1 : 0;
+}

@@ -1,0 +1,397 @@
+/*
+ * One sender's turn in recv.  turn_receive takes its transfers, each
+ * checked by vet_transfer before its descriptors are taken, and holds or
+ * prints them; turn_end then hands them to COMMAND, or puts out what was
+ * printed, or refuses them, and releases the descriptors: the one place
+ * they are.  Nothing here exits on what a sender did; it says so in the
+ * enum turn it returns, and whoever serves the sender exits with what
+ * turn_end makes of it.
+ */
+#include <sys/resource.h>
+
+#include <dirent.h>
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "children.h"
+#include "commands.h"
+#include "render.h"
+#include "turn.h"
+
+/* Records why the transfer is refused; returns TURN_REFUSED. */
+static enum turn __attribute__((format(printf, 2, 3)))
+refuse(struct recv_run *run, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	/* clang 14's analyzer misses the va_start above. */
+	if (vasprintf(&run->why, fmt, ap) == -1)	/* NOLINT(clang-analyzer-valist.Uninitialized) */
+		err(1, "memory");
+	va_end(ap);
+	return TURN_REFUSED;
+}
+
+/* Records that the turn failed for why; returns TURN_FAILED. */
+enum turn
+turn_fail(struct recv_run *run, const char *why)
+{
+	if ((run->why = strdup(why)) == NULL)
+		err(1, "memory");
+	return TURN_FAILED;
+}
+
+/* A failed receive: refused for a bad message, else failed with errno. */
+static enum turn
+receive_failed(struct recv_run *run)
+{
+	if (run->receiver.why != NULL)
+		return refuse(run, "%s", run->receiver.why);
+	run->why = NULL;
+	run->errnum = errno;
+	return TURN_FAILED;
+}
+
+/* Adds the current transfer's data to what is held, up to its limit. */
+static enum turn
+hold_data(struct recv_run *run)
+{
+	struct data_held *held = &run->held;
+	ssize_t n;
+
+	while ((n = receiver_data(&run->receiver, held->bytes + held->len,
+	    sizeof(held->bytes) - held->len)) > 0) {
+		held->len += n;
+		if (held->len > DATA_HELD_MAX)
+			return refuse(run, "more than %d bytes of data for %s",
+			    DATA_HELD_MAX, run->opt->json ? "--json" :
+			    "COMMAND");
+	}
+	if (n == -1)
+		return receive_failed(run);
+	return TURN_TAKEN;
+}
+
+/* Prints the current transfer's data where the record goes. */
+static enum turn
+print_data(struct recv_run *run)
+{
+	if (render_data(run->record.out, &run->receiver) == -1)
+		return receive_failed(run);
+	return TURN_TAKEN;
+}
+
+/*
+ * Holds the data of the transfer whose descriptors start at first, for
+ * COMMAND, or prints the transfer; last says whether it is the last.
+ */
+static enum turn
+take_transfer(struct recv_run *run, size_t first, int last)
+{
+	const struct recv_options *o = run->opt;
+	enum turn t;
+
+	if (o->handoff.command != NULL)
+		return hold_data(run);
+	if (o->json) {
+		if ((t = hold_data(run)) != TURN_TAKEN)
+			return t;
+		render_json(run->record.out, &run->receiver, first,
+		    run->held.bytes, run->held.len,
+		    run->have_peer ? &run->peer : NULL);
+		run->held.len = 0;
+		return TURN_TAKEN;
+	}
+	render_fds(run->record.out, &run->receiver, first);
+	/* A plain message's data is all in memory already. */
+	return last ? TURN_TAKEN : print_data(run);
+}
+
+/*
+ * How many more descriptors this process can open under RLIMIT_NOFILE:
+ * the numbers below the limit not in use.  SIZE_MAX when it cannot tell.
+ * getdents64 into a buffer on the stack rather than readdir, whose 32 KiB
+ * buffer would cost a transfer fresh pages every time.
+ */
+static size_t
+fds_free(void)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct dirent64))));
+	const struct dirent64 *e;
+	struct rlimit rl;
+	size_t used = 0;
+	ssize_t n, off;
+	long fd;
+	int dir;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    rl.rlim_cur == RLIM_INFINITY || (dir = open("/proc/self/fd",
+	    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return SIZE_MAX;
+	while ((n = getdents64(dir, buf, sizeof(buf))) > 0)
+		for (off = 0; off < n; off += e->d_reclen) {
+			e = (const struct dirent64 *)(buf + off);
+			fd = strtol(e->d_name, NULL, 10);
+			if (e->d_name[0] != '.' && fd != dir &&
+			    (rlim_t)fd < rl.rlim_cur)
+				used++;
+		}
+	close(dir);
+	if (n == -1)
+		return SIZE_MAX;
+	return used < rl.rlim_cur ? rl.rlim_cur - used : 0;
+}
+
+/*
+ * Looks at a framed header before any of its descriptors are taken: the
+ * process that sent it must pass the access rules, and what it announces
+ * must fit.  What does not is declined with the reason, which a sender
+ * that sent its header alone learns before anything crossed.  With h NULL,
+ * a plain message: its sender, where the kernel names it, must pass the
+ * rules; one queued before recv asked for credentials (nc -F on --stdin)
+ * was checked as the peer when accepted.  arg is the run.
+ */
+static int
+vet_transfer(struct receiver *r, const struct wire_header *h, void *arg)
+{
+	static char why[128];
+	const struct recv_run *run = arg;
+	const struct recv_options *o = run->opt;
+	const char *refusal;
+
+	r->why = why;
+	if (h == NULL && (r->type == SOCK_DGRAM || !r->sender_known ||
+	    r->sender.pid == 0))
+		return 0;
+	if (r->type != SOCK_DGRAM && (!r->sender_known || r->sender.pid == 0)) {
+		r->why = "the sender's credentials are unknown";
+		return -1;
+	}
+	if (r->type != SOCK_DGRAM &&
+	    (refusal = access_refusal(&o->sock.access, &r->sender)) != NULL) {
+		snprintf(why, sizeof(why), "sending process pid %ld: %s",
+		    (long)r->sender.pid, refusal);
+		return -1;
+	}
+	if (h == NULL)
+		return 0;
+	if (o->count > 0 && r->nfds + h->nfds != o->count) {
+		r->reason = WIRE_OTHER_COUNT;
+		if (r->nfds + h->nfds > o->count)
+			r->why = "more descriptors than expected";
+		else
+			snprintf(why, sizeof(why), "expected %zu descriptors, "
+			    "got %zu", o->count, r->nfds + h->nfds);
+		return -1;
+	}
+	if (fds_free() < h->nfds) {
+		r->reason = WIRE_TOO_MANY_FDS;
+		snprintf(why, sizeof(why), "no room for %u more descriptors "
+		    "(RLIMIT_NOFILE)", h->nfds);
+		return -1;
+	}
+	if ((o->handoff.command != NULL || o->json) &&
+	    h->data_len > DATA_HELD_MAX - run->held.len) {
+		r->reason = WIRE_TOO_MUCH_DATA;
+		snprintf(why, sizeof(why), "more than %d bytes of data for %s",
+		    DATA_HELD_MAX, o->json ? "--json" : "COMMAND");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Receives on sock: one transfer, or with --count transfers until that
+ * many descriptors have come, printing each unless there is a COMMAND.
+ * From here until turn_end, the descriptors that came are the receiver's.
+ */
+enum turn
+turn_receive(struct recv_run *run, int sock, const struct deadline *d)
+{
+	const struct recv_options *o = run->opt;
+	struct receiver *r = &run->receiver;
+	size_t limit = o->count > 0 ? o->count : SIZE_MAX, shown;
+	int n, transfers = 0, last;
+	enum turn t;
+
+	/* A COMMAND gets the descriptors; nothing is printed to hold. */
+	if (run->record.out == stdout && o->handoff.command == NULL)
+		record_hold(&run->record);
+	if (receiver_init(r, sock, d) == -1)
+		return receive_failed(run);
+	r->vet = vet_transfer;
+	r->vet_arg = run;
+	for (;;) {
+		shown = r->nfds;
+		if ((n = receiver_next(r, limit)) == -1)
+			return receive_failed(run);
+		if (n == 0) {
+			if (transfers == 0)
+				return TURN_EMPTY;
+			return refuse(run, "connection closed after %zu of %zu "
+			    "descriptors", shown, o->count);
+		}
+		transfers++;
+		last = o->count == 0 || r->nfds == o->count;
+		if ((t = take_transfer(run, shown, last)) != TURN_TAKEN)
+			return t;
+		if (last) {
+			record_accepted(&run->record);
+			if (o->handoff.command == NULL && !o->json)
+				return print_data(run);
+			return TURN_TAKEN;
+		}
+		/* An fdpass sender sends all it has in one transfer. */
+		if (r->framed)
+			return refuse(run, "expected %zu descriptors, got %zu",
+			    o->count, r->nfds);
+	}
+}
+
+/* The held data for FDPASS_DATA, or NULL; it may not hold a NUL byte. */
+static enum turn
+data_for_env(struct recv_run *run, const char **data)
+{
+	struct data_held *held = &run->held;
+
+	*data = NULL;
+	if (held->len == 0)
+		return TURN_TAKEN;
+	if (memchr(held->bytes, '\0', held->len) != NULL)
+		return refuse(run, "data for COMMAND contains a NUL byte");
+	held->bytes[held->len] = '\0';
+	*data = held->bytes;
+	return TURN_TAKEN;
+}
+
+/*
+ * Hands the descriptors to COMMAND.  Usually recv becomes COMMAND, which
+ * takes them over; when the sender waits for COMMAND's status, recv runs
+ * it as a child, which gets copies, and turn_end waits for it.
+ */
+static enum turn
+hand_over(struct recv_run *run)
+{
+	struct receiver *r = &run->receiver;
+	struct handoff h = run->opt->handoff;
+	struct placement *plan;
+	const char *why;
+	size_t np;
+	int reply = r->flags & WIRE_ACK ? r->sock : -1;
+	enum turn t;
+
+	if (r->nfds == 0)
+		return refuse(run, "no descriptors arrived for %s",
+		    h.command[0]);
+	h.peer = run->have_peer ? &run->peer : NULL;
+	if ((t = data_for_env(run, &h.data)) != TURN_TAKEN)
+		return t;
+	if ((plan = handoff_plan(&h, r->names, r->nfds, &np, &why)) == NULL)
+		return refuse(run, "%s", why);
+	if (!(r->flags & WIRE_WAIT))
+		handoff_exec(&h, r->fds, r->names, r->nfds, plan, np, reply);
+	if (children_init(1, 0) == -1)
+		err(1, "signals");
+	if ((run->child = children_fork()) == -1)
+		err(1, "fork");
+	if (run->child == 0)
+		handoff_exec(&h, r->fds, r->names, r->nfds, plan, np, -1);
+	free(plan);
+	return TURN_CHILD;
+}
+
+/*
+ * Waits for COMMAND, run as a child, telling the sender that it started
+ * and how it exited.  Returns its exit status, which recv exits with:
+ * SIGTERM, SIGINT and SIGHUP meanwhile go on to it.
+ */
+static int
+wait_command(struct recv_run *run)
+{
+	const struct receiver *r = &run->receiver;
+	int reply = r->flags & WIRE_ACK ? r->sock : -1, status;
+
+	transfer_reply(reply, WIRE_DELIVERED, 0);
+	status = children_wait(run->child);
+	transfer_reply(reply, WIRE_EXITED, status);
+	return status;
+}
+
+/* Puts out what was printed and tells a sender that asked; 0 or 1. */
+static int
+deliver(struct recv_run *run)
+{
+	const struct receiver *r = &run->receiver;
+
+	if (record_finish(&run->record, r->flags & WIRE_ACK ? r->sock : -1)
+	    == -1) {
+		warnx("receive on %s: the sender left before its transfer "
+		    "was printed", run->opt->socket_arg);
+		return 1;
+	}
+	if (r->flags & WIRE_ACK)
+		transfer_reply(r->sock, WIRE_DELIVERED, 0);
+	if (r->flags & WIRE_WAIT)
+		transfer_reply(r->sock, WIRE_EXITED, 0);
+	return 0;
+}
+
+/* Tells a sender that asked why its transfer was refused. */
+static void
+decline(const struct receiver *r)
+{
+	if ((r->flags & WIRE_ACK) && r->reason != WIRE_UNSAID)
+		transfer_reply(r->sock, WIRE_DECLINED, r->reason);
+	else if (r->flags & WIRE_ACK)
+		transfer_reply(r->sock, WIRE_REFUSED, EXIT_REFUSED);
+}
+
+/*
+ * Ends the sender's turn that turn_receive left at t: hands what was
+ * taken to COMMAND, which may exec, or puts out what was printed; or
+ * refuses it, or reports the failure.  Returns the status recv exits with
+ * for this sender.
+ */
+int
+turn_end(struct recv_run *run, enum turn t)
+{
+	const char *arg = run->opt->socket_arg;
+
+	if (t == TURN_TAKEN && run->opt->handoff.command != NULL)
+		t = hand_over(run);
+	if (t == TURN_REFUSED)
+		decline(&run->receiver);
+	/*
+	 * The one place the received descriptors are released.  Up to here
+	 * they are the receiver's (a COMMAND run as a child has copies);
+	 * after it, nobody's.
+	 */
+	receiver_release(&run->receiver);
+	switch (t) {
+	case TURN_EMPTY:
+		return 0;
+	case TURN_TAKEN:
+		return deliver(run);
+	case TURN_CHILD:
+		return wait_command(run);
+	case TURN_REFUSED:
+		fprintf(stderr, "fdpass: receive on %s: %s\n", arg, run->why);
+		return EXIT_REFUSED;
+	case TURN_FAILED:
+		break;
+	}
+	if (run->why != NULL) {
+		warnx("receive on %s: %s", arg, run->why);
+		return 1;
+	}
+	errno = run->errnum;
+	warn("receive on %s", arg);
+	return 1;
+}
