@@ -55,7 +55,8 @@ SHELL = /bin/bash
 LIB_SRCS = msg.c wire.c transfer.c deadline.c address.c endpoint.c access.c dispose.c \
 	options.c placement.c describe.c json.c sockets.c grab.c handoff.c \
 	haproxy.c sources.c send_data.c record.c render.c turn.c serve.c \
-	background.c cleanup.c signals.c stdstreams.c children.c appear.c
+	background.c cleanup.c signals.c stdstreams.c children.c appear.c \
+	forward.c
 CMD_SRCS = main.c cmd_send.c cmd_recv.c
 LIB_OBJS = $(LIB_SRCS:%.c=$(OBJDIR)/%.o)
 CMD_OBJS = $(CMD_SRCS:%.c=$(OBJDIR)/%.o)

@@ -16,6 +16,7 @@
  * access.c	who may be the peer: the access rules, as verdicts
  * address.c	AF_UNIX paths and abstract names, stale socket files
  * transfer.c	a whole transfer: header, descriptors, names, data
+ * forward.c	signals send --wait forwards to the receiver's command
  * wire.c	the wire header and name list, as bytes
  * msg.c	the core: sendmsg/recvmsg, SCM_RIGHTS, peer credentials
  * placement.c	moving descriptors to the numbers a child expects

@@ -204,13 +204,9 @@ load test_helper
 
 @test "--create keeps its file once the descriptors crossed, though no answer came" {
 	bg_peer taker.py <<'PY'
-import socket, time
-from peer import listen
-server = listen("s")
-conn, _ = server.accept()
-conn.recv(20)
-conn.sendall(b"FDPR\x04\x00\x00\x00")
-socket.recv_fds(conn, 4096, 10)
+import time
+from peer import take_offered
+conn = take_offered("s")
 time.sleep(60)
 PY
 	wait_for_socket s
