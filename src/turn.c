@@ -325,7 +325,8 @@ wait_command(struct recv_run *run)
 	while (forwarding != -1 && children_watch(run->child, forwarding) == 1)
 		if (forward_take(forwarding, run->child) == -1)
 			forwarding = -1;
-	status = children_wait(run->child);
+	if ((status = children_wait(run->child)) == -1)
+		err(1, "waitpid");
 	transfer_reply(reply, WIRE_EXITED, status);
 	return status;
 }
