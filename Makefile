@@ -58,8 +58,8 @@ SHELL = /bin/bash
 CORE_SRCS = msg.c
 PROTOCOL_SRCS = wire.c sender.c receiver.c
 SYSTEM_SRCS = access.c address.c appear.c sockets.c resolve.c netns.c \
-	haproxy.c grab.c placement.c describe.c json.c deadline.c dispose.c \
-	cleanup.c signals.c children.c forward.c
+	haproxy.c haproxy_names.c grab.c placement.c describe.c json.c \
+	deadline.c dispose.c cleanup.c signals.c children.c forward.c
 CLI_SRCS = sources.c send_data.c serve.c turn.c record.c render.c \
 	handoff.c endpoint.c options.c background.c stdstreams.c
 LIB_SRCS = $(CORE_SRCS) $(PROTOCOL_SRCS) $(SYSTEM_SRCS) $(CLI_SRCS)
@@ -68,7 +68,7 @@ LIB_OBJS = $(LIB_SRCS:%.c=$(OBJDIR)/%.o)
 CMD_OBJS = $(CMD_SRCS:%.c=$(OBJDIR)/%.o)
 UNIT_TESTS = $(OBJDIR)/test_msg $(OBJDIR)/test_wire $(OBJDIR)/test_json \
 	$(OBJDIR)/test_sockets $(OBJDIR)/test_access $(OBJDIR)/test_placement \
-	$(OBJDIR)/test_handoff $(OBJDIR)/test_dispose
+	$(OBJDIR)/test_handoff $(OBJDIR)/test_dispose $(OBJDIR)/test_haproxy_names
 
 BIN = $(OBJDIR)/fdpass
 # The core (src/msg.c, see fdpass(3)) is the library that is installed;

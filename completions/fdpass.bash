@@ -64,14 +64,15 @@ _fdpass()
 	local -a send_opts=(
 		--connect --listen --stdout --notify-fdstore --no-fdpoll --remove
 		--read --write --append --rdwr --create --truncate --fd --from-pid
-		--from-haproxy --listen-fds --tcp-listen
+		--from-haproxy --haproxy-listener --haproxy-stats --listen-fds
+		--tcp-listen
 		--tcp-connect --udp --unix-listen --backlog --netns --name --data
 		--data-file --raw --wait --seqpacket --dgram --timeout --mode
 		--allow-uid --allow-gid --peer-uid --peer-gid --peer-pid --help
 	)
 	local -a send_args=(
 		--notify-fdstore -f --fd --from-pid --from-haproxy --tcp-listen
-		--tcp-connect
+		--tcp-connect --haproxy-listener
 		--udp --unix-listen --backlog --netns -n --name -d --data -D --data-file
 		-t --timeout -m --mode --allow-uid --allow-gid --peer-uid
 		--peer-gid --peer-pid

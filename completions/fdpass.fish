@@ -19,7 +19,7 @@ function __fdpass_scan
     set -l args
     switch $__fdpass_cmd
         case send
-            set args f n d D t m fd from-pid from-haproxy tcp-listen tcp-connect udp \
+            set args f n d D t m fd from-pid from-haproxy haproxy-listener tcp-listen tcp-connect udp \
                 unix-listen backlog netns name data data-file timeout mode \
                 notify-fdstore allow-uid allow-gid peer-uid peer-gid peer-pid
         case recv
@@ -171,6 +171,8 @@ complete -c fdpass -n '__fdpass_at send options' -l truncate -d 'Truncate each F
 complete -c fdpass -n '__fdpass_at send options' -s f -l fd -x -d 'Pass descriptor N of fdpass itself'
 complete -c fdpass -n '__fdpass_at send options' -l from-pid -x -d 'Pass descriptor FD of process PID (PID:FD)'
 complete -c fdpass -n '__fdpass_at send options' -l from-haproxy -x -d 'Pass the listeners of the HAProxy with this stats socket'
+complete -c fdpass -n '__fdpass_at send options' -l haproxy-listener -x -d 'Of the HAProxy listeners, pass the one with this name'
+complete -c fdpass -n '__fdpass_at send options' -l haproxy-stats -d 'Pass the stats sockets of HAProxy too'
 complete -c fdpass -n '__fdpass_at send options' -l listen-fds -d 'Pass the descriptors inherited from systemd (LISTEN_FDS)'
 complete -c fdpass -n '__fdpass_at send options' -l tcp-listen -x -d 'Pass a new listening TCP socket'
 complete -c fdpass -n '__fdpass_at send options' -l tcp-connect -x -d 'Pass a new TCP connection'

@@ -49,6 +49,9 @@ const char send_usage[] =
 "      --from-pid PID:FD  pass descriptor FD of process PID (pidfd_getfd)\n"
 "      --from-haproxy SOCKET  pass the listeners of the HAProxy whose stats\n"
 "                         socket (with expose-fd listeners) is SOCKET\n"
+"      --haproxy-listener NAME  of those, pass the one named NAME\n"
+"                         (tcp-127.0.0.1-8080); may be repeated\n"
+"      --haproxy-stats    pass HAProxy's stats sockets too\n"
 "      --listen-fds       pass the descriptors fdpass got from systemd\n"
 "                         (LISTEN_FDS, with the names in LISTEN_FDNAMES)\n"
 "      --tcp-listen [HOST:]PORT  pass a new listening TCP socket\n"
@@ -90,6 +93,8 @@ static const struct option send_longopts[] = {
 	{ "fd",		required_argument,	NULL, 'f' },
 	{ "from-pid",	required_argument,	NULL, OPT_FROM_PID },
 	{ "from-haproxy", required_argument,	NULL, OPT_FROM_HAPROXY },
+	{ "haproxy-listener", required_argument, NULL, OPT_HAPROXY_LISTENER },
+	{ "haproxy-stats", no_argument,		NULL, OPT_HAPROXY_STATS },
 	{ "listen-fds",	no_argument,		NULL, OPT_LISTEN_FDS },
 	{ "tcp-listen",	required_argument,	NULL, OPT_TCP_LISTEN },
 	{ "tcp-connect", required_argument,	NULL, OPT_TCP_CONNECT },
@@ -174,6 +179,10 @@ check_send_options(const struct send_options *o)
 	if (o->remove && (o->no_fdpoll || o->src.nsources > 0))
 		usage_error("send", "--remove passes no descriptors: no "
 		    "--no-fdpoll, --fd, --from-pid, ...");
+	if ((o->src.haproxy_stats || o->src.nlisteners > 0) &&
+	    !source_given(&o->src, SOURCE_FROM_HAPROXY))
+		usage_error("send", "--haproxy-stats and --haproxy-listener "
+		    "need --from-haproxy");
 	if (o->src.netns != NULL && !inet_source_given(&o->src))
 		usage_error("send", "--netns needs --tcp-listen, --tcp-connect "
 		    "or --udp");
@@ -237,6 +246,12 @@ parse_send_options(int argc, char **argv, struct send_options *o)
 			break;
 		case OPT_FROM_HAPROXY:
 			source_add(&o->src, SOURCE_FROM_HAPROXY, optarg);
+			break;
+		case OPT_HAPROXY_LISTENER:
+			source_pick_listener(&o->src, optarg);
+			break;
+		case OPT_HAPROXY_STATS:
+			o->src.haproxy_stats = 1;
 			break;
 		case OPT_LISTEN_FDS:
 			source_add(&o->src, SOURCE_LISTEN_FDS, optarg);

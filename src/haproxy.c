@@ -5,11 +5,12 @@
  * each batch with, per socket, a length-prefixed namespace name, a
  * length-prefixed interface name and four bytes that were once its
  * listener options; it waits for a four-byte acknowledgement after each.
+ * Its stats sockets come with its listeners; "show cli sockets", asked on
+ * a second connection, says which they are.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 
 #include <errno.h>
 #include <poll.h>
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "address.h"
 #include "haproxy.h"
 #include "msg.h"
 
@@ -27,6 +29,9 @@
 
 /* The metadata of one socket: two names of at most 255 bytes, an int. */
 #define META_MAX	(1 + 255 + 1 + 255 + sizeof(int))
+
+/* The most text taken from "show cli sockets": a line per stats socket. */
+#define CLI_LIST_MAX	65536
 
 /*
  * Where one message's descriptors and its sender's credentials go.  The
@@ -52,28 +57,23 @@ failed(const char **why, const char *what, int e)
 }
 
 /*
- * Connects to the stats socket at path by the deadline d, SO_PASSCRED set
- * first so that the kernel names the sender of all that comes back.  A
- * full backlog is retried, as a blocking connect would wait.
+ * Connects to the stats socket at sun, of length len, by the deadline d,
+ * SO_PASSCRED set first so that the kernel names the sender of all that
+ * comes back.  A full backlog is retried, as a blocking connect would wait.
  */
 static int
-connect_stats(const char *path, const struct deadline *d)
+connect_at(const struct sockaddr_un *sun, socklen_t len,
+    const struct deadline *d)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	int sock, saved, on = 1;
 
-	if (strlcpy(sun.sun_path, path, sizeof(sun.sun_path)) >=
-	    sizeof(sun.sun_path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
 	for (;;) {
 		if ((sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC,
 		    0)) == -1)
 			return -1;
 		if (setsockopt(sock, SOL_SOCKET, SO_PASSCRED, &on,
 		    sizeof(on)) == 0 && deadline_connect(sock,
-		    (struct sockaddr *)&sun, sizeof(sun), d) == 0)
+		    (const struct sockaddr *)sun, len, d) == 0)
 			return sock;
 		saved = errno;
 		close(sock);
@@ -81,6 +81,28 @@ connect_stats(const char *path, const struct deadline *d)
 		if (errno != EAGAIN || deadline_sleep(d, 10) == -1)
 			return -1;
 	}
+}
+
+/*
+ * Connects to the stats socket at path, "@name" for an abstract one.
+ * HAProxy's abns@ binds the name padded with NULs to the whole sun_path;
+ * its abnsz@, and most other programs, bind the name alone: one is tried,
+ * then the other, as an abstract name that nobody binds is refused.
+ */
+static int
+connect_stats(const char *path, const struct deadline *d)
+{
+	struct address a;
+	int sock;
+
+	if (address_parse(path, &a) == -1)
+		return -1;
+	if (!a.abstract)
+		return connect_at(&a.sun, a.len, d);
+	sock = connect_at(&a.sun, sizeof(a.sun), d);
+	if (sock == -1 && errno == ECONNREFUSED)
+		sock = connect_at(&a.sun, a.len, d);
+	return sock;
 }
 
 /* Writes all len bytes of buf by the deadline. */
@@ -136,6 +158,19 @@ receive(struct haproxy *h, struct iovec *iov, struct incoming *in,
 	return n;
 }
 
+/* Tells whether a message came with its sender's credentials alone. */
+static int
+credentials_alone(const struct fdp_control *ctl)
+{
+	size_t i;
+
+	for (i = 0; i < ctl->nitems; i++)
+		if (ctl->items[i].level != SOL_SOCKET ||
+		    ctl->items[i].type != SCM_CREDENTIALS)
+			return 0;
+	return 1;
+}
+
 /* Reads the number of sockets HAProxy is about to send. */
 static int
 read_count(struct haproxy *h, const char **why)
@@ -143,7 +178,7 @@ read_count(struct haproxy *h, const char **why)
 	struct incoming in;
 	unsigned char buf[sizeof(int)];
 	struct iovec iov;
-	size_t got = 0, i;
+	size_t got = 0;
 	ssize_t n;
 
 	while (got < sizeof(buf)) {
@@ -156,13 +191,11 @@ read_count(struct haproxy *h, const char **why)
 			    "declared with expose-fd listeners, and does "
 			    "HAProxy have sockets left?)", EPROTO);
 		/* The count comes alone, before any socket. */
-		for (i = 0; i < in.ctl.nitems; i++)
-			if (in.items[i].level != SOL_SOCKET ||
-			    in.items[i].type != SCM_CREDENTIALS) {
-				fdp_close_rights(&in.ctl);
-				return failed(why, "not an answer to "
-				    "_getsocks", EPROTO);
-			}
+		if (!credentials_alone(&in.ctl)) {
+			fdp_close_rights(&in.ctl);
+			return failed(why, "not an answer to _getsocks",
+			    EPROTO);
+		}
 		got += n;
 	}
 	memcpy(&h->expected, buf, sizeof(h->expected));
@@ -267,11 +300,71 @@ check_metadata(const struct haproxy *h, const char **why)
 	return 0;
 }
 
+/*
+ * Asks HAProxy, on a connection of its own, which of its sockets are
+ * stats sockets ("show cli sockets"): the process that answers must be
+ * the one that handed them over.  Returns the answer, allocated and
+ * NUL-terminated, or NULL.
+ */
+static char *
+ask_cli_sockets(struct haproxy *h, const char **why)
+{
+	const char ask[] = "show cli sockets\n";
+	struct incoming in;
+	struct iovec iov;
+	size_t len = 0;
+	ssize_t n;
+	char *list;
+
+	if ((h->sock = connect_stats(h->path, h->deadline)) == -1 ||
+	    write_all(h, ask, strlen(ask)) == -1 ||
+	    (list = malloc(CLI_LIST_MAX + 1)) == NULL)
+		return NULL;
+	for (;;) {
+		if (len == CLI_LIST_MAX) {
+			failed(why, "listed more stats sockets than fdpass "
+			    "reads", EPROTO);
+			break;
+		}
+		iov.iov_base = list + len;
+		iov.iov_len = CLI_LIST_MAX - len;
+		if ((n = receive(h, &iov, &in, why)) == -1)
+			break;
+		if (!credentials_alone(&in.ctl)) {
+			fdp_close_rights(&in.ctl);
+			failed(why, "sent descriptors with its list of stats "
+			    "sockets", EPROTO);
+			break;
+		}
+		if (n == 0) {
+			list[len] = '\0';
+			return list;
+		}
+		len += n;
+	}
+	free(list);
+	return NULL;
+}
+
+/* Tells whether any of the sockets received is one: a stats socket is. */
+static int
+any_socket(const struct haproxy *h)
+{
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < h->nfds; i++)
+		if (fstat(h->fds[i], &st) == 0 && S_ISSOCK(st.st_mode))
+			return 1;
+	return 0;
+}
+
 int
 haproxy_ask(struct haproxy *h, const char *path, const struct deadline *d,
     const char **why)
 {
 	memset(h, 0, sizeof(*h));
+	h->path = path;
 	h->deadline = d;
 	*why = NULL;
 	if ((h->sock = connect_stats(path, d)) == -1)
@@ -285,22 +378,37 @@ haproxy_ask(struct haproxy *h, const char *path, const struct deadline *d,
 }
 
 ssize_t
-haproxy_take(struct haproxy *h, int **fds, const char **why)
+haproxy_take(struct haproxy *h, struct haproxy_socket **out,
+    const char **why)
 {
-	ssize_t n;
+	struct haproxy_socket *s = NULL;
+	char *list = NULL;
+	size_t i, n;
 
 	*why = NULL;
-	if (receive_batches(h, why) == -1 || check_metadata(h, why) == -1) {
-		haproxy_abandon(h);
-		return -1;
+	if (receive_batches(h, why) == -1 || check_metadata(h, why) == -1)
+		goto fail;
+	close(h->sock);
+	h->sock = -1;
+	/* Only a socket can be a stats socket: pipes need no question. */
+	if ((any_socket(h) && (list = ask_cli_sockets(h, why)) == NULL) ||
+	    (s = calloc(h->nfds, sizeof(*s))) == NULL)
+		goto fail;
+	for (i = 0; i < h->nfds; i++) {
+		s[i].fd = h->fds[i];
+		s[i].stats = list != NULL && haproxy_listed(list, h->fds[i]);
 	}
+	free(list);
 	/* The sockets are the caller's now; the rest goes. */
-	*fds = h->fds;
+	*out = s;
 	n = h->nfds;
-	h->fds = NULL;
 	h->nfds = 0;
 	haproxy_abandon(h);
 	return n;
+fail:
+	free(list);
+	haproxy_abandon(h);
+	return -1;
 }
 
 void
@@ -318,64 +426,4 @@ haproxy_abandon(struct haproxy *h)
 	memset(h, 0, sizeof(*h));
 	h->sock = -1;
 	errno = saved;
-}
-
-/* Copies src into dst as a name may hold it: ':' and the unprintable as _. */
-static void
-copy_for_name(char *dst, size_t size, const char *src, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len && i + 1 < size; i++)
-		dst[i] = src[i] > ' ' && src[i] < 127 && src[i] != ':' ?
-		    src[i] : '_';
-	dst[i] = '\0';
-}
-
-void
-haproxy_socket_name(int fd, char *buf, size_t size)
-{
-	struct sockaddr_storage ss;
-	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
-	struct sockaddr_un *sun = (struct sockaddr_un *)&ss;
-	socklen_t len = sizeof(ss);
-	char addr[INET6_ADDRSTRLEN];
-	const char *proto = "socket";
-	int type;
-	socklen_t tlen = sizeof(type);
-
-	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) == 0)
-		proto = type == SOCK_STREAM ? "tcp" : type == SOCK_DGRAM ?
-		    "udp" : "socket";
-	memset(&ss, 0, sizeof(ss));
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
-		ss.ss_family = AF_UNSPEC;
-	switch (ss.ss_family) {
-	case AF_INET:
-		inet_ntop(AF_INET, &sin->sin_addr, addr, sizeof(addr));
-		snprintf(buf, size, "%s-%s-%u", proto, addr,
-		    ntohs(sin->sin_port));
-		break;
-	case AF_INET6:
-		inet_ntop(AF_INET6, &sin6->sin6_addr, addr, sizeof(addr));
-		copy_for_name(addr, sizeof(addr), addr, strlen(addr));
-		snprintf(buf, size, "%s6-%s-%u", proto, addr,
-		    ntohs(sin6->sin6_port));
-		break;
-	case AF_UNIX:
-		strlcpy(buf, "unix-", size);
-		len -= offsetof(struct sockaddr_un, sun_path);
-		/* An abstract name begins with a NUL, shown as '@'. */
-		if (len > 0 && sun->sun_path[0] == '\0')
-			sun->sun_path[0] = '@';
-		else
-			len = strnlen(sun->sun_path, len);
-		copy_for_name(buf + 5, size - 5, sun->sun_path, len);
-		if (len == 0)
-			buf[4] = '\0';
-		break;
-	default:
-		strlcpy(buf, "socket", size);
-	}
 }

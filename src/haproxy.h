@@ -22,6 +22,7 @@
  */
 struct haproxy {
 	int			 sock;
+	const char		*path;		/* of the stats socket */
 	const struct deadline	*deadline;
 	struct fdp_peer		 answerer;
 	int			 answered;
@@ -41,22 +42,36 @@ struct haproxy {
 int	haproxy_ask(struct haproxy *, const char *, const struct deadline *,
 	    const char **);
 
+/* A socket HAProxy handed over. */
+struct haproxy_socket {
+	int	fd;
+	int	stats;		/* one of its stats sockets, not a listener */
+};
+
 /*
- * Receives the sockets haproxy_ask announced, by its deadline, and ends
- * the exchange.  Returns their number and an allocated array of them,
- * close-on-exec, in *fds; or -1 with errno and *why as for haproxy_ask.
- * Either way no descriptor of h stays open.
+ * Receives the sockets haproxy_ask announced, by its deadline, asks which
+ * are stats sockets, and ends the exchange.  Returns their number and an
+ * allocated array of them, close-on-exec, in *sockets; or -1 with errno
+ * and *why as for haproxy_ask.  Either way no descriptor of h stays open.
  */
-ssize_t	haproxy_take(struct haproxy *, int **, const char **);
+ssize_t	haproxy_take(struct haproxy *, struct haproxy_socket **,
+	    const char **);
 
 /* Ends an exchange that haproxy_ask began, taking nothing. */
 void	haproxy_abandon(struct haproxy *);
 
 /*
  * Names socket fd after its local address, for LISTEN_FDNAMES: see
- * --from-haproxy in fdpass(1).  Always succeeds; size is at least
- * HAPROXY_NAME_SIZE.
+ * --from-haproxy in fdpass(1); a unix socket by the path HAProxy renamed
+ * it to.  Always succeeds; size is at least HAPROXY_NAME_SIZE.
  */
 void	haproxy_socket_name(int, char *, size_t);
+
+/*
+ * Tells whether socket fd is at one of the addresses list names, an
+ * answer to "show cli sockets": a line per stats socket, its address
+ * first, as HAProxy writes it (unix@PATH, abns@NAME, ipv4@ADDR:PORT...).
+ */
+int	haproxy_listed(const char *, int);
 
 #endif

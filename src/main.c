@@ -32,6 +32,7 @@
  * resolve.c	"[HOST:]PORT" to addresses, names looked up with getent
  * netns.c	sockets made in another network namespace (--netns)
  * haproxy.c	HAProxy's listeners, taken over its stats socket
+ * haproxy_names.c	what HAProxy's sockets are: names, listeners, stats
  * grab.c	another process's descriptor, through a pidfd
  * placement.c	moving descriptors to the numbers a child expects
  * describe.c	what a descriptor is, for printing

@@ -49,6 +49,8 @@ enum {
 	OPT_NO_FDPOLL,
 	OPT_REMOVE,
 	OPT_NETNS,
+	OPT_HAPROXY_STATS,
+	OPT_HAPROXY_LISTENER,
 };
 
 struct socket_options {

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,15 @@ source_add(struct source_options *o, enum source_kind kind, const char *arg)
 	o->sources = append(o->sources, &o->nsources, sizeof(*o->sources));
 	o->sources[o->nsources - 1].kind = kind;
 	o->sources[o->nsources - 1].arg = arg;
+}
+
+/* Adds a --haproxy-listener: only the listeners so named are passed. */
+void
+source_pick_listener(struct source_options *o, const char *name)
+{
+	o->listeners = append(o->listeners, &o->nlisteners,
+	    sizeof(*o->listeners));
+	o->listeners[o->nlisteners - 1] = name;
 }
 
 /* Adds a --name, already checked, for the next descriptor not named. */
@@ -160,21 +170,45 @@ haproxy_failed(const char *path, const char *why, unsigned int timeout)
 }
 
 /*
- * --from-haproxy SOCKET: HAProxy's listeners, named by their address, by
- * the deadline d; p owns them.  The process that answers must be of our
- * own user or one --allow-uid or --allow-gid admits, before it hands over
- * anything.
+ * Tells whether a socket HAProxy handed over, so named, is to be passed:
+ * a stats socket only with --haproxy-stats, a listener unless
+ * --haproxy-listener names others.
+ */
+static int
+haproxy_wanted(const struct source_options *o,
+    const struct haproxy_socket *s, const char *name)
+{
+	size_t i;
+
+	if (s->stats)
+		return o->haproxy_stats;
+	if (o->nlisteners == 0)
+		return 1;
+	for (i = 0; i < o->nlisteners; i++)
+		if (strcmp(o->listeners[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * --from-haproxy SOCKET: HAProxy's listeners, and with --haproxy-stats its
+ * stats sockets, named by their address, by the deadline d; p owns them.
+ * The process that answers must be of our own user or one --allow-uid or
+ * --allow-gid admits, before it hands over anything.  A socket not wanted
+ * is closed: HAProxy keeps its own.
  */
 static void
 add_haproxy_fds(struct payload *p, const char *path,
-    const struct socket_options *so, const struct deadline *d)
+    const struct source_options *o, const struct socket_options *so,
+    const struct deadline *d)
 {
 	char name[HAPROXY_NAME_SIZE];
+	struct haproxy_socket *socks;
 	struct haproxy h;
 	const char *why;
 	ssize_t i, n;
+	size_t added = 0;
 	uid_t uid;
-	int *fds;
 
 	if (haproxy_ask(&h, path, d, &why) == -1)
 		haproxy_failed(path, why, so->timeout);
@@ -184,20 +218,80 @@ add_haproxy_fds(struct payload *p, const char *path,
 		errx(1, "--from-haproxy %s: answered by uid %ld, not %ld "
 		    "(see --allow-uid)", path, (long)uid, (long)geteuid());
 	}
-	if ((n = haproxy_take(&h, &fds, &why)) == -1)
+	if ((n = haproxy_take(&h, &socks, &why)) == -1)
 		haproxy_failed(path, why, so->timeout);
 	for (i = 0; i < n; i++) {
-		haproxy_socket_name(fds[i], name, sizeof(name));
-		payload_add(p, fds[i], 1, name);
+		haproxy_socket_name(socks[i].fd, name, sizeof(name));
+		if (!haproxy_wanted(o, &socks[i], name)) {
+			close(socks[i].fd);
+			continue;
+		}
+		payload_add(p, socks[i].fd, 1, name);
+		added++;
 	}
-	free(fds);
+	free(socks);
+	/*
+	 * None would leave standard input to be passed in their stead; a
+	 * --haproxy-listener that named none is refused by its name later.
+	 */
+	if (added == 0 && o->nlisteners == 0)
+		errx(1, "--from-haproxy %s: HAProxy handed over no listener "
+		    "(see --haproxy-stats)", path);
+}
+
+/* Refuses a --haproxy-listener that named no socket HAProxy handed over. */
+static void
+check_listeners_found(const struct payload *p, const struct source_options *o)
+{
+	size_t i, j;
+
+	for (i = 0; i < o->nlisteners; i++) {
+		for (j = 0; j < p->nitems; j++)
+			if (p->items[j].name != NULL &&
+			    strcmp(p->items[j].name, o->listeners[i]) == 0)
+				break;
+		if (j == p->nitems)
+			errx(1, "--haproxy-listener %s: HAProxy has no "
+			    "listener of that name", o->listeners[i]);
+	}
+}
+
+/*
+ * LISTEN_PIDFDID, where set, names the process the descriptors are meant
+ * for by the inode of its pidfd, which no later process shares as it may
+ * share a pid: where the kernel tells our own (pidfs), it must be that,
+ * as sd_listen_fds() checks.  Elsewhere LISTEN_PID alone decides.
+ */
+static void
+check_listen_pidfdid(void)
+{
+	const char *id = getenv("LISTEN_PIDFDID");
+	unsigned long long want;
+	uint64_t own;
+	char *end;
+
+	if (id == NULL)
+		return;
+	errno = 0;
+	want = strtoull(id, &end, 10);
+	if (*id < '0' || *id > '9' || *end != '\0' || errno == ERANGE)
+		errx(1, "--listen-fds: LISTEN_PIDFDID is '%s', not a pidfd "
+		    "inode number", id);
+	if (grab_pid_inode(getpid(), &own) == -1) {
+		if (errno == ENOTSUP || errno == ENOSYS)
+			return;
+		err(1, "--listen-fds: the pidfd of this process");
+	}
+	if (want != own)
+		errx(1, "--listen-fds: LISTEN_PIDFDID is %s, not this "
+		    "process's pidfd (its pid was reused)", id);
 }
 
 /*
  * --listen-fds: what fdpass inherited under systemd's convention, from 3,
  * with LISTEN_FDNAMES's names (an empty one leaves its descriptor
- * unnamed); not owned.  LISTEN_* stay set: send runs no command that
- * would see them.
+ * unnamed), when LISTEN_PID and LISTEN_PIDFDID name this process; not
+ * owned.  LISTEN_* stay set: send runs no command that would see them.
  */
 static void
 add_listen_fds(struct payload *p)
@@ -211,6 +305,7 @@ add_listen_fds(struct payload *p)
 		errx(1, "--listen-fds: LISTEN_PID is not set");
 	if (strtonum(pid, 1, INT32_MAX, NULL) != getpid())
 		errx(1, "--listen-fds: LISTEN_PID is %s, not this process", pid);
+	check_listen_pidfdid();
 	if (count == NULL)
 		errx(1, "--listen-fds: LISTEN_FDS is not set");
 	n = strtonum(count, 1, WIRE_MAX_FDS, &errstr);
@@ -408,7 +503,7 @@ add_source(struct payload *p, const struct source *s,
 		payload_add(p, grabbed_fd(s->arg), 1, NULL);
 		break;
 	case SOURCE_FROM_HAPROXY:
-		add_haproxy_fds(p, s->arg, so, d);
+		add_haproxy_fds(p, s->arg, o, so, d);
 		break;
 	case SOURCE_LISTEN_FDS:
 		add_listen_fds(p);
@@ -491,6 +586,7 @@ payload_gather(struct payload *p, const struct source_options *o,
 	/* Needed no more: the socket to SOCKET is made in fdpass's own. */
 	if (ns != NULL)
 		netns_close(ns);
+	check_listeners_found(p, o);
 	if (!counted)
 		check_name_count(o, p->nitems + nfiles);
 	add_files(p, o, files, nfiles, so->timeout, d);

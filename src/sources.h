@@ -38,6 +38,9 @@ struct source_options {
 	size_t		 nsources;
 	const char	**names;	/* from --name, in order */
 	size_t		 nnames;
+	const char	**listeners;	/* --haproxy-listener: only these */
+	size_t		 nlisteners;
+	int		 haproxy_stats;	/* --haproxy-stats: pass those too */
 	int		 access_mode;	/* of FILEs: O_RDONLY, O_WRONLY, O_RDWR */
 	int		 open_flags;	/* O_APPEND, O_CREAT, O_TRUNC */
 	int		 backlog;	/* of the listeners made */
@@ -78,6 +81,7 @@ struct payload {
 void	source_add(struct source_options *, enum source_kind, const char *);
 void	source_add_name(struct source_options *, const char *);
 void	source_check_inherited(const char *);
+void	source_pick_listener(struct source_options *, const char *);
 int	source_given(const struct source_options *, enum source_kind);
 void	payload_gather(struct payload *, const struct source_options *,
 	    const struct socket_options *, char *const *, size_t,

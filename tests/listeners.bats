@@ -65,8 +65,16 @@ print(data.split(b"\r\n\r\n", 1)[1].decode())
 PY
 }
 
-# start_haproxy: a HAProxy answering "old" on ports $p1 and $p2, with its
-# stats socket at admin.sock; its pid in $HAPROXY.
+# need_pidfs: skips a test where pidfds do not name one process each
+# (no pidfs before Linux 6.9), as LISTEN_PIDFDID is not checked there.
+need_pidfs() {
+	/usr/bin/python3 -c 'import os, sys; sys.exit(os.fstat(os.pidfd_open(os.getpid())).st_ino == os.fstat(os.pidfd_open(1)).st_ino)' ||
+		skip "pidfds are not on pidfs (Linux 6.9 or later)"
+}
+
+# start_haproxy [ADDRESS]: a HAProxy answering "old" on ports $p1 and $p2,
+# with its stats socket at ADDRESS (by default admin.sock); its pid in
+# $HAPROXY.
 start_haproxy() {
 	need_package haproxy command -v haproxy
 	p1=$(free_port)
@@ -74,7 +82,7 @@ start_haproxy() {
 	while [ "$p2" = "$p1" ]; do p2=$(free_port); done
 	cat >haproxy.cfg <<CFG
 global
-	stats socket $PWD/admin.sock mode 600 level admin expose-fd listeners
+	stats socket ${1:-$PWD/admin.sock} mode 600 level admin expose-fd listeners
 defaults
 	mode http
 	timeout connect 5s
@@ -87,7 +95,7 @@ frontend web
 CFG
 	bg sh -c 'exec haproxy -db -f haproxy.cfg >haproxy.log 2>&1'
 	HAPROXY=$BG
-	wait_until test -S admin.sock
+	# HAProxy binds its stats socket before it serves.
 	wait_until ask "$p1"
 	wait_until ask "$p2"
 }
@@ -133,8 +141,8 @@ PY
 	assert_output ""
 	wait_until test -e names
 	run cat names
-	assert_line "tcp-127.0.0.1-$p1"
-	assert_line "tcp-127.0.0.1-$p2"
+	assert_output "tcp-127.0.0.1-$p1
+tcp-127.0.0.1-$p2"
 	# A soft stop: HAProxy closes its copies and finishes what it took.
 	kill -USR1 "$HAPROXY"
 	wait_until gone "$HAPROXY"
@@ -287,16 +295,93 @@ closed"
 	assert_line --index 0 "fdpass: --allow-uid, --allow-gid, --peer-uid, --peer-gid and --peer-pid need a connected socket, not --dgram or --notify-fdstore"
 }
 
-@test "--from-haproxy: names by address, overridden by --name in order" {
+# bats test_tags=peer-program
+@test "--from-haproxy passes HAProxy's listeners, not its stats socket" {
 	start_haproxy
 	"$FDPASS" recv -b -t $WAIT s >recv.out 3>&-
-	run "$FDPASS" send -t $WAIT -n first --from-haproxy admin.sock s
+	run "$FDPASS" send -t $WAIT --from-haproxy admin.sock s
+	assert_success
+	assert_output ""
+	wait_until grep -q "tcp-127.0.0.1-$p2" recv.out
+	run cat recv.out
+	assert_line --index 0 --regexp "^[0-9]+ socket tcp-127.0.0.1-$p1 "
+	assert_line --index 1 --regexp "^[0-9]+ socket tcp-127.0.0.1-$p2 "
+	assert_equal "${#lines[@]}" 2
+}
+
+# bats test_tags=peer-program
+@test "--from-haproxy: --haproxy-stats adds the stats sockets, named at their real path; --name names in order" {
+	start_haproxy
+	"$FDPASS" recv -b -t $WAIT s >recv.out 3>&-
+	run "$FDPASS" send -t $WAIT -n first --haproxy-stats --from-haproxy admin.sock s
 	assert_success
 	wait_until grep -q "tcp-127.0.0.1-$p2" recv.out
 	run cat recv.out
 	assert_line --index 0 --regexp "^[0-9]+ socket first "
 	assert_line --index 1 --regexp "^[0-9]+ socket tcp-127.0.0.1-$p2 "
-	assert_line --index 2 --regexp "^[0-9]+ socket unix-$PWD/admin.sock"
+	assert_line --index 2 --regexp "^[0-9]+ socket unix-$PWD/admin.sock "
+	assert_equal "${#lines[@]}" 3
+}
+
+# bats test_tags=peer-program
+@test "--from-haproxy: --haproxy-listener picks a listener by name, for recv --at" {
+	start_haproxy
+	bg "$FDPASS" recv -t $WAIT --at 3=tcp-127.0.0.1-$p2 s /usr/bin/python3 -c 'import os, socket; print(socket.socket(fileno=3).getsockname()[1], os.path.exists("/proc/self/fd/4"))'
+	run "$FDPASS" send -t $WAIT --from-haproxy admin.sock --haproxy-listener tcp-127.0.0.1-$p2 s
+	assert_success
+	assert_output ""
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(cat bg.out)" "$p2 False"
+}
+
+# bats test_tags=peer-program
+@test "--from-haproxy: a --haproxy-listener that names no listener is an error" {
+	start_haproxy
+	run "$FDPASS" send -t $WAIT --from-haproxy admin.sock --haproxy-listener "unix-$PWD/admin.sock" s
+	assert_failure 1
+	assert_output "fdpass: --haproxy-listener unix-$PWD/admin.sock: HAProxy has no listener of that name"
+}
+
+@test "--haproxy-stats and --haproxy-listener need --from-haproxy" {
+	run "$FDPASS" send --haproxy-stats s
+	assert_failure 2
+	assert_line --index 0 "fdpass: --haproxy-stats and --haproxy-listener need --from-haproxy"
+}
+
+# bats test_tags=peer-program
+@test "--from-haproxy @name reaches HAProxy's abstract stats socket (abns@)" {
+	name=$(abstract_name)
+	start_haproxy "abns@${name#@}"
+	"$FDPASS" recv -b -t $WAIT s >recv.out 3>&-
+	run "$FDPASS" send -t $WAIT --haproxy-stats --from-haproxy "$name" s
+	assert_success
+	assert_output ""
+	wait_until grep -q "unix-$name " recv.out
+	run cat recv.out
+	assert_line --index 2 --regexp "^[0-9]+ socket unix-$name "
+	assert_equal "${#lines[@]}" 3
+}
+
+@test "--from-haproxy @name reaches a stats socket bound at that name alone" {
+	name=$(abstract_name)
+	bg_peer stats.py <<PY
+from peer import *
+server = listen("\\0${name#@}")
+conn, _ = server.accept()
+conn.recv(100)
+r, w = os.pipe()
+conn.sendall(struct.pack("=i", 1))
+socket.send_fds(conn, [bytes(6)], [w])
+conn.settimeout(WAIT)
+conn.recv(4)
+PY
+	wait_until grep -q " $name\$" /proc/net/unix
+	"$FDPASS" recv -b -t $WAIT s >recv.out 3>&-
+	run "$FDPASS" send -t $WAIT --from-haproxy "$name" s
+	assert_success
+	assert_output ""
+	wait_until grep -q " pipe " recv.out
 }
 
 # bats test_tags=peer-program
@@ -328,6 +413,28 @@ closed"
 	run sh -c 'LISTEN_PID=1 LISTEN_FDS=1 exec "$FDPASS" send --listen-fds s 3</dev/null'
 	assert_failure 1
 	assert_output "fdpass: --listen-fds: LISTEN_PID is 1, not this process"
+}
+
+@test "--listen-fds refuses descriptors whose LISTEN_PIDFDID names another process" {
+	need_pidfs
+	run sh -c 'LISTEN_PID=$$ LISTEN_PIDFDID=1 LISTEN_FDS=1 exec "$FDPASS" send --listen-fds s 3</dev/null'
+	assert_failure 1
+	assert_output "fdpass: --listen-fds: LISTEN_PIDFDID is 1, not this process's pidfd (its pid was reused)"
+	run sh -c 'LISTEN_PID=$$ LISTEN_PIDFDID=x LISTEN_FDS=1 exec "$FDPASS" send --listen-fds s 3</dev/null'
+	assert_failure 1
+	assert_output "fdpass: --listen-fds: LISTEN_PIDFDID is 'x', not a pidfd inode number"
+}
+
+@test "--listen-fds takes what recv --listen-fds set, LISTEN_PIDFDID and all" {
+	need_pidfs
+	"$FDPASS" recv -b -t $WAIT s2 >recv.out 3>&-
+	bg "$FDPASS" recv --listen-fds s "$FDPASS" send -t $WAIT --listen-fds s2
+	run "$FDPASS" send -t $WAIT -n web s /dev/null
+	assert_success
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	run cat recv.out
+	assert_output --regexp "^[0-9]+ char web /dev/null - -\$"
 }
 
 @test "--listen-fds without LISTEN_FDS, or with none, says so" {
