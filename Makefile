@@ -59,7 +59,7 @@ CORE_SRCS = msg.c
 PROTOCOL_SRCS = wire.c sender.c receiver.c
 SYSTEM_SRCS = access.c address.c appear.c sockets.c resolve.c netns.c \
 	haproxy.c haproxy_names.c grab.c placement.c describe.c json.c \
-	deadline.c dispose.c cleanup.c signals.c children.c
+	deadline.c dispose.c cleanup.c signals.c children.c forward.c
 CLI_SRCS = sources.c send_data.c serve.c turn.c record.c render.c \
 	handoff.c endpoint.c options.c background.c stdstreams.c
 LIB_SRCS = $(CORE_SRCS) $(PROTOCOL_SRCS) $(SYSTEM_SRCS) $(CLI_SRCS)

@@ -315,6 +315,19 @@ publish(const struct address *a, int type, struct listener *l)
 	return in_use(l, 0);
 }
 
+/* Binds fd to a, the socket file bind creates with mode, with no race. */
+static int
+bind_with_mode(int fd, const struct address *a, mode_t mode)
+{
+	mode_t old;
+	int ret;
+
+	old = umask(~mode & 0777);
+	ret = bind(fd, (const struct sockaddr *)&a->sun, a->len);
+	umask(old);
+	return ret;
+}
+
 /*
  * Creates a listening socket of the given type at a, the socket file with
  * the given mode.  Datagram sockets are only bound.  The file is made
@@ -332,8 +345,7 @@ address_listen(const struct address *a, int type, mode_t mode,
 	const struct address *at = a;
 	struct address tmp;
 	struct stat st;
-	mode_t old;
-	int fd, ret, saved;
+	int fd, saved;
 
 	l->fd = -1;
 	l->path = NULL;
@@ -348,11 +360,7 @@ address_listen(const struct address *a, int type, mode_t mode,
 	}
 	if ((fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0)) == -1)
 		return -1;
-	/* bind creates the file; the umask gives it its mode with no race. */
-	old = umask(~mode & 0777);
-	ret = bind(fd, (const struct sockaddr *)&at->sun, at->len);
-	umask(old);
-	if (ret == -1)
+	if (bind_with_mode(fd, at, mode) == -1)
 		goto fail;
 	if (!a->abstract) {
 		if (lstat(l->tmp, &st) == -1)
@@ -391,6 +399,123 @@ listener_claim(const struct listener *l)
 	    -1)
 		return -1;
 	return listening ? listen(l->fd, SOMAXCONN) : 0;
+}
+
+/*
+ * Makes a's path absolute, from the working directory, so that a socket
+ * bound there names the same file for a process that works elsewhere.
+ * Fails with ENAMETOOLONG when the result does not fit sun_path.
+ */
+int
+address_absolute(struct address *a)
+{
+	char *path = a->sun.sun_path, cwd[sizeof(a->sun.sun_path)];
+	size_t dir;
+
+	if (a->abstract || path[0] == '/')
+		return 0;
+	if (getcwd(cwd, sizeof(cwd)) == NULL) {
+		if (errno == ERANGE)
+			errno = ENAMETOOLONG;
+		return -1;
+	}
+	dir = strlen(cwd);
+	if (dir + 1 + strlen(path) >= sizeof(a->sun.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memmove(path + dir + 1, path, strlen(path) + 1);
+	memcpy(path, cwd, dir);
+	path[dir] = '/';
+	return 0;
+}
+
+/*
+ * Removes the stale socket at a that made a bind there fail: it is moved
+ * aside to l->tmp first and removed only if it is that socket still, as
+ * good as dead; a live one that came out is another listener's, which
+ * goes back.  Returns 0 when a is free to bind again, or -1 with l->why.
+ */
+static int
+remove_stale(const struct address *a, int type, struct listener *l)
+{
+	struct address out = *a;
+	struct stat stale, st;
+	int found;
+
+	if ((found = in_the_way(a, type, l, &stale)) != 1)
+		return found;
+	if (temporary_name(a, l) == -1)
+		return -1;
+	if (renameat2(AT_FDCWD, a->sun.sun_path, AT_FDCWD, l->tmp,
+	    RENAME_NOREPLACE) == -1) {
+		l->tmp[0] = '\0';
+		/* Another listener moved it first, and binds there now. */
+		return errno == ENOENT ? 0 : -1;
+	}
+	strlcpy(out.sun.sun_path, l->tmp, sizeof(out.sun.sun_path));
+	if (lstat(l->tmp, &st) == 0 && st.st_dev == stale.st_dev &&
+	    st.st_ino == stale.st_ino && in_the_way(&out, type, l, &st) == 1) {
+		unlink(l->tmp);
+		l->tmp[0] = '\0';
+		return 0;
+	}
+	renameat2(AT_FDCWD, l->tmp, AT_FDCWD, a->sun.sun_path,
+	    RENAME_NOREPLACE);
+	l->tmp[0] = '\0';
+	return in_use(l, 0);
+}
+
+/*
+ * Creates a listening socket of the given type bound at a itself, not
+ * made under a temporary name and moved there as address_listen does: a
+ * socket handed to a server is bound where getsockname(2) says, which
+ * the server logs and checks (sd_is_socket_unix).  bind(2) never
+ * replaces a file, so only a stale socket in the way is removed, and
+ * only once.  Between bind and listen the path names a socket that
+ * refuses connections, which a listener starting then may take for a
+ * stale one and remove: checked once it listens, that fails as in use.
+ */
+int
+address_listen_bound(const struct address *a, int type, mode_t mode,
+    struct listener *l)
+{
+	struct stat st;
+	int fd, ret, saved;
+
+	l->fd = -1;
+	l->path = NULL;
+	l->why = NULL;
+	l->tmp[0] = '\0';
+	if ((fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	ret = bind_with_mode(fd, a, mode);
+	if (ret == -1 && errno == EADDRINUSE && !a->abstract &&
+	    remove_stale(a, type, l) == 0)
+		ret = bind_with_mode(fd, a, mode);
+	if (ret == -1 || (!a->abstract &&
+	    lstat(a->sun.sun_path, &st) == -1))
+		goto fail;
+	if (!a->abstract) {
+		l->dev = st.st_dev;
+		l->ino = st.st_ino;
+		l->path = a->sun.sun_path;
+	}
+	if (type != SOCK_DGRAM && listen(fd, SOMAXCONN) == -1)
+		goto fail;
+	if (!a->abstract && (lstat(a->sun.sun_path, &st) == -1 ||
+	    st.st_dev != l->dev || st.st_ino != l->ino)) {
+		in_use(l, 0);
+		goto fail;
+	}
+	l->fd = fd;
+	return 0;
+fail:
+	saved = errno;
+	close(fd);
+	listener_remove(l);
+	errno = saved;
+	return -1;
 }
 
 /* Accepts the next connection, close-on-exec, waiting until the deadline. */

@@ -44,6 +44,9 @@ int	address_connect(const struct address *, int, const struct deadline *,
 	    struct appear *);
 int	address_listen(const struct address *, int, mode_t, struct listener *);
 int	listener_claim(const struct listener *);
+int	address_listen_bound(const struct address *, int, mode_t,
+	    struct listener *);
+int	address_absolute(struct address *);
 int	listener_accept(const struct listener *, const struct deadline *);
 void	listener_remove(struct listener *);
 

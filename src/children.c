@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -178,6 +179,37 @@ children_reap(void)
 	}
 	signals_mask(SIG_SETMASK, &old);
 	return npids;
+}
+
+/*
+ * Waits until the child pid has ended, and returns 0 without reaping it,
+ * or until fd has something to read (or its end), and returns 1; -1 on
+ * an error.  A signal passed on meanwhile does not end the wait.
+ */
+int
+children_watch(pid_t pid, int fd)
+{
+	struct pollfd pfd[2] = { { -1, POLLIN, 0 }, { -1, POLLIN, 0 } };
+	siginfo_t info;
+	char buf[64];
+
+	pfd[0].fd = wake[0];
+	pfd[1].fd = fd;
+	for (;;) {
+		/* Looked at after the pipe is emptied, so none is missed. */
+		while (read(wake[0], buf, sizeof(buf)) > 0)
+			continue;
+		info.si_pid = 0;
+		if (waitid(P_PID, pid, &info, WEXITED | WNOHANG | WNOWAIT) ==
+		    -1 && errno != EINTR)
+			return -1;
+		if (info.si_pid == pid)
+			return 0;
+		if (poll(pfd, 2, -1) == -1 && errno != EINTR)
+			return -1;
+		if (pfd[1].revents != 0)
+			return 1;
+	}
 }
 
 /*

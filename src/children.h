@@ -12,6 +12,7 @@ int	children_init(size_t, int);
 pid_t	children_fork(void);
 int	children_wake_fd(void);
 size_t	children_reap(void);
+int	children_watch(pid_t, int);
 int	children_wait(pid_t);
 
 #endif

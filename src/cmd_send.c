@@ -15,6 +15,7 @@
 
 #include "cleanup.h"
 #include "commands.h"
+#include "forward.h"
 #include "options.h"
 #include "send_data.h"
 #include "sources.h"
@@ -68,7 +69,7 @@ const char send_usage[] =
 "      --raw              send a plain SCM_RIGHTS message, for a receiver\n"
 "                         that is not fdpass (no names; no acknowledgement)\n"
 "      --wait             wait for the receiver's COMMAND and exit with its\n"
-"                         status\n"
+"                         status, forwarding INT, TERM and HUP to it\n"
 "  -t, --timeout SECONDS  give up after SECONDS in all: opening FIFOs,\n"
 "                         reading --data-file, taking HAProxy's sockets,\n"
 "                         looking up hosts, connecting, waiting for a\n"
@@ -237,7 +238,7 @@ parse_send_options(int argc, char **argv, struct send_options *o)
 			o->src.open_flags |= O_TRUNC;
 			break;
 		case 'f':
-			parse_number("--fd", optarg, 0, INT32_MAX);
+			source_check_inherited(optarg);
 			source_add(&o->src, SOURCE_FD, optarg);
 			break;
 		case OPT_FROM_PID:
@@ -409,8 +410,6 @@ await_verdict(const struct send_options *o, const struct outgoing *out,
 	int ret;
 
 	ret = transfer_await(sock, o->wait, d, &v);
-	if (v.what == WIRE_DELIVERED || v.what == WIRE_EXITED)
-		cleanup_made_delivered();
 	if (ret == -1) {
 		if (errno == ETIMEDOUT && v.what == WIRE_DELIVERED && o->wait)
 			errx(1, "send to %s: the command did not finish within "
@@ -438,8 +437,9 @@ await_verdict(const struct send_options *o, const struct outgoing *out,
 /*
  * Offers the transfer on sock and checks who answers: the process that
  * will take the descriptors, which need not be the one that listened.
- * Returns 0 to go on, or -1 when the peer went away without an answer;
- * exits when it says no or is not one to send to.
+ * Returns the status of its WIRE_READY to go on (WIRE_READY_SIGNALS or
+ * not), or -1 when the peer went away without an answer; exits when it
+ * says no or is not one to send to.
  */
 static int
 offer(const struct send_options *o, const struct outgoing *out, int sock,
@@ -466,22 +466,27 @@ offer(const struct send_options *o, const struct outgoing *out, int sock,
 	if ((why = access_refusal(&o->sock.access, &who)) != NULL)
 		errx(1, "send to %s: the receiving process, pid %ld: %s",
 		    o->socket_arg, (long)who.pid, why);
-	return 0;
+	return v.status;
 }
 
 /*
  * Sends the transfer on sock and, when it asks for one, waits for the
  * verdict.  The watch made while the receiver was awaited, unless NULL,
  * is closed once all is sent, while the receiver places and execs instead
- * of waiting for us.  Returns send's exit status, or -1 when the peer went
- * away without taking anything.
+ * of waiting for us.  With --wait, the signals that would end send go on
+ * to the receiver's command meanwhile, if the receiver said it passes
+ * them on.  Returns send's exit status, or -1 when the peer went away
+ * without taking anything.
  */
 static int
 send_on(const struct send_options *o, const struct payload *p,
     const struct outgoing *out, int sock, const struct deadline *d,
     struct appear *watch)
 {
-	if ((out->flags & WIRE_PROVE) && offer(o, out, sock, d) == -1)
+	int ready = 0;
+
+	if ((out->flags & WIRE_PROVE) && (ready = offer(o, out, sock, d)) ==
+	    -1)
 		return -1;
 	payload_truncate(p);
 	if (transfer_send(sock, out) == -1) {
@@ -489,13 +494,18 @@ send_on(const struct send_options *o, const struct payload *p,
 			return -1;
 		send_failed(o);
 	}
+	/*
+	 * The descriptors crossed: the receiver may be using a file made for
+	 * them already, whether or not its answer comes in time.
+	 */
+	cleanup_made_delivered();
 	if (watch != NULL)
 		appear_close(watch);
-	/* Without a word back, sent is as good as it gets. */
-	if (!(out->flags & WIRE_ACK)) {
-		cleanup_made_delivered();
+	if (!(out->flags & WIRE_ACK))
 		return 0;
-	}
+	if (o->wait && (ready & WIRE_READY_SIGNALS) &&
+	    forward_signals(sock) == -1)
+		err(1, "signals");
 	return await_verdict(o, out, sock, d);
 }
 
@@ -520,7 +530,8 @@ send_listening(const struct send_options *o, const struct payload *p,
 		close(sock);
 		if (status != -1)
 			break;
-		if (out->data_fd != -1 && lseek(out->data_fd, 0, SEEK_SET) == -1)
+		if (out->data_fd != -1 && lseek(out->data_fd, p->data_fd_start,
+		    SEEK_SET) == -1)
 			err(1, "--data-file %s", o->data_file);
 	}
 	endpoint_close();
@@ -573,7 +584,9 @@ cmd_send(int argc, char **argv)
 		if (status == -1)
 			errx(1, "send to %s: the receiver hung up without "
 			    "taking the descriptors", o->socket_arg);
-		close(sock);
+		/* --stdout's socket is closed, and checked, at exit. */
+		if (sock != STDOUT_FILENO)
+			close(sock);
 	}
 	payload_release(&p);
 	free(parsed.src.sources);

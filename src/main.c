@@ -42,6 +42,7 @@
  * cleanup.c	the files fdpass made, undone at exit or on a signal
  * signals.c	dispositions and the mask, put back as found before exec
  * children.c	recv's children: reaped, and passed the stop signals
+ * forward.c	signals send --wait forwards to the receiver's command
  *
  * The protocol: fdpass's transfers, framed on the wire.
  * sender.c	sending a whole transfer: header, descriptors, names, data

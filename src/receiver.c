@@ -295,7 +295,11 @@ done:
 	return ret;
 }
 
-/* Tells a WIRE_PROVE sender to send the rest, with our credentials. */
+/*
+ * Tells a WIRE_PROVE sender to send the rest, with our credentials; and
+ * one that waits for the command that it may forward signals to it
+ * (forward.c).
+ */
 static int
 answer_ready(struct receiver *r)
 {
@@ -304,7 +308,8 @@ answer_ready(struct receiver *r)
 	struct fdp_ancil cred;
 	struct ucred uc;
 
-	wire_encode_reply(WIRE_READY, 0, reply);
+	wire_encode_reply(WIRE_READY, r->flags & WIRE_WAIT ?
+	    WIRE_READY_SIGNALS : 0, reply);
 	transfer_credentials(&uc, &cred);
 	return fdp_send(r->sock, &iov, 1, &cred, 1, 0) == -1 ? -1 : 0;
 }

@@ -118,6 +118,7 @@ send_data_prepare(struct payload *p, const char *string, const char *file,
 {
 	struct stat st;
 	size_t max;
+	off_t start;
 	int fd;
 
 	if (string != NULL) {
@@ -130,9 +131,15 @@ send_data_prepare(struct payload *p, const char *string, const char *file,
 		err(1, "open %s", file);
 	if (fstat(fd, &st) == -1)
 		err(1, "stat %s", file);
-	if (size_is_known(fd, &st) && so->type == SOCK_STREAM && !raw) {
+	/*
+	 * From the offset on, as cat(1) would read: standard input may be a
+	 * file that a script has read part of already.
+	 */
+	if (size_is_known(fd, &st) && so->type == SOCK_STREAM && !raw &&
+	    (start = lseek(fd, 0, SEEK_CUR)) != -1 && start < st.st_size) {
 		p->data_fd = fd;
-		p->data_fd_len = st.st_size;
+		p->data_fd_start = start;
+		p->data_fd_len = st.st_size - start;
 		return;
 	}
 	max = so->type == SOCK_STREAM ? DATA_MEMORY_MAX :

@@ -251,7 +251,8 @@ socket_tcp_connect(const char *spec, const struct netns *ns,
  * file (path NULL for an abstract name), so that it can be removed should
  * the socket not get where it was going.  The file stays after the socket
  * is closed: it belongs to whoever receives the socket.  A file in the way
- * is replaced only when it is a socket nobody answers on.
+ * is replaced only when it is a socket nobody answers on.  The socket is
+ * bound at path made absolute, where its server will say it is.
  */
 int
 socket_unix_listen(const char *path, int backlog, mode_t mode,
@@ -269,7 +270,13 @@ socket_unix_listen(const char *path, int backlog, mode_t mode,
 			*why = "expected PATH or @NAME";
 		return -1;
 	}
-	if (address_listen(&a, SOCK_STREAM, mode, made) == -1) {
+	/* Where the server will tell it is, from wherever it runs. */
+	if (address_absolute(&a) == -1) {
+		if (errno == ENAMETOOLONG)
+			*why = "too long once made an absolute path";
+		return -1;
+	}
+	if (address_listen_bound(&a, SOCK_STREAM, mode, made) == -1) {
 		*why = made->why;
 		return -1;
 	}

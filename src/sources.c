@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -107,16 +108,30 @@ payload_add(struct payload *p, int fd, int owned, const char *name)
 	return item;
 }
 
-/* --fd N (checked when parsed): inherited, so not send's to close. */
+/*
+ * Checks that --fd N names a descriptor fdpass was started with; called
+ * as the options are read, before fdpass opens any of its own, one of
+ * which could otherwise land on an N that was closed and be passed.
+ */
+void
+source_check_inherited(const char *arg)
+{
+	char what[sizeof("--fd 2147483647")];
+	int fd;
+
+	fd = parse_number("--fd", arg, 0, INT32_MAX);
+	snprintf(what, sizeof(what), "--fd %d", fd);
+	if (fd <= STDERR_FILENO)
+		std_stream_needed(fd, what);
+	else if (fcntl(fd, F_GETFD) == -1)
+		err(1, "%s", what);
+}
+
+/* --fd N, checked when parsed: inherited, so not send's to close. */
 static int
 inherited_fd(const char *arg)
 {
-	int fd;
-
-	fd = strtonum(arg, 0, INT32_MAX, NULL);
-	if (fcntl(fd, F_GETFD) == -1)
-		err(1, "--fd %d", fd);
-	return fd;
+	return strtonum(arg, 0, INT32_MAX, NULL);
 }
 
 /* --from-pid PID:FD: a copy of another process's descriptor, the caller's. */
@@ -385,6 +400,25 @@ made_socket(const struct source *s, const struct source_options *o,
 }
 
 /*
+ * Exits when what O_EXCL found at path, but open(2) without it did not,
+ * is a symbolic link to nothing: it is not followed, as cp(1) does not
+ * write through one, so that nobody can steer --create elsewhere.  A
+ * file removed in between is made after all, but only until the
+ * deadline d.
+ */
+static void
+refuse_dangling(const char *path, const struct deadline *d)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		errx(1, "open %s: not writing through a dangling symbolic "
+		    "link", path);
+	if (deadline_remaining_ms(d) == 0)
+		errx(1, "open %s: it keeps appearing and going", path);
+}
+
+/*
  * Opens FILE as --read, --write, ... ask, but for --truncate, which waits
  * until the receiver is known (payload_truncate), and for the other end
  * of a FIFO, which it waits for only until the deadline d.  A file
@@ -417,9 +451,10 @@ open_file(const struct source_options *o, const char *path,
 		if (errno == ETIMEDOUT)
 			errx(1, "open %s: nothing at the FIFO's other end "
 			    "within %s s", path, seconds_text(timeout_ms));
-		/* Removed since O_EXCL found it: make it after all. */
 		if (errno != ENOENT || !(o->open_flags & O_CREAT))
 			err(1, "open %s", path);
+		refuse_dangling(path, d);
+		/* Removed since O_EXCL found it: make it after all. */
 	}
 }
 

@@ -6,6 +6,8 @@
 #ifndef FDPASS_SOURCES_H
 #define FDPASS_SOURCES_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -72,11 +74,13 @@ struct payload {
 	size_t			 datalen;
 	char			*data_buf;	/* owned: data read into memory */
 	int			 data_fd;	/* -1, or a file whose next... */
-	uint64_t		 data_fd_len;	/* ...bytes follow data */
+	uint64_t		 data_fd_len;	/* ...bytes follow data... */
+	off_t			 data_fd_start;	/* ...from this offset */
 };
 
 void	source_add(struct source_options *, enum source_kind, const char *);
 void	source_add_name(struct source_options *, const char *);
+void	source_check_inherited(const char *);
 void	source_pick_listener(struct source_options *, const char *);
 int	source_given(const struct source_options *, enum source_kind);
 void	payload_gather(struct payload *, const struct source_options *,

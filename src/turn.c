@@ -22,6 +22,7 @@
 
 #include "children.h"
 #include "commands.h"
+#include "forward.h"
 #include "render.h"
 #include "turn.h"
 
@@ -310,15 +311,20 @@ hand_over(struct recv_run *run)
 /*
  * Waits for COMMAND, run as a child, telling the sender that it started
  * and how it exited.  Returns its exit status, which recv exits with:
- * SIGTERM, SIGINT and SIGHUP meanwhile go on to it.
+ * SIGTERM, SIGINT and SIGHUP meanwhile go on to it, those recv gets and
+ * those the sender forwards.
  */
 static int
 wait_command(struct recv_run *run)
 {
 	const struct receiver *r = &run->receiver;
 	int reply = r->flags & WIRE_ACK ? r->sock : -1, status;
+	int forwarding = reply;
 
 	transfer_reply(reply, WIRE_DELIVERED, 0);
+	while (forwarding != -1 && children_watch(run->child, forwarding) == 1)
+		if (forward_take(forwarding, run->child) == -1)
+			forwarding = -1;
 	if ((status = children_wait(run->child)) == -1)
 		err(1, "waitpid");
 	transfer_reply(reply, WIRE_EXITED, status);

@@ -15,8 +15,14 @@
  *	4	what (enum wire_reply)
  *	5	status (0 to 255)
  *	6	zero (16 bits)
+ *
+ * Signal, sender to receiver, 8 bytes:
+ *	0	"FDPS"
+ *	4	signal: 1 SIGHUP, 2 SIGINT or 15 SIGTERM
+ *	5	zero (24 bits)
  */
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 
 #include "wire.h"
@@ -167,5 +173,36 @@ wire_decode_reply(const unsigned char *buf, enum wire_reply *what,
 	}
 	*what = buf[4];
 	*status = buf[5];
+	return 0;
+}
+
+/*
+ * Writes the WIRE_SIGNAL_SIZE bytes that forward sig; signal-safe
+ * (memcpy is, since POSIX.1-2017), for the handler that sends them.
+ */
+void
+wire_encode_signal(int sig, unsigned char *out)
+{
+	memcpy(out, WIRE_SIGNAL_MAGIC, WIRE_MAGIC_SIZE);
+	out[4] = sig;
+	out[5] = 0;
+	out[6] = 0;
+	out[7] = 0;
+}
+
+/*
+ * Reads a forwarded signal of WIRE_SIGNAL_SIZE bytes; EBADMSG if it is
+ * not one, or not one of the three a sender may forward.
+ */
+int
+wire_decode_signal(const unsigned char *buf, int *sig)
+{
+	if (memcmp(buf, WIRE_SIGNAL_MAGIC, WIRE_MAGIC_SIZE) != 0 ||
+	    (buf[4] != SIGHUP && buf[4] != SIGINT && buf[4] != SIGTERM) ||
+	    buf[5] != 0 || buf[6] != 0 || buf[7] != 0) {
+		errno = EBADMSG;
+		return -1;
+	}
+	*sig = buf[4];
 	return 0;
 }

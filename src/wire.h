@@ -33,6 +33,20 @@ enum wire_reply {
 	WIRE_DECLINED,		/* to WIRE_PROVE: do not; status is why */
 };
 
+/*
+ * The status of WIRE_READY to a WIRE_WAIT sender: the receiver passes on
+ * to its command the signals the sender forwards (0: it does not).
+ */
+#define WIRE_READY_SIGNALS	0x01
+
+/*
+ * A signal forwarded by a WIRE_WAIT sender while the command runs,
+ * WIRE_SIGNAL_SIZE bytes: SIGHUP, SIGINT or SIGTERM, numbered as POSIX
+ * numbers them.
+ */
+#define WIRE_SIGNAL_MAGIC	"FDPS"
+#define WIRE_SIGNAL_SIZE	8
+
 /* Why a receiver declined a transfer, in a WIRE_DECLINED reply. */
 enum wire_reason {
 	WIRE_UNSAID,		/* it does not say */
@@ -56,5 +70,7 @@ int	wire_name_valid(const char *);
 int	wire_split_names(char *, size_t, size_t, char **);
 void	wire_encode_reply(enum wire_reply, int, unsigned char *);
 int	wire_decode_reply(const unsigned char *, enum wire_reply *, int *);
+void	wire_encode_signal(int, unsigned char *);
+int	wire_decode_signal(const unsigned char *, int *);
 
 #endif

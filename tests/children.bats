@@ -273,3 +273,78 @@ PY
 	wait_until grep -q "^fdpass: receive on s: the sender left before its command was run\$" bg.err
 	assert_equal "$(wc -l <ran)" 1
 }
+
+# bg_send ARG...: fdpass send ARG... in the background, its output in
+# send.out and send.err, its pid in $SEND (bg's files are the receiver's).
+# SIGINT is put back to its default: sh ignores it in a background job.
+bg_send() {
+	/usr/bin/python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+os.execv(sys.argv[1], sys.argv[1:])' "$FDPASS" send "$@" >send.out 2>send.err 3>&- &
+	SEND=$!
+	BG_PIDS+=("$SEND")
+}
+
+# send_ended: waits for the send bg_send started; its status in $status.
+send_ended() {
+	status=0
+	wait "$SEND" || status=$?
+}
+
+@test "send --wait passes SIGTERM on to the receiver's command and exits with its status" {
+	bg "$FDPASS" recv s sh -c 'trap "echo got TERM; exit 42" TERM; echo started; while :; do sleep 0.05; done'
+	bg_send -t $WAIT --wait s /dev/null
+	wait_until grep -q started bg.out
+	kill -TERM "$SEND"
+	send_ended
+	assert_equal "$status" 42
+	run cat bg.out send.err
+	assert_output "started
+got TERM"
+}
+
+@test "send --wait passes SIGINT and SIGHUP on too" {
+	bg "$FDPASS" recv s /usr/bin/python3 -c '
+import signal, sys
+got = []
+def note(sig, frame):
+    got.append(sig)
+    print(signal.Signals(sig).name, flush=True)
+    if len(got) == 2:
+        sys.exit(len(got))
+signal.signal(signal.SIGINT, note)
+signal.signal(signal.SIGHUP, note)
+print("started", flush=True)
+while True:
+    signal.pause()'
+	bg_send -t $WAIT --wait s /dev/null
+	wait_until grep -q started bg.out
+	kill -INT "$SEND"
+	wait_until grep -q SIGINT bg.out
+	kill -HUP "$SEND"
+	send_ended
+	assert_equal "$status" 2
+	run cat bg.out
+	assert_output "started
+SIGINT
+SIGHUP"
+}
+
+@test "send --wait to a receiver that does not say it passes signals on dies of SIGTERM as before" {
+	bg_peer old.py <<'PY'
+import time
+from peer import take_offered
+conn = take_offered("s")
+conn.sendall(b"FDPR\x01\x00\x00\x00")
+print("delivered", flush=True)
+time.sleep(60)
+PY
+	wait_for_socket s
+	bg_send -t $WAIT --wait s /dev/null
+	wait_until grep -q delivered bg.out
+	kill -TERM "$SEND"
+	send_ended
+	assert_equal "$status" 143
+	run cat send.err
+	assert_output ""
+}

@@ -286,3 +286,25 @@ exec_with_pid_file() {
 	bg_wait
 	assert_equal "$BG_STATUS" 0
 }
+
+@test "--create keeps its file once the descriptors crossed, though no answer came" {
+	bg_peer taker.py <<'PY'
+import time
+from peer import take_offered
+conn = take_offered("s")
+time.sleep(60)
+PY
+	wait_for_socket s
+	run "$FDPASS" send -t 1 --write --create s made
+	assert_failure 1
+	assert_output --partial "no reply from the receiver within 1 s"
+	[ -f made ]
+}
+
+@test "--create fails at once on a dangling symbolic link, not following it" {
+	ln -s nowhere link
+	run timeout 5 "$FDPASS" send -t 1 --write --create ./nosuch.sock link
+	assert_failure 1
+	assert_output "fdpass: open link: not writing through a dangling symbolic link"
+	[ ! -e nowhere ]
+}

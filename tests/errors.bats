@@ -117,6 +117,19 @@ load test_helper
 	assert_output "fdpass: --fd 99: Bad file descriptor"
 }
 
+@test "--fd of a descriptor closed at start fails, though fdpass then opens one there" {
+	run "$FDPASS" send -t 1 --unix-listen u --fd 3 ./nosuch.sock 3>&-
+	assert_failure 1
+	assert_output "fdpass: --fd 3: Bad file descriptor"
+	[ ! -e u ]
+}
+
+@test "--fd 0 with standard input closed at start fails" {
+	run bash -c '"$FDPASS" send -t 1 --fd 0 ./nosuch.sock <&-'
+	assert_failure 1
+	assert_output "fdpass: --fd 0: standard input is closed"
+}
+
 @test "a negative --at is a usage error" {
 	run "$FDPASS" recv --at -1 s cat
 	assert_failure 2

@@ -517,6 +517,19 @@ PY
 	assert_equal "$(cat data)" "redirected"
 }
 
+@test "--data-file - sends a file from its offset on, and leaves it at the end" {
+	printf 'skipped|sent' >in
+	bg "$FDPASS" recv s sh -c 'printf %s "$FDPASS_DATA" >data'
+	{
+		/usr/bin/python3 -c 'import os, sys; os.lseek(0, 8, 0); os.execv(sys.argv[1], sys.argv[1:])' \
+			"$FDPASS" send -t $WAIT --data-file - s /dev/null
+		cat >rest
+	} <in
+	bg_wait
+	assert_equal "$(cat data)" "sent"
+	assert_equal "$(wc -c <rest)" 0
+}
+
 @test "--data-file - with standard input also passed is a usage error" {
 	run "$FDPASS" send --data-file - s </dev/null
 	assert_failure 2

@@ -92,3 +92,15 @@ def full_listener(path):
             client.close()
             return sock, waiting
         waiting.append(client)
+
+
+def take_offered(path, ready=b"FDPR\x04\x00\x00\x00"):
+    """Listens on path as an fdpass receiver would, answers the first
+    sender's lone header with ready, takes the descriptors that follow,
+    and returns the connection, leaving the sender to wait for the rest."""
+    server = listen(path)
+    conn, _ = server.accept()
+    conn.recv(20)
+    conn.sendall(ready)
+    socket.recv_fds(conn, 4096, 10)
+    return conn

@@ -311,6 +311,43 @@ PY
 	assert_equal "$(cat bg.out)" ""
 }
 
+@test "--unix-listen's socket is bound at its path, what getsockname tells the server" {
+	bg "$FDPASS" recv s /usr/bin/python3 -c '
+import socket
+print(socket.socket(fileno=0).getsockname())'
+	"$FDPASS" send -t $WAIT --unix-listen "$PWD/service" s
+	bg_wait
+	run cat bg.out
+	assert_output "$PWD/service"
+}
+
+@test "--unix-listen binds a relative path as the absolute path it names for send" {
+	bg "$FDPASS" recv s /usr/bin/python3 -c '
+import socket
+print(socket.socket(fileno=0).getsockname())'
+	mkdir sub
+	(cd sub && "$FDPASS" send -t $WAIT --unix-listen service ../s)
+	bg_wait
+	run cat bg.out
+	assert_output "$PWD/sub/service"
+}
+
+@test "--unix-listen replaces a stale socket file, and refuses one in use" {
+	/usr/bin/python3 -c 'import socket; socket.socket(socket.AF_UNIX).bind("stale")'
+	bg "$FDPASS" recv s /usr/bin/python3 -c '
+import socket
+print(socket.socket(fileno=0).getsockname())'
+	"$FDPASS" send -t $WAIT --unix-listen "$PWD/stale" s
+	bg_wait
+	run cat bg.out
+	assert_output "$PWD/stale"
+	bg "$FDPASS" recv -l busy true
+	wait_for_socket busy
+	run "$FDPASS" send -t 1 --unix-listen "$PWD/busy" ./nosuch.sock
+	assert_failure 1
+	assert_output --partial "--unix-listen $PWD/busy: in use"
+}
+
 @test "--unix-listen's socket file goes when send fails" {
 	run "$FDPASS" send -t 1 --unix-listen "$PWD/service" nowhere
 	assert_failure 1

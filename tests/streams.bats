@@ -57,3 +57,17 @@ load test_helper
 	assert_output --partial "fdpass: "
 	assert_output --partial "No space left on device"
 }
+
+@test "send --stdout exits 0 once its descriptor is on the socket that is standard output" {
+	run peer <<'PY'
+import os, socket, subprocess
+ours, theirs = socket.socketpair()
+send = subprocess.run([os.environ["FDPASS"], "send", "-t", "5", "--stdout", "/dev/null"],
+                      stdout=theirs, stderr=subprocess.PIPE, timeout=10)
+theirs.close()
+_, fds, _, _ = socket.recv_fds(ours, 16, 4)
+print(send.returncode, len(fds), send.stderr.decode().strip())
+PY
+	assert_success
+	assert_output "0 1 "
+}

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -136,6 +137,31 @@ test_reply(void)
 	errno = 0;
 	CHECK(wire_decode_reply(buf, &what, &status) == -1 &&
 	    errno == EBADMSG);
+}
+
+/*
+ * Forwarded signals round-trip for SIGHUP, SIGINT and SIGTERM, numbered
+ * as on the wire; any other signal, or a frame not all its own, is EBADMSG.
+ */
+static void
+test_signal(void)
+{
+	unsigned char buf[WIRE_SIGNAL_SIZE];
+	int sig = 0;
+
+	wire_encode_signal(SIGTERM, buf);
+	CHECK(memcmp(buf, "FDPS\x0f\0\0\0", sizeof(buf)) == 0);
+	CHECK(wire_decode_signal(buf, &sig) == 0 && sig == SIGTERM);
+	wire_encode_signal(SIGHUP, buf);
+	CHECK(wire_decode_signal(buf, &sig) == 0 && sig == 1);
+	wire_encode_signal(SIGKILL, buf);
+	errno = 0;
+	CHECK(wire_decode_signal(buf, &sig) == -1 && errno == EBADMSG);
+	wire_encode_signal(SIGINT, buf);
+	buf[7] = 1;
+	CHECK(wire_decode_signal(buf, &sig) == -1);
+	wire_encode_reply(WIRE_READY, 0, buf);
+	CHECK(wire_decode_signal(buf, &sig) == -1);
 }
 
 /* Names may take 256 bytes per descriptor and not one more. */
@@ -626,6 +652,7 @@ static const struct unit_test tests[] = {
 	{ "wire_decode: versions 1 and 3, flags", test_decode_unsupported },
 	{ "wire_decode: names_len limit", test_decode_names_len },
 	{ "wire replies", test_reply },
+	{ "forwarded signals", test_signal },
 	{ "wire_decode: WAIT, PROVE without ACK",
 	    test_decode_wait_without_ack },
 	{ "wire_name_valid", test_name_valid },
