@@ -201,3 +201,13 @@ load test_helper
 	bg_wait
 	assert_equal "$BG_STATUS" 0
 }
+
+@test "--truncate leaves the file whole when recv cannot find its COMMAND" {
+	echo precious >f
+	bg "$FDPASS" recv s /nonexistent/cmd
+	bg_wait
+	assert_equal "$BG_STATUS" 127
+	run "$FDPASS" send -t 1 --write --truncate s f
+	assert_failure 1
+	assert_equal "$(cat f)" "precious"
+}
