@@ -272,6 +272,7 @@ cmd_recv(int argc, char **argv)
 	static struct recv_run run;
 	struct recv_options o;
 	const struct listener *l;
+	int status;
 
 	parse_recv_options(argc, argv, &o);
 	check_command(o.handoff.command);
@@ -281,12 +282,16 @@ cmd_recv(int argc, char **argv)
 	record_init(&run.record);
 	handoff_keep_stderr();
 	if (o.use_stdin)
-		return serve_stdin(&run);
-	if (!o.sock.listen)
-		return serve_connected(&run);
-	l = endpoint_listen(o.socket_arg, o.sock.type, o.sock.mode);
-	announce_listening(o.background, o.ready_fd, o.pid_file);
-	if (o.keep)
-		serve_forever(&run, l);
-	return serve_once(&run, l);
+		status = serve_stdin(&run);
+	else if (!o.sock.listen)
+		status = serve_connected(&run);
+	else {
+		l = endpoint_listen(o.socket_arg, o.sock.type, o.sock.mode);
+		announce_listening(o.background, o.ready_fd, o.pid_file);
+		if (o.keep)
+			serve_forever(&run, l);
+		status = serve_once(&run, l);
+	}
+	free(o.at);
+	return status;
 }

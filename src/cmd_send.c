@@ -375,6 +375,10 @@ refused(const struct send_options *o, const struct outgoing *out,
 		    "cannot take %llu bytes of data", o->socket_arg,
 		    (unsigned long long)out->datalen +
 		    (out->data_fd != -1 ? out->data_fd_len : 0));
+	case WIRE_UNPLACED:
+		errx(1, "send to %s: the receiver refused the transfer: they "
+		    "are not what its command takes (--at, --inetd, --ucspi)",
+		    o->socket_arg);
 	default:
 		errx(1, "send to %s: the receiver refused the transfer",
 		    o->socket_arg);
@@ -421,18 +425,18 @@ await_verdict(const struct send_options *o, const struct outgoing *out,
 /*
  * Offers the transfer on sock and checks who answers: the process that
  * will take the descriptors, which need not be the one that listened.
- * Returns 0 to go on, or -1 when the peer went away without an answer;
- * exits when it says no or is not one to send to.
+ * Returns 0 to go on, with the answer in *v for transfer_send, or -1 when
+ * the peer went away without an answer; exits when it says no or is not
+ * one to send to.
  */
 static int
 offer(const struct send_options *o, const struct outgoing *out, int sock,
-    const struct deadline *d)
+    const struct deadline *d, struct outcome *v)
 {
-	struct outcome v;
 	struct fdp_peer who;
 	const char *why;
 
-	if (transfer_propose(sock, out, d, &v, &who) == -1) {
+	if (transfer_propose(sock, out, d, v, &who) == -1) {
 		if (errno == EPIPE || errno == ECONNRESET)
 			return -1;
 		if (errno == EBADMSG)
@@ -443,8 +447,8 @@ offer(const struct send_options *o, const struct outgoing *out, int sock,
 			    "%u s", o->socket_arg, o->sock.timeout);
 		send_failed(o);
 	}
-	if (v.what != WIRE_READY)
-		refused(o, out, &v);
+	if (v->what != WIRE_READY)
+		refused(o, out, v);
 	if ((why = access_refusal(&o->sock.access, &who)) != NULL)
 		errx(1, "send to %s: the receiving process, pid %ld: %s",
 		    o->socket_arg, (long)who.pid, why);
@@ -463,10 +467,12 @@ send_on(const struct send_options *o, const struct payload *p,
     const struct outgoing *out, int sock, const struct deadline *d,
     struct appear *watch)
 {
-	if ((out->flags & WIRE_PROVE) && offer(o, out, sock, d) == -1)
+	struct outcome answer = { 0 };
+
+	if ((out->flags & WIRE_PROVE) && offer(o, out, sock, d, &answer) == -1)
 		return -1;
 	payload_truncate(p);
-	if (transfer_send(sock, out) == -1) {
+	if (transfer_send(sock, out, &answer) == -1) {
 		if (errno == EPIPE || errno == ECONNRESET)
 			return -1;
 		send_failed(o);

@@ -33,12 +33,20 @@ enum wire_reply {
 	WIRE_DECLINED,		/* to WIRE_PROVE: do not; status is why */
 };
 
+/*
+ * The status of a WIRE_READY: 0, or WIRE_NAMES_FIRST from a receiver
+ * that needs the names to decide: send them alone, then it answers again.
+ * A sender of 1.0.0 reads any WIRE_READY as 0 and sends the rest.
+ */
+#define WIRE_NAMES_FIRST	1
+
 /* Why a receiver declined a transfer, in a WIRE_DECLINED reply. */
 enum wire_reason {
 	WIRE_UNSAID,		/* it does not say */
 	WIRE_TOO_MANY_FDS,	/* more than its descriptor limit lets in */
 	WIRE_OTHER_COUNT,	/* not the number of fds it waits for */
 	WIRE_TOO_MUCH_DATA,	/* more data than it holds */
+	WIRE_UNPLACED,		/* not what its command takes (--at, ...) */
 };
 
 struct wire_header {

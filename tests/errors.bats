@@ -175,7 +175,7 @@ bats_require_minimum_version 1.5.0
 	bg "$FDPASS" recv --at 3 s sh -c 'echo ran'
 	run "$FDPASS" send -t $WAIT s /dev/null /dev/null
 	assert_failure 1
-	assert_output "fdpass: send to s: the receiver refused the transfer"
+	assert_output "fdpass: send to s: the receiver refused the transfer: they are not what its command takes (--at, --inetd, --ucspi)"
 	bg_wait
 	assert_equal "$BG_STATUS" 3
 	assert_equal "$(cat bg.err)" "fdpass: receive on s: received 2 descriptors, but --at places 1"
