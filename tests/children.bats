@@ -94,9 +94,11 @@ sys.exit(4)'
 }
 
 @test "a diagnostic after placement goes to recv's stderr, not the sender's file" {
-	printf '#!/nonexistent/interpreter\n' >cmd
+	printf '#!/bin/sh\n' >cmd
 	chmod +x cmd
 	bg "$FDPASS" recv --at 0,1,2 s ./cmd
+	wait_for_socket s
+	rm cmd
 	: >in
 	: >out
 	: >errfile

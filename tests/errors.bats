@@ -137,10 +137,12 @@ bats_require_minimum_version 1.5.0
 }
 
 # bats test_tags=valgrind
-@test "a COMMAND whose interpreter does not exist: 127, and send says so" {
-	printf '#!/nonexistent/interpreter\n' >cmd
+@test "a COMMAND gone when the sender comes: 127, and send says so" {
+	printf '#!/bin/sh\n' >cmd
 	chmod +x cmd
 	bg "$FDPASS" recv s ./cmd
+	wait_for_socket s
+	rm cmd
 	run "$FDPASS" send -t $WAIT s /dev/null
 	assert_failure 1
 	assert_output "fdpass: send to s: the receiver could not run its command (status 127)"
