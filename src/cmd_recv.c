@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include <err.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdint.h>
@@ -246,6 +247,21 @@ parse_recv_options(int argc, char **argv, struct recv_options *o)
 }
 
 /*
+ * Exits as a shell would, 127 or 126, when COMMAND cannot be run: before
+ * recv listens, so that no sender commits a transfer (--truncate, ...) to
+ * a receiver that could only refuse it.
+ */
+static void
+check_command(char *const *command)
+{
+	if (command == NULL || handoff_find_command(command[0]) == 0)
+		return;
+	if (errno == ENOENT)
+		errx(127, "%s: not found", command[0]);
+	err(126, "%s", command[0]);
+}
+
+/*
  * Parses the options, reaches SOCKET, and serves as they say.  The run
  * is static rather than on the stack for its size: the receiver's buffer
  * and the data held.
@@ -259,6 +275,7 @@ cmd_recv(int argc, char **argv)
 	int status;
 
 	parse_recv_options(argc, argv, &o);
+	check_command(o.handoff.command);
 	if (o.handoff.command == NULL)
 		std_stream_needed(STDOUT_FILENO, "recv");
 	run.opt = &o;

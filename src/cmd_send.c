@@ -391,6 +391,10 @@ refused(const struct send_options *o, const struct outgoing *out,
 		    "cannot take %llu bytes of data", o->socket_arg,
 		    (unsigned long long)out->datalen +
 		    (out->data_fd != -1 ? out->data_fd_len : 0));
+	case WIRE_UNPLACED:
+		errx(1, "send to %s: the receiver refused the transfer: they "
+		    "are not what its command takes (--at, --inetd, --ucspi)",
+		    o->socket_arg);
 	default:
 		errx(1, "send to %s: the receiver refused the transfer",
 		    o->socket_arg);
@@ -437,19 +441,18 @@ await_verdict(const struct send_options *o, const struct outgoing *out,
 /*
  * Offers the transfer on sock and checks who answers: the process that
  * will take the descriptors, which need not be the one that listened.
- * Returns the status of its WIRE_READY to go on (WIRE_READY_SIGNALS or
- * not), or -1 when the peer went away without an answer; exits when it
- * says no or is not one to send to.
+ * Returns 0 to go on, with the answer in *v for transfer_send (its status
+ * says whether the receiver passes signals on), or -1 when the peer went
+ * away without an answer; exits when it says no or is not one to send to.
  */
 static int
 offer(const struct send_options *o, const struct outgoing *out, int sock,
-    const struct deadline *d)
+    const struct deadline *d, struct outcome *v)
 {
-	struct outcome v;
 	struct fdp_peer who;
 	const char *why;
 
-	if (transfer_propose(sock, out, d, &v, &who) == -1) {
+	if (transfer_propose(sock, out, d, v, &who) == -1) {
 		if (errno == EPIPE || errno == ECONNRESET)
 			return -1;
 		if (errno == EBADMSG)
@@ -461,12 +464,12 @@ offer(const struct send_options *o, const struct outgoing *out, int sock,
 			    seconds_text(o->sock.timeout_ms));
 		send_failed(o);
 	}
-	if (v.what != WIRE_READY)
-		refused(o, out, &v);
+	if (v->what != WIRE_READY)
+		refused(o, out, v);
 	if ((why = access_refusal(&o->sock.access, &who)) != NULL)
 		errx(1, "send to %s: the receiving process, pid %ld: %s",
 		    o->socket_arg, (long)who.pid, why);
-	return v.status;
+	return 0;
 }
 
 /*
@@ -483,13 +486,12 @@ send_on(const struct send_options *o, const struct payload *p,
     const struct outgoing *out, int sock, const struct deadline *d,
     struct appear *watch)
 {
-	int ready = 0;
+	struct outcome answer = { 0 };
 
-	if ((out->flags & WIRE_PROVE) && (ready = offer(o, out, sock, d)) ==
-	    -1)
+	if ((out->flags & WIRE_PROVE) && offer(o, out, sock, d, &answer) == -1)
 		return -1;
 	payload_truncate(p);
-	if (transfer_send(sock, out) == -1) {
+	if (transfer_send(sock, out, &answer) == -1) {
 		if (errno == EPIPE || errno == ECONNRESET)
 			return -1;
 		send_failed(o);
@@ -503,7 +505,7 @@ send_on(const struct send_options *o, const struct payload *p,
 		appear_close(watch);
 	if (!(out->flags & WIRE_ACK))
 		return 0;
-	if (o->wait && (ready & WIRE_READY_SIGNALS) &&
+	if (o->wait && (answer.status & WIRE_READY_SIGNALS) &&
 	    forward_signals(sock) == -1)
 		err(1, "signals");
 	return await_verdict(o, out, sock, d);

@@ -8,9 +8,12 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <sys/stat.h>
+
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,6 +148,63 @@ handoff_plan(const struct handoff *h, char **names, size_t n, size_t *np,
 		return NULL;
 	}
 	return p;
+}
+
+/*
+ * Tells whether exec could run file: a regular file this process may
+ * execute.  Fails with EACCES where exec would, or as stat(2) fails.
+ */
+static int
+executable(const char *file)
+{
+	struct stat st;
+
+	if (stat(file, &st) == -1)
+		return -1;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EACCES;
+		return -1;
+	}
+	return faccessat(AT_FDCWD, file, X_OK, AT_EACCESS);
+}
+
+/*
+ * Looks COMMAND up as execvp(3) will: name itself when it holds a '/',
+ * else in each directory of PATH (/bin:/usr/bin when unset, as glibc has
+ * it; an empty entry is the current directory).  Returns 0 when there is
+ * a file to execute, or -1 with errno ENOENT when there is none, EACCES
+ * when what there is cannot be executed: recv says so before it listens,
+ * rather than after a sender has committed its transfer.
+ */
+int
+handoff_find_command(const char *name)
+{
+	char file[PATH_MAX];
+	const char *dir, *end;
+	int denied = 0, n;
+
+	if (name[0] == '\0') {
+		errno = ENOENT;
+		return -1;
+	}
+	if (strchr(name, '/') != NULL)
+		return executable(name);
+	if ((dir = getenv("PATH")) == NULL)
+		dir = "/bin:/usr/bin";
+	for (;; dir = end + 1) {
+		end = strchrnul(dir, ':');
+		n = snprintf(file, sizeof(file), "%.*s%s%s", (int)(end - dir),
+		    dir, end > dir ? "/" : "", name);
+		if (n >= 0 && (size_t)n < sizeof(file)) {
+			if (executable(file) == 0)
+				return 0;
+			denied |= errno == EACCES;
+		}
+		if (*end == '\0')
+			break;
+	}
+	errno = denied ? EACCES : ENOENT;
+	return -1;
 }
 
 /* Sets an environment variable, or exits. */

@@ -264,65 +264,142 @@ take(struct receiver *r, void *dst, size_t len)
 	return 0;
 }
 
-/* Takes the names list and attaches its names to the last nfds fds. */
+/*
+ * Takes the names list of len bytes, nfds names, and keeps it split in
+ * r->ahead until the descriptors it names have come.
+ */
 static int
-take_names(struct receiver *r, size_t nfds, size_t len)
+read_names(struct receiver *r, size_t nfds, size_t len)
 {
 	char *list, **split = NULL;
-	size_t i, first = r->nfds - nfds;
-	int ret = -1;
 
-	if (len == 0)
-		return 0;
 	if ((list = malloc(len)) == NULL ||
 	    (split = reallocarray(NULL, nfds, sizeof(*split))) == NULL)
-		goto done;
+		goto fail;
 	if (take(r, list, len) == -1)
-		goto done;
+		goto fail;
 	if (wire_split_names(list, len, nfds, split) == -1) {
 		fail(r, "bad descriptor names");
-		goto done;
+		goto fail;
 	}
-	for (i = 0; i < nfds; i++) {
-		if (split[i] != NULL &&
-		    (r->names[first + i] = strdup(split[i])) == NULL)
-			goto done;
-	}
-	ret = 0;
-done:
+	r->ahead = split;
+	r->ahead_list = list;
+	return 0;
+fail:
 	free(list);
 	free(split);
-	return ret;
+	return -1;
+}
+
+/* Forgets the names r->ahead holds, attached or not. */
+static void
+drop_names(struct receiver *r)
+{
+	free(r->ahead);
+	free(r->ahead_list);
+	r->ahead = NULL;
+	r->ahead_list = NULL;
 }
 
 /*
- * Tells a WIRE_PROVE sender to send the rest, with our credentials; and
- * one that waits for the command that it may forward signals to it
- * (forward.c).
+ * Attaches the names, taken now or ahead of the descriptors, to the last
+ * nfds descriptors.
  */
 static int
-answer_ready(struct receiver *r)
+take_names(struct receiver *r, size_t nfds, size_t len)
+{
+	size_t i, first = r->nfds - nfds;
+
+	if (len == 0)
+		return 0;
+	if (r->ahead == NULL && read_names(r, nfds, len) == -1)
+		return -1;
+	for (i = 0; i < nfds; i++) {
+		if (r->ahead[i] != NULL &&
+		    (r->names[first + i] = strdup(r->ahead[i])) == NULL)
+			return -1;
+	}
+	drop_names(r);
+	return 0;
+}
+
+/*
+ * Tells a WIRE_PROVE sender, with our credentials, to send the rest, or
+ * with status WIRE_NAMES_FIRST its names first; and one that waits for
+ * the command that it may forward signals to it (forward.c).
+ */
+static int
+answer_ready(struct receiver *r, int status)
 {
 	unsigned char reply[WIRE_REPLY_SIZE];
 	struct iovec iov = { reply, sizeof(reply) };
 	struct fdp_ancil cred;
 	struct ucred uc;
 
-	wire_encode_reply(WIRE_READY, r->flags & WIRE_WAIT ?
-	    WIRE_READY_SIGNALS : 0, reply);
+	if (r->flags & WIRE_WAIT)
+		status |= WIRE_READY_SIGNALS;
+	wire_encode_reply(WIRE_READY, status, reply);
 	transfer_credentials(&uc, &cred);
 	return fdp_send(r->sock, &iov, 1, &cred, 1, 0) == -1 ? -1 : 0;
 }
 
 /*
- * Answers a header that came alone, as WIRE_PROVE asks, and on a
- * seqpacket socket reads the message with the rest of the transfer, if
- * the header announced any.
+ * Reads what a sender sends once answered into the empty buffer: on a
+ * seqpacket socket its next message, on a stream want bytes (none: the
+ * rest is read as it is taken).
  */
 static int
-answer_proof(struct receiver *r, const struct wire_header *h, size_t before)
+read_next(struct receiver *r, size_t before, size_t want)
 {
 	ssize_t n;
+
+	r->off = r->len = 0;
+	if (r->type == SOCK_STREAM && want == 0)
+		return 0;
+	if ((n = recv_into(r, r->buf, r->type == SOCK_STREAM ? want :
+	    sizeof(r->buf), 0)) == -1)
+		return -1;
+	if (n == 0 && r->nfds == before)
+		return fail(r, "connection closed in mid-transfer");
+	r->len = n;
+	return 0;
+}
+
+/*
+ * Asks a WIRE_PROVE sender for its names first, vets the transfer again
+ * with them and answers again: returns 1.  A sender of 1.0.0 sends the
+ * rest instead, its first batch of descriptors on a NUL byte: returns 0,
+ * its names to come in their place and to be checked at the hand-over.
+ */
+static int
+ask_names(struct receiver *r, const struct wire_header *h, size_t before)
+{
+	if (answer_ready(r, WIRE_NAMES_FIRST) == -1 ||
+	    read_next(r, before, 1) == -1)
+		return -1;
+	if (r->nfds > before)
+		return 0;
+	if (read_names(r, h->nfds, h->names_len) == -1)
+		return -1;
+	if (r->nfds > before)
+		return fail(r, "descriptors came with the names");
+	if (r->off != r->len)
+		return fail(r, "message longer than its names");
+	if (r->vet(r, h, r->vet_arg) == -1)
+		return fail(r, r->why);
+	return answer_ready(r, 0) == -1 ? -1 : 1;
+}
+
+/*
+ * Answers a header that came alone, as WIRE_PROVE asks, with names first
+ * if wanted, and on a seqpacket socket reads the message with the rest of
+ * the transfer, if the header announced any.
+ */
+static int
+answer_proof(struct receiver *r, const struct wire_header *h, size_t before,
+    int names_wanted)
+{
+	int asked;
 
 	if (r->type == SOCK_DGRAM)
 		return fail(r, "bad header");
@@ -330,18 +407,14 @@ answer_proof(struct receiver *r, const struct wire_header *h, size_t before)
 		return fail(r, "descriptors came with a lone header");
 	if (r->off != r->len)
 		return fail(r, "message longer than its header says");
-	if (answer_ready(r) == -1)
+	if (names_wanted && h->names_len > 0) {
+		if ((asked = ask_names(r, h, before)) != 1)
+			return asked;
+	} else if (answer_ready(r, 0) == -1)
 		return -1;
-	if (r->type == SOCK_STREAM ||
-	    h->nfds + (uint64_t)h->names_len + h->data_len == 0)
+	if (h->nfds + (uint64_t)h->names_len + h->data_len == 0)
 		return 0;
-	r->off = r->len = 0;
-	if ((n = recv_into(r, r->buf, sizeof(r->buf), 0)) == -1)
-		return -1;
-	if (n == 0 && r->nfds == before)
-		return fail(r, "connection closed in mid-transfer");
-	r->len = n;
-	return 0;
+	return read_next(r, before, 0);
 }
 
 /*
@@ -354,6 +427,7 @@ next_framed(struct receiver *r, size_t before)
 	struct wire_header h;
 	size_t batches;
 	unsigned char header[WIRE_HEADER_SIZE], nul;
+	int vetted = 0;
 
 	if (take(r, header, sizeof(header)) == -1)
 		return -1;
@@ -366,7 +440,7 @@ next_framed(struct receiver *r, size_t before)
 	 */
 	if (r->type != SOCK_DGRAM)
 		r->flags |= h.flags;
-	if (r->vet != NULL && r->vet(r, &h, r->vet_arg) == -1)
+	if (r->vet != NULL && (vetted = r->vet(r, &h, r->vet_arg)) == -1)
 		return fail(r, r->why);
 	if (h.nfds > r->limit - before)
 		return fail(r, "more descriptors than expected");
@@ -376,7 +450,7 @@ next_framed(struct receiver *r, size_t before)
 	batches = (h.nfds + FDP_MAX_FDS_PER_MSG - 1) / FDP_MAX_FDS_PER_MSG;
 	/* After a header alone, the first batch too rides on a NUL byte. */
 	if (h.flags & WIRE_PROVE) {
-		if (answer_proof(r, &h, before) == -1)
+		if (answer_proof(r, &h, before, vetted == 1) == -1)
 			return -1;
 		batches++;
 	}
@@ -498,6 +572,7 @@ receiver_release(struct receiver *r)
 	}
 	free(r->fds);
 	free(r->names);
+	drop_names(r);
 	r->fds = NULL;
 	r->names = NULL;
 	r->nfds = r->cap = 0;

@@ -104,6 +104,17 @@ send_file_bytes(int sock, int fd, uint64_t len, const struct deadline *d)
 	return 0;
 }
 
+/* Frees a names list and returns ret, keeping errno for the caller. */
+static int
+drop_names(char *names, int ret)
+{
+	int saved = errno;
+
+	free(names);
+	errno = saved;
+	return ret;
+}
+
 /*
  * Checks that out can go on sock and lays out its header and names list
  * (*names to be freed).  On a datagram or seqpacket socket it must fit
@@ -210,8 +221,10 @@ await_answer(int sock, const struct deadline *d, struct outcome *v,
  * Offers a WIRE_PROVE transfer: sends its header alone, with this
  * process's credentials, and waits until the deadline for the answer, *v:
  * WIRE_READY, with the credentials of the process that gave it in *who,
- * WIRE_DECLINED or WIRE_REFUSED.  Only after WIRE_READY, and only if *who
- * is one to send to, does transfer_send send the rest.
+ * WIRE_DECLINED or WIRE_REFUSED.  A receiver that asks for the names
+ * first gets them alone, and answers again (v->names_sent).  Only after
+ * WIRE_READY, and only if *who is one to send to, does transfer_send send
+ * the rest.
  */
 int
 transfer_propose(int sock, const struct outgoing *out,
@@ -223,35 +236,49 @@ transfer_propose(int sock, const struct outgoing *out,
 	struct ucred uc;
 	size_t names_len;
 	char *names;
-	int on = 1;
+	int on = 1, ret = -1;
 
+	v->names_sent = 0;
 	if (prepare(sock, out, header, &names, &names_len) == -1)
 		return -1;
-	free(names);
 	/* Set before the answer can come, so that it comes with them. */
 	if (setsockopt(sock, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) == -1)
-		return -1;
+		goto done;
 	transfer_credentials(&uc, &cred);
-	if (send_within(sock, &iov, 1, &cred, 1, d) == -1)
-		return -1;
-	return await_answer(sock, d, v, who);
+	if (send_within(sock, &iov, 1, &cred, 1, d) == -1 ||
+	    await_answer(sock, d, v, who) == -1)
+		goto done;
+	if (v->what == WIRE_READY && (v->status & WIRE_NAMES_FIRST) &&
+	    names_len > 0) {
+		iov.iov_base = names;
+		iov.iov_len = names_len;
+		if (send_within(sock, &iov, 1, NULL, 0, d) == -1 ||
+		    await_answer(sock, d, v, who) == -1)
+			goto done;
+		v->names_sent = 1;
+	}
+	ret = 0;
+done:
+	return drop_names(names, ret);
 }
 
 /*
  * Sends one transfer: framed, or with out->raw a plain SCM_RIGHTS message
  * for receivers that are not fdpass (data from memory only).  With
- * WIRE_PROVE, transfer_propose has sent the header already.  All of it
- * goes by out->deadline, or it fails with ETIMEDOUT.
+ * WIRE_PROVE, transfer_propose has sent the header already, and the names
+ * too if its answer, *offered, says so (NULL without WIRE_PROVE).  All of
+ * it goes by out->deadline, or it fails with ETIMEDOUT.
  */
 int
-transfer_send(int sock, const struct outgoing *out)
+transfer_send(int sock, const struct outgoing *out,
+    const struct outcome *offered)
 {
 	unsigned char header[WIRE_HEADER_SIZE], nul = '\0';
 	struct fdp_ancil rights = { SOL_SOCKET, SCM_RIGHTS, 0, out->fds };
 	struct iovec iov[3];
 	size_t names_len;
 	char *names;
-	int ret = -1, saved;
+	int ret = -1;
 
 	if (prepare(sock, out, header, &names, &names_len) == -1)
 		return -1;
@@ -265,6 +292,8 @@ transfer_send(int sock, const struct outgoing *out)
 		iov[0].iov_base = &nul;
 		iov[0].iov_len = out->nfds > 0;
 	}
+	if (offered != NULL && offered->names_sent)
+		names_len = 0;
 	iov[1].iov_base = names;
 	iov[1].iov_len = names_len;
 	iov[2].iov_base = (void *)out->data;
@@ -291,10 +320,7 @@ transfer_send(int sock, const struct outgoing *out)
 		goto done;
 	ret = 0;
 done:
-	saved = errno;
-	free(names);
-	errno = saved;
-	return ret;
+	return drop_names(names, ret);
 }
 
 /*

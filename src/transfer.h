@@ -12,7 +12,10 @@
  * With WIRE_PROVE the header goes alone, with the sender's credentials,
  * and the receiver answers WIRE_READY, with its own, or WIRE_DECLINED;
  * after WIRE_READY the first batch too rides on a NUL byte, and on a
- * seqpacket socket the rest of the transfer is a second message.
+ * seqpacket socket the rest of the transfer is a second message.  A
+ * receiver that needs the names to decide answers WIRE_READY with status
+ * WIRE_NAMES_FIRST: the names then go alone, it answers again, and the
+ * rest follows without them.
  */
 #ifndef FDPASS_TRANSFER_H
 #define FDPASS_TRANSFER_H
@@ -62,6 +65,7 @@ struct outgoing {
 struct outcome {
 	enum wire_reply		 what;		/* 0 until it said anything */
 	int			 status;
+	int			 names_sent;	/* it asked for them first */
 };
 
 struct receiver;
@@ -69,7 +73,8 @@ struct receiver;
 /*
  * Looks at a framed header before its descriptors are taken, or with a
  * NULL header at a plain message once it came: returns 0 to take the
- * transfer, or -1 having set r->why and, for the sender, r->reason (a
+ * transfer, 1 to take it if its names fit, which it would look at first
+ * (r->ahead), or -1 having set r->why and, for the sender, r->reason (a
  * wire_reason).
  */
 typedef int (*receiver_vet)(struct receiver *, const struct wire_header *,
@@ -94,6 +99,8 @@ struct receiver {
 	receiver_vet		 vet;		/* or NULL: take what comes */
 	void			*vet_arg;
 	int			 reason;	/* a wire_reason, when vet said no */
+	char			**ahead;	/* the names, come before... */
+	char			*ahead_list;	/* ...the fds, where they lie */
 	struct fdp_peer		 sender;	/* who sent the header... */
 	int			 sender_known;	/* ...if the kernel said so */
 	uint64_t		 data_left;	/* data bytes not yet read */
@@ -104,7 +111,7 @@ struct receiver {
 
 int	transfer_propose(int, const struct outgoing *,
 	    const struct deadline *, struct outcome *, struct fdp_peer *);
-int	transfer_send(int, const struct outgoing *);
+int	transfer_send(int, const struct outgoing *, const struct outcome *);
 int	transfer_await(int, int, const struct deadline *, struct outcome *);
 int	transfer_reply(int, enum wire_reply, int);
 

@@ -150,11 +150,70 @@ fds_free(void)
 	return used < rl.rlim_cur ? rl.rlim_cur - used : 0;
 }
 
+/* Tells whether --at places a descriptor by its name. */
+static int
+placed_by_name(const struct handoff *h)
+{
+	size_t i;
+
+	for (i = 0; i < h->nat; i++)
+		if (h->at[i].name != NULL)
+			return 1;
+	return 0;
+}
+
+/*
+ * Checks, before the descriptors come, that COMMAND can take what the
+ * header h announces as hand_over will place it: at least one, and where
+ * --at, --inetd or --ucspi want them.  When --at places by name and the
+ * names have not come ahead (r->ahead), returns 1 for the receiver to ask
+ * for them first; a sender of 1.0.0 cannot send them first, and has them
+ * checked at the hand-over.
+ */
+static int
+vet_placement(struct receiver *r, const struct wire_header *h,
+    const struct handoff *handoff)
+{
+	static char why[WIRE_NAME_MAX + 64];
+	size_t n = r->nfds + h->nfds, np;
+	struct placement *plan;
+	const char *refusal;
+	char **names;
+
+	if (n == 0) {
+		r->reason = WIRE_OTHER_COUNT;
+		snprintf(why, sizeof(why), "no descriptors arrived for %s",
+		    handoff->command[0]);
+		r->why = why;
+		return -1;
+	}
+	if (h->names_len > 0 && r->ahead == NULL && placed_by_name(handoff))
+		return 1;
+	/* Those that came before this transfer are in r->names. */
+	if ((names = calloc(n, sizeof(*names))) == NULL)
+		err(1, "memory");
+	if (r->nfds > 0)
+		memcpy(names, r->names, r->nfds * sizeof(*names));
+	if (r->ahead != NULL)
+		memcpy(names + r->nfds, r->ahead, h->nfds * sizeof(*names));
+	plan = handoff_plan(handoff, names, n, &np, &refusal);
+	free(names);
+	if (plan == NULL) {
+		r->reason = WIRE_UNPLACED;
+		snprintf(why, sizeof(why), "%s", refusal);
+		r->why = why;
+		return -1;
+	}
+	free(plan);
+	return 0;
+}
+
 /*
  * Looks at a framed header before any of its descriptors are taken: the
  * process that sent it must pass the access rules, and what it announces
- * must fit.  What does not is declined with the reason, which a sender
- * that sent its header alone learns before anything crossed.  With h NULL,
+ * must fit, and be what COMMAND takes.  What does not is declined with
+ * the reason, which a sender that sent its header alone learns before
+ * anything crossed; 1 asks for its names first (vet_placement).  With h NULL,
  * a plain message: its sender, where the kernel names it, must pass the
  * rules; one queued before recv asked for credentials (nc -F on --stdin)
  * was checked as the peer when accepted.  arg is the run.
@@ -205,6 +264,8 @@ vet_transfer(struct receiver *r, const struct wire_header *h, void *arg)
 		    DATA_HELD_MAX, o->json ? "--json" : "COMMAND");
 		return -1;
 	}
+	if (o->handoff.command != NULL)
+		return vet_placement(r, h, &o->handoff);
 	return 0;
 }
 

@@ -34,10 +34,14 @@ enum wire_reply {
 };
 
 /*
- * The status of WIRE_READY to a WIRE_WAIT sender: the receiver passes on
- * to its command the signals the sender forwards (0: it does not).
+ * The status of a WIRE_READY, bits: WIRE_READY_SIGNALS to a WIRE_WAIT
+ * sender, whose receiver passes on to its command the signals the sender
+ * forwards; WIRE_NAMES_FIRST from a receiver that needs the names to
+ * decide: send them alone, then it answers again.  A sender of 1.0.0
+ * reads any WIRE_READY as 0 and sends the rest.
  */
 #define WIRE_READY_SIGNALS	0x01
+#define WIRE_NAMES_FIRST	0x02
 
 /*
  * A signal forwarded by a WIRE_WAIT sender while the command runs,
@@ -53,6 +57,7 @@ enum wire_reason {
 	WIRE_TOO_MANY_FDS,	/* more than its descriptor limit lets in */
 	WIRE_OTHER_COUNT,	/* not the number of fds it waits for */
 	WIRE_TOO_MUCH_DATA,	/* more data than it holds */
+	WIRE_UNPLACED,		/* not what its command takes (--at, ...) */
 };
 
 struct wire_header {

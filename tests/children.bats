@@ -94,7 +94,11 @@ sys.exit(4)'
 }
 
 @test "a diagnostic after placement goes to recv's stderr, not the sender's file" {
-	bg "$FDPASS" recv --at 0,1,2 s /nonexistent/cmd
+	printf '#!/bin/sh\n' >cmd
+	chmod +x cmd
+	bg "$FDPASS" recv --at 0,1,2 s ./cmd
+	wait_for_socket s
+	rm cmd
 	: >in
 	: >out
 	: >errfile
@@ -103,7 +107,7 @@ sys.exit(4)'
 	bg_wait
 	assert_equal "$BG_STATUS" 127
 	assert_equal "$(cat errfile)" ""
-	assert_equal "$(cat bg.err)" "fdpass: /nonexistent/cmd: No such file or directory"
+	assert_equal "$(cat bg.err)" "fdpass: ./cmd: No such file or directory"
 }
 
 # writing_child PID: true once a child of PID is blocked writing to a pipe.

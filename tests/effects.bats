@@ -308,3 +308,63 @@ PY
 	assert_output "fdpass: open link: not writing through a dangling symbolic link"
 	[ ! -e nowhere ]
 }
+
+@test "--truncate leaves the file whole when recv cannot find its COMMAND" {
+	echo precious >f
+	bg "$FDPASS" recv s /nonexistent/cmd
+	bg_wait
+	assert_equal "$BG_STATUS" 127
+	run "$FDPASS" send -t 1 --write --truncate s f
+	assert_failure 1
+	assert_equal "$(cat f)" "precious"
+}
+
+# bats test_tags=valgrind
+@test "--truncate leaves the file whole when no descriptor has --at's name" {
+	echo precious >f
+	bg "$FDPASS" recv --at 3=nosuch s cat
+	run "$FDPASS" send -t $WAIT --write --truncate --name other s f
+	assert_failure 1
+	assert_output "fdpass: send to s: the receiver refused the transfer: they are not what its command takes (--at, --inetd, --ucspi)"
+	assert_equal "$(cat f)" "precious"
+	bg_wait
+	assert_equal "$BG_STATUS" 3
+	assert_equal "$(cat bg.err)" "fdpass: receive on s: no descriptor named 'nosuch' for --at 3"
+}
+
+@test "--truncate leaves the file whole when --at's name meets unnamed descriptors" {
+	echo precious >f
+	bg "$FDPASS" recv --at 3=nosuch s cat
+	run "$FDPASS" send -t $WAIT --write --truncate s f
+	assert_failure 1
+	assert_output "fdpass: send to s: the receiver refused the transfer: they are not what its command takes (--at, --inetd, --ucspi)"
+	assert_equal "$(cat f)" "precious"
+	bg_wait
+	assert_equal "$BG_STATUS" 3
+}
+
+@test "--truncate leaves the files whole when --inetd cannot place them" {
+	echo precious >f
+	echo precious >g
+	echo precious >h
+	bg "$FDPASS" recv --inetd s cat
+	run "$FDPASS" send -t $WAIT --write --truncate s f g h
+	assert_failure 1
+	assert_output "fdpass: send to s: the receiver refused the transfer: they are not what its command takes (--at, --inetd, --ucspi)"
+	assert_equal "$(cat f g h)" "precious
+precious
+precious"
+	bg_wait
+	assert_equal "$BG_STATUS" 3
+	assert_equal "$(cat bg.err)" "fdpass: receive on s: --inetd takes 1 or 2 descriptors, not 3"
+}
+
+# bats test_tags=valgrind
+@test "a receiver that asks for the names first gets them before the descriptors" {
+	echo precious >f
+	bg "$FDPASS" recv --at 3=log s sh -c 'echo new >&3'
+	"$FDPASS" send -t $WAIT --write --truncate --name log s f
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(cat f)" "new"
+}

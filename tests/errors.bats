@@ -2,6 +2,8 @@
 # Bad input: a clear message, a meaningful exit status, nothing lost.
 
 load test_helper
+# run -126 and run -127 expect those statuses.
+bats_require_minimum_version 1.5.0
 
 @test "no arguments: usage on stderr, status 2" {
 	run "$FDPASS"
@@ -162,25 +164,32 @@ load test_helper
 }
 
 # bats test_tags=valgrind
-@test "a COMMAND that does not exist: 127, and send says so" {
-	bg "$FDPASS" recv s no-such-command-here
+@test "a COMMAND gone when the sender comes: 127, and send says so" {
+	printf '#!/bin/sh\n' >cmd
+	chmod +x cmd
+	bg "$FDPASS" recv s ./cmd
+	wait_for_socket s
+	rm cmd
 	run "$FDPASS" send -t $WAIT s /dev/null
 	assert_failure 1
 	assert_output "fdpass: send to s: the receiver could not run its command (status 127)"
 	bg_wait
 	assert_equal "$BG_STATUS" 127
-	assert_equal "$(cat bg.err)" "fdpass: no-such-command-here: No such file or directory"
+	assert_equal "$(cat bg.err)" "fdpass: ./cmd: No such file or directory"
 }
 
-@test "a COMMAND that cannot be executed: 126" {
-	touch not-executable
-	bg "$FDPASS" recv s ./not-executable
+@test "a COMMAND that can no longer be executed when the sender comes: 126" {
+	printf '#!/bin/sh\n' >cmd
+	chmod +x cmd
+	bg "$FDPASS" recv s ./cmd
+	wait_for_socket s
+	chmod -x cmd
 	run "$FDPASS" send -t $WAIT s /dev/null
 	assert_failure 1
 	assert_output "fdpass: send to s: the receiver could not run its command (status 126)"
 	bg_wait
 	assert_equal "$BG_STATUS" 126
-	assert_equal "$(cat bg.err)" "fdpass: ./not-executable: Permission denied"
+	assert_equal "$(cat bg.err)" "fdpass: ./cmd: Permission denied"
 }
 
 @test "recv exits with the command's status" {
@@ -195,7 +204,7 @@ load test_helper
 	bg "$FDPASS" recv --at 3 s sh -c 'echo ran'
 	run "$FDPASS" send -t $WAIT s /dev/null /dev/null
 	assert_failure 1
-	assert_output "fdpass: send to s: the receiver refused the transfer"
+	assert_output "fdpass: send to s: the receiver refused the transfer: they are not what its command takes (--at, --inetd, --ucspi)"
 	bg_wait
 	assert_equal "$BG_STATUS" 3
 	assert_equal "$(cat bg.err)" "fdpass: receive on s: received 2 descriptors, but --at places 1"
@@ -407,4 +416,37 @@ PY
 	run "$FDPASS" recv -n 1 s
 	assert_failure 2
 	assert_line --index 0 "fdpass: unknown option '-n'"
+}
+
+@test "recv looks COMMAND up at start: 127 when it is not found" {
+	run -127 "$FDPASS" recv -t 1 s no-such-command-here
+	assert_failure 127
+	assert_output "fdpass: no-such-command-here: not found"
+	[ ! -e s ]
+}
+
+@test "recv looks COMMAND up at start: 126 when it cannot be executed" {
+	touch not-executable
+	run -126 "$FDPASS" recv -t 1 s ./not-executable
+	assert_failure 126
+	assert_output "fdpass: ./not-executable: Permission denied"
+	[ ! -e s ]
+}
+
+@test "recv looks COMMAND up at start: 126 for a directory in PATH" {
+	mkdir -p bin/cmd
+	PATH="$PWD/bin:$PATH" run -126 "$FDPASS" recv -t 1 s cmd
+	assert_failure 126
+	assert_output "fdpass: cmd: Permission denied"
+}
+
+@test "recv finds COMMAND in PATH past a directory of that name" {
+	mkdir -p first/cmd second
+	printf '#!/bin/sh\necho ran\n' >second/cmd
+	chmod +x second/cmd
+	PATH="$PWD/first:$PWD/second:$PATH" bg "$FDPASS" recv s cmd
+	"$FDPASS" send -t $WAIT s /dev/null
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(cat bg.out)" "ran"
 }

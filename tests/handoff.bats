@@ -21,7 +21,7 @@ two"
 	bg "$FDPASS" recv --at 3=missing s true
 	run "$FDPASS" send -t $WAIT -n present s /dev/null
 	assert_failure 1
-	assert_output "fdpass: send to s: the receiver refused the transfer"
+	assert_output "fdpass: send to s: the receiver refused the transfer: they are not what its command takes (--at, --inetd, --ucspi)"
 	bg_wait
 	assert_equal "$BG_STATUS" 3
 	assert_equal "$(cat bg.err)" "fdpass: receive on s: no descriptor named 'missing' for --at 3"
@@ -321,4 +321,76 @@ PY
 	"$FDPASS" send --dgram s /dev/null
 	bg_wait
 	assert_equal "$(cat bg.out)" "[unsetunset]"
+}
+
+@test "--at by name asks a sender of 1.0.0 for the names first, and takes them after" {
+	echo old >f
+	bg "$FDPASS" recv --at 3=log s sh -c 'echo new >&3'
+	run peer <<'PY'
+from peer import *
+# As fdpass 1.0.0 sends: the header alone, then whatever the answer's
+# status, the descriptor on a NUL byte with the names after it.
+sock = connect("s")
+ready = propose(sock, 1, 4)
+socket.send_fds(sock, [b"\0log\0"], [os.open("f", os.O_WRONLY | os.O_TRUNC)])
+print(ready, sock.recv(8)[:6])
+PY
+	assert_output "b'FDPR\x04\x02' b'FDPR\x01\x00'"
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(cat f)" "new"
+}
+
+# bats test_tags=valgrind
+@test "--at by name refuses a sender of 1.0.0 once its names come after READY" {
+	bg "$FDPASS" recv --at 3=log s true
+	run peer <<'PY'
+from peer import *
+sock = connect("s")
+ready = propose(sock, 1, 6)
+socket.send_fds(sock, [b"\0other\0"], null_fds(1))
+print(ready, sock.recv(8)[:6])
+PY
+	assert_output "b'FDPR\x04\x02' b'FDPR\x02\x03'"
+	bg_wait
+	assert_equal "$BG_STATUS" 3
+	assert_equal "$(cat bg.err)" "fdpass: receive on s: no descriptor named 'log' for --at 3"
+}
+
+@test "send gives a receiver of 1.0.0 its names after the descriptors" {
+	bg_peer receiver.py <<'PY'
+from peer import *
+# As fdpass 1.0.0 receives: READY with status 0, then descriptors and names.
+conn, _ = listen("s").accept()
+head = conn.recv(20)
+conn.sendmsg([b"FDPR\x04\0\0\0"], [credentials()])
+rest, fds, _, _ = socket.recv_fds(conn, 100, 1)
+conn.sendall(b"FDPR\x01\0\0\0")
+print(head[5], rest, len(fds))
+PY
+	"$FDPASS" send -t $WAIT --name log s /dev/null
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(cat bg.out)" "5 b'\x00log\x00' 1"
+}
+
+# bats test_tags=valgrind
+@test "--at by name on a seqpacket socket: the names first, then the rest" {
+	echo old >f
+	bg "$FDPASS" recv --seqpacket --at 3=log s sh -c 'echo new >&3'
+	"$FDPASS" send -t $WAIT --seqpacket --write --truncate --name log -d hi s f
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(cat f)" "new"
+}
+
+@test "--at by name on a seqpacket socket refuses before the file is truncated" {
+	echo precious >f
+	bg "$FDPASS" recv --seqpacket --at 3=log s true
+	run "$FDPASS" send -t $WAIT --seqpacket --write --truncate --name other s f
+	assert_failure 1
+	assert_output --partial "they are not what its command takes"
+	assert_equal "$(cat f)" "precious"
+	bg_wait
+	assert_equal "$BG_STATUS" 3
 }

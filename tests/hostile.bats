@@ -486,3 +486,24 @@ PY
 	run cat bg.err
 	assert_output --regexp "^fdpass: receive on s: sending process pid [0-9]+: peer is uid 65534"
 }
+
+# bats test_tags=valgrind
+@test "descriptors that come with names asked for first are refused and closed" {
+	bg "$FDPASS" recv --at 3=log s sleep 60
+	run peer <<'PY'
+from peer import *
+sock = connect("s")
+print(propose(sock, 1, 4))
+# The names' first byte alone, as asked; then the rest with a descriptor.
+sock.sendall(b"l")
+readers = send_pipe_ends(sock, b"og\0")
+print(sock.recv(8)[:6])
+assert_closed(readers)
+PY
+	assert_output "b'FDPR\x04\x02'
+b'FDPR\x02\x03'
+closed"
+	bg_wait
+	assert_equal "$BG_STATUS" 3
+	assert_equal "$(cat bg.err)" "fdpass: receive on s: descriptors came with the names"
+}

@@ -33,6 +33,20 @@ def header(nfds, names_len=0, data_len=0, version=2, flags=0):
                                  data_len)
 
 
+def credentials():
+    """An SCM_CREDENTIALS item for this process, which the kernel checks."""
+    return (socket.SOL_SOCKET, socket.SCM_CREDENTIALS,
+            struct.pack("iII", os.getpid(), os.geteuid(), os.getegid()))
+
+
+def propose(sock, nfds, names_len):
+    """Sends a header alone with our credentials, as fdpass send does
+    (flags 0x01 and 0x04), and returns the start of the answer: the magic,
+    what it says and its status."""
+    sock.sendmsg([header(nfds, names_len, flags=5)], [credentials()])
+    return sock.recv(8)[:6]
+
+
 def null_fds(n):
     """n fresh descriptors of /dev/null."""
     return [os.open("/dev/null", os.O_RDONLY) for _ in range(n)]

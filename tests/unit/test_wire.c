@@ -278,7 +278,7 @@ test_transfer_round_trip(void)
 	if (!CHECK(unit_socketpair(SOCK_STREAM, sv) == 0))
 		return;
 	if (CHECK(unit_memfds(&fd, 1) == 0)) {
-		CHECK(transfer_send(sv[0], &out) == 0);
+		CHECK(transfer_send(sv[0], &out, NULL) == 0);
 		close(fd);
 	}
 	close(sv[0]);
@@ -308,7 +308,7 @@ test_transfer_same_file(void)
 	if (!CHECK(unit_socketpair(SOCK_STREAM, sv) == 0))
 		return;
 	if (CHECK(unit_memfds(&fd, 1) == 0)) {
-		CHECK(transfer_send(sv[0], &out) == 0);
+		CHECK(transfer_send(sv[0], &out, NULL) == 0);
 		CHECK(receiver_init(&receiver, sv[1], NULL) == 0);
 		if (CHECK(receiver_next(&receiver, SIZE_MAX) == 1) &&
 		    CHECK(receiver.nfds == 1)) {
@@ -335,7 +335,7 @@ test_transfer_data_fd(void)
 		CHECK(write(fd, "world", 5) == 5);
 		CHECK(lseek(fd, 0, SEEK_SET) == 0);
 		out.data_fd = fd;
-		CHECK(transfer_send(sv[0], &out) == 0);
+		CHECK(transfer_send(sv[0], &out, NULL) == 0);
 		close(fd);
 	}
 	close(sv[0]);
@@ -362,7 +362,7 @@ test_transfer_data_fd_short(void)
 		CHECK(lseek(fd, 0, SEEK_SET) == 0);
 		out.data_fd = fd;
 		errno = 0;
-		CHECK(transfer_send(sv[0], &out) == -1 && errno == EIO);
+		CHECK(transfer_send(sv[0], &out, NULL) == -1 && errno == EIO);
 		close(fd);
 	}
 	unit_close_all(sv, 2);
@@ -388,7 +388,7 @@ transfer_many_fds(const struct deadline *d)
 	    !CHECK(unit_socketpair(SOCK_STREAM, sv) == 0))
 		return;
 	if (CHECK(unit_memfds(fds, MANY_FDS) == 0)) {
-		CHECK(transfer_send(sv[0], &out) == 0);
+		CHECK(transfer_send(sv[0], &out, NULL) == 0);
 		CHECK(receiver_init(&receiver, sv[1], NULL) == 0);
 		if (CHECK(receiver_next(&receiver, SIZE_MAX) == 1) &&
 		    CHECK(receiver.nfds == MANY_FDS)) {
@@ -430,7 +430,7 @@ test_transfer_seqpacket(void)
 	if (!CHECK(unit_socketpair(SOCK_SEQPACKET, sv) == 0))
 		return;
 	if (CHECK(unit_memfds(fds, 2) == 0)) {
-		CHECK(transfer_send(sv[0], &out) == 0);
+		CHECK(transfer_send(sv[0], &out, NULL) == 0);
 		unit_close_all(fds, 2);
 	}
 	CHECK(receiver_init(&receiver, sv[1], NULL) == 0);
@@ -442,7 +442,7 @@ test_transfer_seqpacket(void)
 	/* Refused before a descriptor is looked at. */
 	out.nfds = FDP_MAX_FDS_PER_MSG + 1;
 	errno = 0;
-	CHECK(transfer_send(sv[0], &out) == -1 && errno == EMSGSIZE);
+	CHECK(transfer_send(sv[0], &out, NULL) == -1 && errno == EMSGSIZE);
 	unit_close_all(sv, 2);
 }
 
@@ -484,7 +484,7 @@ propose_and_send(int sock, const struct outgoing *out)
 
 	if (transfer_propose(sock, out, NULL, &v, &who) == -1 ||
 	    v.what != WIRE_READY || who.pid != getppid() ||
-	    who.uid != geteuid() || transfer_send(sock, out) == -1)
+	    who.uid != geteuid() || transfer_send(sock, out, &v) == -1)
 		_exit(1);
 	_exit(0);
 }
@@ -578,7 +578,7 @@ test_transfer_over_limit(void)
 	if (!CHECK(unit_socketpair(SOCK_STREAM, sv) == 0))
 		return;
 	if (CHECK(unit_memfds(fds, 2) == 0)) {
-		CHECK(transfer_send(sv[0], &out) == 0);
+		CHECK(transfer_send(sv[0], &out, NULL) == 0);
 		unit_close_all(fds, 2);
 	}
 	CHECK(receiver_init(&receiver, sv[1], NULL) == 0);
