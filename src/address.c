@@ -328,6 +328,49 @@ bind_with_mode(int fd, const struct address *a, mode_t mode)
 	return ret;
 }
 
+/* Starts l as a listener with no socket and no file yet. */
+static void
+listener_init(struct listener *l)
+{
+	l->fd = -1;
+	l->path = NULL;
+	l->why = NULL;
+	l->tmp[0] = '\0';
+}
+
+/*
+ * Notes in l the socket file that binding fd made at path, unless a is
+ * abstract, and listens on fd unless it is a datagram socket, which is
+ * only bound.
+ */
+static int
+note_and_listen(int fd, const struct address *a, const char *path,
+    int type, struct listener *l)
+{
+	struct stat st;
+
+	if (!a->abstract) {
+		if (lstat(path, &st) == -1)
+			return -1;
+		l->dev = st.st_dev;
+		l->ino = st.st_ino;
+		l->path = a->sun.sun_path;
+	}
+	return type != SOCK_DGRAM ? listen(fd, SOMAXCONN) : 0;
+}
+
+/* Undoes a listener that failed: closes fd, removes its file; -1, errno. */
+static int
+listener_failed(int fd, struct listener *l)
+{
+	int saved = errno;
+
+	close(fd);
+	listener_remove(l);
+	errno = saved;
+	return -1;
+}
+
 /*
  * Creates a listening socket of the given type at a, the socket file with
  * the given mode.  Datagram sockets are only bound.  The file is made
@@ -344,13 +387,9 @@ address_listen(const struct address *a, int type, mode_t mode,
 {
 	const struct address *at = a;
 	struct address tmp;
-	struct stat st;
-	int fd, saved;
+	int fd;
 
-	l->fd = -1;
-	l->path = NULL;
-	l->why = NULL;
-	l->tmp[0] = '\0';
+	listener_init(l);
 	if (!a->abstract) {
 		if (temporary_name(a, l) == -1)
 			return -1;
@@ -360,27 +399,12 @@ address_listen(const struct address *a, int type, mode_t mode,
 	}
 	if ((fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0)) == -1)
 		return -1;
-	if (bind_with_mode(fd, at, mode) == -1)
-		goto fail;
-	if (!a->abstract) {
-		if (lstat(l->tmp, &st) == -1)
-			goto fail;
-		l->dev = st.st_dev;
-		l->ino = st.st_ino;
-		l->path = a->sun.sun_path;
-	}
-	if (type != SOCK_DGRAM && listen(fd, SOMAXCONN) == -1)
-		goto fail;
-	if (!a->abstract && publish(a, type, l) == -1)
-		goto fail;
+	if (bind_with_mode(fd, at, mode) == -1 ||
+	    note_and_listen(fd, a, l->tmp, type, l) == -1 ||
+	    (!a->abstract && publish(a, type, l) == -1))
+		return listener_failed(fd, l);
 	l->fd = fd;
 	return 0;
-fail:
-	saved = errno;
-	close(fd);
-	listener_remove(l);
-	errno = saved;
-	return -1;
 }
 
 /*
@@ -481,41 +505,24 @@ address_listen_bound(const struct address *a, int type, mode_t mode,
     struct listener *l)
 {
 	struct stat st;
-	int fd, ret, saved;
+	int fd, ret;
 
-	l->fd = -1;
-	l->path = NULL;
-	l->why = NULL;
-	l->tmp[0] = '\0';
+	listener_init(l);
 	if ((fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0)) == -1)
 		return -1;
 	ret = bind_with_mode(fd, a, mode);
 	if (ret == -1 && errno == EADDRINUSE && !a->abstract &&
 	    remove_stale(a, type, l) == 0)
 		ret = bind_with_mode(fd, a, mode);
-	if (ret == -1 || (!a->abstract &&
-	    lstat(a->sun.sun_path, &st) == -1))
-		goto fail;
-	if (!a->abstract) {
-		l->dev = st.st_dev;
-		l->ino = st.st_ino;
-		l->path = a->sun.sun_path;
-	}
-	if (type != SOCK_DGRAM && listen(fd, SOMAXCONN) == -1)
-		goto fail;
+	if (ret == -1 || note_and_listen(fd, a, a->sun.sun_path, type, l) == -1)
+		return listener_failed(fd, l);
 	if (!a->abstract && (lstat(a->sun.sun_path, &st) == -1 ||
 	    st.st_dev != l->dev || st.st_ino != l->ino)) {
 		in_use(l, 0);
-		goto fail;
+		return listener_failed(fd, l);
 	}
 	l->fd = fd;
 	return 0;
-fail:
-	saved = errno;
-	close(fd);
-	listener_remove(l);
-	errno = saved;
-	return -1;
 }
 
 /* Accepts the next connection, close-on-exec, waiting until the deadline. */
