@@ -215,14 +215,18 @@ exec_with_pid_file() {
 }
 
 @test "--pid-file goes when the command cannot be run" {
-	"$FDPASS" recv -b --pid-file pid s ./no-such-command >recv.out 2>&1 3>&-
+	# Found at start, gone by the exec: recv looks COMMAND up first.
+	printf '#!/bin/sh\n' >cmd
+	chmod +x cmd
+	"$FDPASS" recv -b --pid-file pid s ./cmd >recv.out 2>&1 3>&-
 	pid=$(cat pid)
 	BG_PIDS+=("$pid")
+	rm cmd
 	run "$FDPASS" send -t $WAIT s /dev/null
 	assert_failure 1
 	wait_until gone "$pid"
 	[ ! -e pid ]
-	grep -q "fdpass: ./no-such-command: No such file or directory" recv.out
+	grep -q "fdpass: ./cmd: No such file or directory" recv.out
 }
 
 @test "--pid-file stays while a command recv waits for runs, and goes after" {
