@@ -294,9 +294,9 @@ closed"
 	assert_success
 	wait_until grep -q "tcp-127.0.0.1-$p2" recv.out
 	run cat recv.out
-	assert_line --index 0 --regexp "^[0-9]+ socket first "
-	assert_line --index 1 --regexp "^[0-9]+ socket tcp-127.0.0.1-$p2 "
-	assert_line --index 2 --regexp "^[0-9]+ socket unix-$PWD/admin.sock"
+	assert_line --index 0 --regexp "^fd 0 socket first "
+	assert_line --index 1 --regexp "^fd 1 socket tcp-127.0.0.1-$p2 "
+	assert_line --index 2 --regexp "^fd 2 socket unix-$PWD/admin.sock"
 }
 
 # bats test_tags=peer-program
@@ -320,8 +320,8 @@ closed"
 	assert_success
 	wait_until grep -q /dev/null recv.out
 	run cat recv.out
-	assert_line --index 0 --regexp "^[0-9]+ regular web $PWD/file - -\$"
-	assert_line --index 1 --regexp "^[0-9]+ char - /dev/null - -\$"
+	assert_line --index 0 "fd 0 regular web $PWD/file - -"
+	assert_line --index 1 "fd 1 char - /dev/null - -"
 }
 
 @test "--listen-fds refuses descriptors meant for another process" {

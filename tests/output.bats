@@ -1,0 +1,145 @@
+#!/usr/bin/env bats
+# recv's output without a COMMAND: a format a script can trust whatever a
+# sender sends, and bounded memory however much it sends.
+
+load test_helper
+
+@test "data that looks like a descriptor line stays a data line" {
+	bg "$FDPASS" recv s
+	run "$FDPASS" send -t $WAIT --data $'7 regular secret /etc/shadow - -\nfd 1 x - - - -\n' s /dev/null
+	assert_success
+	assert_output ""
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	run cat bg.out
+	assert_equal "${#lines[@]}" 4
+	assert_line --index 0 'fd 0 char - /dev/null - -'
+	assert_line --index 1 'data 7\sregular\ssecret\s/etc/shadow\s-\s-\n'
+	assert_line --index 2 'data fd\s1\sx\s-\s-\s-\s-\n'
+	assert_line --index 3 'end'
+}
+
+@test "each transfer of --count is numbered from 0 and closed by end" {
+	bg "$FDPASS" recv --count 3 s
+	peer <<'PY'
+from peer import *
+s = connect("s")
+for paths, data in ((["/dev/null", "/dev/zero"], b"x"), (["/dev/null"], b"\0")):
+    fds = [os.open(p, os.O_RDONLY) for p in paths]
+    socket.send_fds(s, [data], fds)
+    for fd in fds:
+        os.close(fd)
+PY
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	run cat bg.out
+	assert_output "fd 0 char - /dev/null - -
+fd 1 char - /dev/zero - -
+data x
+end
+fd 0 char - /dev/null - -
+end"
+}
+
+@test "data breaks into lines after each newline, whatever the reads" {
+	printf 'one\ntwo\n\nno newline' >data
+	bg "$FDPASS" recv s
+	run "$FDPASS" send -t $WAIT --data-file data s /dev/null
+	assert_success
+	bg_wait
+	run cat bg.out
+	assert_output 'fd 0 char - /dev/null - -
+data one\n
+data two\n
+data \n
+data no\snewline
+end'
+}
+
+@test "data lines, each decoded and joined, give back the data" {
+	head -c 300000 /dev/urandom >big
+	bg "$FDPASS" recv s
+	run "$FDPASS" send -t $WAIT --data-file big s /dev/null
+	assert_success
+	bg_wait
+	assert_equal "$(tail -n 1 bg.out)" "end"
+	# Decoding the lines joined, not each alone: no escape runs on into
+	# the next line, as a NUL's "\0" before a digit would.
+	decode_data bg.out >got
+	cmp big got
+}
+
+@test "a transfer cut short in its data has no end line" {
+	bg "$FDPASS" recv s
+	peer <<'PY'
+from peer import *
+s = connect("s")
+fd = os.open("/dev/null", os.O_RDONLY)
+socket.send_fds(s, [header(1, 0, 100)], [fd])
+s.sendall(b"cut\nshort")
+s.close()
+PY
+	bg_wait
+	assert_equal "$BG_STATUS" 3
+	assert_equal "$(cat bg.err)" "fdpass: receive on s: connection closed in mid-transfer"
+	run cat bg.out
+	assert_output 'fd 0 char - /dev/null - -
+data cut\n
+data short'
+}
+
+# peak_rss_kb: the most memory, in KiB, the process /usr/bin/time watched
+# used, as it wrote it to rss.
+peak_rss_kb() {
+	tail -n 1 rss
+}
+
+@test "data the last transfer brings streams out, however large" {
+	head -c 30000000 /dev/zero | tr '\0' x >big
+	bg /usr/bin/time -o rss -f %M "$FDPASS" recv s
+	run "$FDPASS" send -t $WAIT --data-file big s /dev/null
+	assert_success
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(tail -n 1 bg.out)" "end"
+	[ "$(peak_rss_kb)" -lt 20000 ] || fail "recv used $(peak_rss_kb) KiB"
+}
+
+@test "-k refuses more data than it holds for a record put out whole" {
+	head -c 30000000 /dev/zero >big
+	bg "$FDPASS" recv -k s
+	run "$FDPASS" send -t $WAIT --data-file big s /dev/null
+	assert_failure 1
+	assert_output "fdpass: send to s: the receiver refused the transfer: it cannot take 30000000 bytes of data"
+	wait_until grep -q 'more than 65536 bytes of data for --keep-listening' bg.err
+	assert_equal "$(cat bg.out)" ""
+}
+
+@test "-k still prints a transfer with as much data as it holds" {
+	head -c 65536 /dev/zero >data
+	bg "$FDPASS" recv -k s
+	run "$FDPASS" send -t $WAIT --data-file data s /dev/null
+	assert_success
+	wait_until grep -qx end bg.out
+	assert_equal "$(grep -c '^data ' bg.out)" 64
+}
+
+@test "--count refuses data-only messages past what it holds, in bounded memory" {
+	bg /usr/bin/time -o rss -f %M "$FDPASS" recv --count 2 s
+	peer <<'PY'
+from peer import *
+s = connect("s")
+fd = os.open("/dev/null", os.O_RDONLY)
+socket.send_fds(s, [b"x"], [fd])
+try:
+    for _ in range(50):
+        s.sendall(b"\0" * 1000000)
+except OSError:
+    pass
+PY
+	bg_wait
+	assert_equal "$BG_STATUS" 3
+	assert_equal "$(cat bg.err)" "fdpass: receive on s: more than 65536 bytes of data for --count"
+	assert_equal "$(cat bg.out)" ""
+	[ "$(peak_rss_kb)" -lt 20000 ] || fail "recv used $(peak_rss_kb) KiB"
+}
