@@ -143,6 +143,10 @@ check_recv_options(const struct recv_options *o)
 	    o->pid_file != NULL) && !so->listen)
 		usage_error("recv", "--keep-listening, --background, "
 		    "--ready-fd and --pid-file need --listen");
+	/* Once listening, recv puts /dev/null there, and prints nothing. */
+	if (o->ready_fd == STDOUT_FILENO && o->handoff.command == NULL)
+		usage_error("recv", "--ready-fd 1 is standard output, where "
+		    "recv prints: it needs a COMMAND");
 	if (o->max_children != 0 && !o->keep)
 		usage_error("recv", "--max-children needs --keep-listening");
 	if (!so->listen && !o->use_stdin && so->type == SOCK_DGRAM)

@@ -143,3 +143,10 @@ PY
 	assert_equal "$(cat bg.out)" ""
 	[ "$(peak_rss_kb)" -lt 20000 ] || fail "recv used $(peak_rss_kb) KiB"
 }
+
+@test "--ready-fd 1 without a COMMAND is a usage error: stdout is where recv prints" {
+	run "$FDPASS" recv -t 1 --ready-fd 1 s
+	assert_failure 2
+	assert_line --index 0 "fdpass: --ready-fd 1 is standard output, where recv prints: it needs a COMMAND"
+	[ ! -e s ]
+}

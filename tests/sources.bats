@@ -302,13 +302,14 @@ PY
 }
 
 @test "--ready-fd 1: stdout takes /dev/null, and no connection lands on it" {
-	bg "$FDPASS" recv --ready-fd 1 s
+	bg "$FDPASS" recv --ready-fd 1 s sh -c 'out=$(readlink /proc/$$/fd/1); echo "$out" >&2'
 	echo x >a
 	run "$FDPASS" send -t $WAIT s a
 	assert_success
 	bg_wait
 	assert_equal "$BG_STATUS" 0
 	assert_equal "$(cat bg.out)" ""
+	assert_equal "$(cat bg.err)" "/dev/null"
 }
 
 @test "--unix-listen's socket file goes when send fails" {
