@@ -115,6 +115,33 @@ parse_at(struct recv_options *o, char *arg)
 	}
 }
 
+/*
+ * Refuses --at targets so near RLIMIT_NOFILE that placing them would fail
+ * once the transfer has come: place_fds first moves each descriptor, and
+ * recv's own that stay until the exec, above the highest target.
+ */
+static void
+check_at_room(const struct recv_options *o)
+{
+	const struct handoff *h = &o->handoff;
+	struct rlimit rl;
+	size_t i, need = h->nat + HANDOFF_KEPT;
+	int top = 0;
+
+	if (h->nat == 0 || getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    rl.rlim_cur == RLIM_INFINITY)
+		return;
+	for (i = 0; i < h->nat; i++)
+		if (h->at[i].target > top)
+			top = h->at[i].target;
+	if ((rlim_t)top + 1 + need > rl.rlim_cur)
+		usage_error("recv", "--at %d: too near the descriptor limit of "
+		    "%llu: placing %zu descriptor%s there needs %zu free "
+		    "numbers above it (see ulimit -n)", top,
+		    (unsigned long long)rl.rlim_cur, h->nat,
+		    h->nat == 1 ? "" : "s", need);
+}
+
 /* Records a placement style; only one may be given. */
 static void
 set_style(struct recv_options *o, enum style style)
@@ -245,6 +272,7 @@ parse_recv_options(int argc, char **argv, struct recv_options *o)
 		    argv[optind]);
 	o->handoff.command = optind < argc ? argv + optind : NULL;
 	check_recv_options(o);
+	check_at_room(o);
 	endpoint_pin_pid(&o->sock.access);
 	if (o->max_children == 0)
 		o->max_children = MAX_CHILDREN;

@@ -150,3 +150,22 @@ PY
 	assert_line --index 0 "fdpass: --ready-fd 1 is standard output, where recv prints: it needs a COMMAND"
 	[ ! -e s ]
 }
+
+@test "--at too near the descriptor limit to place is refused at start" {
+	# Placing moves the descriptor, the reply socket and recv's copy of
+	# stderr above the highest target first: --at 61 needs 62 to 64.
+	run bash -c 'ulimit -n 64 && exec "$FDPASS" recv -t 1 --at 61 s cat'
+	assert_failure 2
+	assert_line --index 0 "fdpass: --at 61: too near the descriptor limit of 64: placing 1 descriptor there needs 3 free numbers above it (see ulimit -n)"
+	[ ! -e s ]
+}
+
+@test "--at as near the descriptor limit as placing allows is placed" {
+	bg bash -c 'ulimit -n 64 && exec "$FDPASS" recv --at 60 s cat /proc/self/fd/60'
+	echo placed >a
+	run "$FDPASS" send -t $WAIT s a
+	assert_success
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(cat bg.out)" "placed"
+}
