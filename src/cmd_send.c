@@ -355,6 +355,9 @@ static void __attribute__((noreturn))
 refused(const struct send_options *o, const struct outgoing *out,
     const struct outcome *v)
 {
+	if (v->what == WIRE_REFUSED && v->status == 1)
+		errx(1, "send to %s: the receiver took the descriptors but "
+		    "could not put them in place or print them", o->socket_arg);
 	if (v->what == WIRE_REFUSED && v->status != EXIT_REFUSED)
 		errx(1, "send to %s: the receiver could not run its command "
 		    "(status %d)", o->socket_arg, v->status);
@@ -383,8 +386,10 @@ refused(const struct send_options *o, const struct outgoing *out,
 
 /*
  * Waits for the receiver's verdict and returns send's exit status: 0
- * when it took the descriptors, COMMAND's status with --wait; or -1 when
- * it hung up without taking them.
+ * when it took the descriptors, COMMAND's status with --wait; or with
+ * --listen -1 when it hung up without a word, so that the next may take
+ * them.  A receiver that was connected to ends send then: what it sent
+ * may have been taken, or not.
  */
 static int
 await_verdict(const struct send_options *o, const struct outgoing *out,
@@ -406,8 +411,12 @@ await_verdict(const struct send_options *o, const struct outgoing *out,
 		if (errno != ECONNRESET)
 			err(1, "send to %s: no word from the receiver",
 			    o->socket_arg);
-		if (v.what == 0)
+		if (v.what == 0 && o->sock.listen)
 			return -1;
+		if (v.what == 0)
+			errx(1, "send to %s: the receiver ended with all sent, "
+			    "without saying whether it took the descriptors",
+			    o->socket_arg);
 		errx(1, "send to %s: the receiver hung up before its command "
 		    "exited", o->socket_arg);
 	}

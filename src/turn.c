@@ -13,6 +13,7 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include "children.h"
 #include "commands.h"
 #include "render.h"
+#include "signals.h"
 #include "turn.h"
 
 /* Records why the transfer is refused; returns TURN_REFUSED. */
@@ -133,6 +135,9 @@ print_data(struct recv_run *run, int last)
 		if (held_for != NULL)
 			run->in_record += n;
 		render_data(out, &lines, buf, n);
+		/* Out as it comes; no use reading on for a reader gone. */
+		if (record_flush(&run->record) == -1)
+			return TURN_UNPRINTED;
 	}
 	render_data_done(out, &lines);
 	if (n == -1)
@@ -280,6 +285,12 @@ turn_receive(struct recv_run *run, int sock, const struct deadline *d)
 	/* A COMMAND gets the descriptors; nothing is printed to hold. */
 	if (run->record.out == stdout && o->handoff.command == NULL)
 		record_hold(&run->record);
+	/*
+	 * A reader of what is printed that has gone is a failure to tell the
+	 * sender of, not a death that leaves it guessing.
+	 */
+	if (o->handoff.command == NULL && signals_set(SIGPIPE, SIG_IGN) == -1)
+		return turn_fail(run, "SIGPIPE cannot be ignored");
 	if (receiver_init(r, sock, d) == -1)
 		return receive_failed(run);
 	r->vet = vet_transfer;
@@ -299,7 +310,8 @@ turn_receive(struct recv_run *run, int sock, const struct deadline *d)
 		if ((t = take_transfer(run, shown, last)) != TURN_TAKEN)
 			return t;
 		if (last) {
-			record_accepted(&run->record);
+			if (record_accepted(&run->record) == -1)
+				return TURN_UNPRINTED;
 			if (o->handoff.command == NULL && !o->json)
 				return print_data(run, 1);
 			return TURN_TAKEN;
@@ -380,17 +392,34 @@ wait_command(struct recv_run *run)
 	return status;
 }
 
+/*
+ * Tells a sender that asked that what it sent was taken but could not be
+ * printed; recv exits 1, as the reply says.
+ */
+static int
+unprinted(const struct receiver *r)
+{
+	if (r->flags & WIRE_ACK)
+		transfer_reply(r->sock, WIRE_REFUSED, 1);
+	return 1;
+}
+
 /* Puts out what was printed and tells a sender that asked; 0 or 1. */
 static int
 deliver(struct recv_run *run)
 {
 	const struct receiver *r = &run->receiver;
 
-	if (record_finish(&run->record, r->flags & WIRE_ACK ? r->sock : -1)
-	    == -1) {
+	switch (record_finish(&run->record, r->flags & WIRE_ACK ? r->sock :
+	    -1)) {
+	case RECORD_OUT:
+		break;
+	case RECORD_SENDER_GONE:
 		warnx("receive on %s: the sender left before its transfer "
 		    "was printed", run->opt->socket_arg);
 		return 1;
+	case RECORD_FAILED:
+		return unprinted(r);
 	}
 	if (r->flags & WIRE_ACK)
 		transfer_reply(r->sock, WIRE_DELIVERED, 0);
@@ -437,6 +466,8 @@ turn_end(struct recv_run *run, enum turn t)
 		return deliver(run);
 	case TURN_CHILD:
 		return wait_command(run);
+	case TURN_UNPRINTED:
+		return unprinted(&run->receiver);
 	case TURN_REFUSED:
 		fprintf(stderr, "fdpass: receive on %s: %s\n", arg, run->why);
 		return EXIT_REFUSED;
