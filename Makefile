@@ -52,10 +52,17 @@ endif
 SHELL = /bin/bash
 .SHELLFLAGS = -o pipefail -ec
 
-LIB_SRCS = msg.c wire.c transfer.c deadline.c address.c endpoint.c access.c dispose.c \
-	options.c placement.c describe.c json.c sockets.c grab.c handoff.c \
-	haproxy.c sources.c send_data.c record.c render.c turn.c serve.c \
-	background.c cleanup.c signals.c stdstreams.c children.c appear.c
+# The sources by layer, as the file map at the top of src/main.c lists
+# them: the core, the protocol, system helpers that never print or exit,
+# the commands' helpers, and the commands.
+CORE_SRCS = msg.c
+PROTOCOL_SRCS = wire.c sender.c receiver.c
+SYSTEM_SRCS = access.c address.c appear.c sockets.c resolve.c netns.c \
+	haproxy.c grab.c placement.c describe.c json.c deadline.c dispose.c \
+	cleanup.c signals.c children.c
+CLI_SRCS = sources.c send_data.c serve.c turn.c record.c render.c \
+	handoff.c endpoint.c options.c background.c stdstreams.c
+LIB_SRCS = $(CORE_SRCS) $(PROTOCOL_SRCS) $(SYSTEM_SRCS) $(CLI_SRCS)
 CMD_SRCS = main.c cmd_send.c cmd_recv.c
 LIB_OBJS = $(LIB_SRCS:%.c=$(OBJDIR)/%.o)
 CMD_OBJS = $(CMD_SRCS:%.c=$(OBJDIR)/%.o)
@@ -66,7 +73,7 @@ UNIT_TESTS = $(OBJDIR)/test_msg $(OBJDIR)/test_wire $(OBJDIR)/test_json \
 BIN = $(OBJDIR)/fdpass
 # The core (src/msg.c, see fdpass(3)) is the library that is installed;
 # the rest of the library objects serve the command and the unit tests.
-CORE_OBJS = $(OBJDIR)/msg.o
+CORE_OBJS = $(CORE_SRCS:%.c=$(OBJDIR)/%.o)
 CLI_OBJS = $(filter-out $(CORE_OBJS),$(LIB_OBJS))
 LIB = $(OBJDIR)/libfdpass.a
 CLI_LIB = $(OBJDIR)/libfdpass-cli.a
@@ -159,7 +166,7 @@ $(OBJDIR)/bench_start: tests/bench/bench_start.c $(OBJDIR)/config.mk
 
 # The fuzzer: clang's libFuzzer over the receiver, for FUZZ_SECONDS.
 FUZZ_SECONDS ?= 60
-FUZZ_SRCS = tests/fuzz/fuzz_receiver.c src/msg.c src/wire.c src/transfer.c \
+FUZZ_SRCS = tests/fuzz/fuzz_receiver.c src/msg.c src/wire.c src/receiver.c \
 	src/deadline.c
 
 fuzz: $(OBJDIR)/fuzz_receiver

@@ -13,7 +13,6 @@
  */
 #include <sys/wait.h>
 
-#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -182,8 +181,9 @@ children_reap(void)
 }
 
 /*
- * Waits for the child pid and returns its status as a shell reports it.
- * It stays in the table, to be passed signals, until reaped.
+ * Waits for the child pid and returns its status as a shell reports it,
+ * or -1 with errno set.  It stays in the table, to be passed signals,
+ * until reaped.
  */
 int
 children_wait(pid_t pid)
@@ -200,8 +200,12 @@ children_wait(pid_t pid)
 	handled(&set);
 	sigprocmask(SIG_SETMASK, NULL, &old);
 	signals_mask(SIG_BLOCK, &set);
-	if (waitpid(pid, &status, 0) == -1)
-		err(1, "waitpid");
+	if (waitpid(pid, &status, 0) == -1) {
+		status = errno;
+		signals_mask(SIG_SETMASK, &old);
+		errno = status;
+		return -1;
+	}
 	for (i = 0; i < npids; i++)
 		if (pids[i] == pid)
 			forget(i);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "deadline.h"
+#include "msg.h"
 
 /* Sets d to seconds from now, or to never when seconds is 0. */
 void
@@ -212,4 +213,52 @@ fail:
 	close(fd);
 	errno = saved;
 	return -1;
+}
+
+/*
+ * Sends all of iov (at most DEADLINE_IOV_MAX iovecs), the items with its
+ * first byte, with MSG_NOSIGNAL, by the deadline d: it tries first, and
+ * on a full socket waits with poll(2) for room until then, failing with
+ * ETIMEDOUT; with no deadline, for as long as it takes.  The socket may be
+ * blocking or not.
+ */
+int
+deadline_send_all(int sock, const struct iovec *iov, size_t iovcnt,
+    const struct fdp_ancil *items, size_t nitems, const struct deadline *d)
+{
+	struct iovec win[DEADLINE_IOV_MAX];
+	size_t first = 0, left = 0, i;
+	ssize_t n;
+
+	if (iovcnt > sizeof(win) / sizeof(win[0])) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (i = 0; i < iovcnt; i++) {
+		win[i] = iov[i];
+		left += iov[i].iov_len;
+	}
+	while (left > 0) {
+		/* Tried first, to spare a poll(2) while the peer keeps up. */
+		n = fdp_send(sock, win + first, iovcnt - first, items, nitems,
+		    MSG_DONTWAIT);
+		if (n == -1 && errno == EAGAIN) {
+			if (deadline_wait(d, sock, POLLOUT) == -1)
+				return -1;
+			continue;
+		}
+		if (n == -1)
+			return -1;
+		/* The items went with the first byte. */
+		nitems = 0;
+		left -= n;
+		for (; first < iovcnt && (size_t)n >= win[first].iov_len;
+		    first++)
+			n -= win[first].iov_len;
+		if (first < iovcnt) {
+			win[first].iov_base = (char *)win[first].iov_base + n;
+			win[first].iov_len -= n;
+		}
+	}
+	return 0;
 }

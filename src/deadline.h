@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 
 /* A point on CLOCK_MONOTONIC; tv_sec 0 and tv_nsec 0 mean "never". */
@@ -22,5 +23,13 @@ int	deadline_connect(int, const struct sockaddr *, socklen_t,
 	    const struct deadline *);
 ssize_t	deadline_recv(int, void *, size_t, const struct deadline *);
 int	deadline_open(const char *, int, const struct deadline *);
+
+/* The most iovecs deadline_send_all takes. */
+#define DEADLINE_IOV_MAX	3
+
+struct fdp_ancil;
+
+int	deadline_send_all(int, const struct iovec *, size_t,
+	    const struct fdp_ancil *, size_t, const struct deadline *);
 
 #endif

@@ -87,20 +87,9 @@ connect_stats(const char *path, const struct deadline *d)
 static int
 write_all(const struct haproxy *h, const void *buf, size_t len)
 {
-	ssize_t n;
+	struct iovec iov = { (void *)buf, len };
 
-	while (len > 0) {
-		if (deadline_wait(h->deadline, h->sock, POLLOUT) == -1)
-			return -1;
-		n = send(h->sock, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n == -1 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n == -1)
-			return -1;
-		buf = (const char *)buf + n;
-		len -= n;
-	}
-	return 0;
+	return deadline_send_all(h->sock, &iov, 1, NULL, 0, h->deadline);
 }
 
 /*

@@ -2,27 +2,53 @@
  * fdpass: pass open file descriptors between processes over AF_UNIX
  * sockets.
  *
+ * The files, by layer; each calls into its own layer and those below.
+ * Below the commands and their helpers, nothing prints or exits: a call
+ * returns 0 (or a count) or -1 with errno set.
+ *
+ * Commands: parse, call, exit or exec.
  * main.c	dispatch to a subcommand
  * cmd_send.c	fdpass send: its options, then connect or listen, and send
+ * cmd_recv.c	fdpass recv: its options, and which way it serves
+ *
+ * The commands' helpers, which may report and exit.
  * sources.c	what send passes: --fd, --from-pid, sockets made, FILEs, ...
  * send_data.c	the data send passes with them: --data, --data-file
- * cmd_recv.c	fdpass recv: its options, and which way it serves
  * serve.c	recv's ways to serve: --connect, --stdin, --once, -k
  * turn.c	one sender's turn: receive, check, hand over or print, release
  * record.c	recv's output, put out once a transfer is accepted
  * render.c	recv's text and JSON lines for what arrived
+ * handoff.c	the placement plan, COMMAND's environment, and the exec
+ * endpoint.c	the command line's end of the socket, with its messages
  * options.c	options the subcommands share, usage errors
- * endpoint.c	the command line's end of the socket
+ * background.c	--background, --ready-fd and --pid-file
+ * stdstreams.c	closed standard streams, and checked output at exit
+ *
+ * System helpers, which never print or exit.
  * access.c	who may be the peer: the access rules, as verdicts
  * address.c	AF_UNIX paths and abstract names, stale socket files
- * transfer.c	a whole transfer: header, descriptors, names, data
- * wire.c	the wire header and name list, as bytes
- * msg.c	the core: sendmsg/recvmsg, SCM_RIGHTS, peer credentials
+ * appear.c	waiting for a listener's socket file to appear (inotify)
+ * sockets.c	TCP, UDP and unix sockets made from the command line
+ * resolve.c	"[HOST:]PORT" to addresses, names looked up with getent
+ * netns.c	sockets made in another network namespace (--netns)
+ * haproxy.c	HAProxy's listeners, taken over its stats socket
+ * grab.c	another process's descriptor, through a pidfd
  * placement.c	moving descriptors to the numbers a child expects
  * describe.c	what a descriptor is, for printing
  * json.c	JSON text: strings, and descriptors for recv --json
- * deadline.c	--timeout over a whole exchange, timed opens of FIFOs
- * stdstreams.c	closed standard streams, and checked output at exit
+ * deadline.c	--timeout over a whole exchange: timed waits, sends, opens
+ * dispose.c	closing a peer's descriptors without waiting in close()
+ * cleanup.c	the files fdpass made, undone at exit or on a signal
+ * signals.c	dispositions and the mask, put back as found before exec
+ * children.c	recv's children: reaped, and passed the stop signals
+ *
+ * The protocol: fdpass's transfers, framed on the wire.
+ * sender.c	sending a whole transfer: header, descriptors, names, data
+ * receiver.c	receiving one, and the replies to its sender
+ * wire.c	the wire header and name list, as bytes
+ *
+ * The core, the library that is installed (fdpass(3)).
+ * msg.c	sendmsg/recvmsg, SCM_RIGHTS in batches, peer credentials
  */
 #include <err.h>
 #include <stdio.h>

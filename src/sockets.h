@@ -15,6 +15,8 @@
 
 #include "address.h"
 
+struct netns;
+
 /*
  * The TCP and UDP functions take "[HOST:]PORT", "HOST:PORT" or
  * "[V6ADDR]:PORT", PORT a number from 0 to 65535.  For listening and UDP
@@ -25,24 +27,17 @@
  * (FDPASS_GETENT, set by the Makefile) by the deadline (NULL for none); a
  * lookup past it kills getent and fails with ETIMEDOUT.  SIGCHLD found
  * ignored is set to SIG_DFL then, so that getent can be waited for.
+ *
+ * Their sockets are made in the network namespace given, one netns_open
+ * opened (NULL: fdpass's own); only socket(2) is called in there.
  */
-int	socket_tcp_listen(const char *, int, const struct deadline *,
+int	socket_tcp_listen(const char *, int, const struct netns *,
+	    const struct deadline *, const char **);
+int	socket_tcp_connect(const char *, const struct netns *,
+	    const struct deadline *, const char **);
+int	socket_udp(const char *, const struct netns *, const struct deadline *,
 	    const char **);
-int	socket_tcp_connect(const char *, const struct deadline *,
-	    const char **);
-int	socket_udp(const char *, const struct deadline *, const char **);
 int	socket_unix_listen(const char *, int, mode_t, struct listener *,
 	    const char **);
-
-/*
- * socket_netns has the TCP and UDP functions make their sockets inside the
- * network namespace at PATH, "/run/netns/NAME" or "/proc/PID/ns/net", once
- * it has checked that fdpass can go there and back; socket_netns_end puts
- * them back in fdpass's own.  Only socket(2) is called in there: names are
- * looked up, and sockets bound and connected, from fdpass's own place.
- * socket_netns returns 0, or -1 with errno and *why as above.
- */
-int	socket_netns(const char *, const char **);
-void	socket_netns_end(void);
 
 #endif

@@ -17,6 +17,7 @@
 #include "cleanup.h"
 #include "grab.h"
 #include "haproxy.h"
+#include "netns.h"
 #include "sockets.h"
 #include "sources.h"
 #include "stdstreams.h"
@@ -229,11 +230,11 @@ add_listen_fds(struct payload *p)
  * before anything is opened or made, so that a failure leaves nothing.
  */
 static void
-use_netns(const char *path)
+use_netns(struct netns *ns, const char *path)
 {
 	const char *why;
 
-	if (socket_netns(path, &why) == 0)
+	if (netns_open(ns, path, &why) == 0)
 		return;
 	if (why != NULL)
 		errx(1, "--netns %s: %s", path, why);
@@ -244,12 +245,14 @@ use_netns(const char *path)
 }
 
 /*
- * Makes the socket a --tcp-listen, --udp, ... option asks for, a
- * connection by the deadline d; the caller owns it.
+ * Makes the socket a --tcp-listen, --udp, ... option asks for, in ns
+ * (NULL: fdpass's own namespace), a connection by the deadline d; the
+ * caller owns it.
  */
 static int
 made_socket(const struct source *s, const struct source_options *o,
-    const struct socket_options *so, const struct deadline *d)
+    const struct socket_options *so, const struct netns *ns,
+    const struct deadline *d)
 {
 	const char *option = source_option[s->kind], *why = NULL;
 	struct listener made;
@@ -258,13 +261,13 @@ made_socket(const struct source *s, const struct source_options *o,
 
 	switch (s->kind) {
 	case SOURCE_TCP_LISTEN:
-		fd = socket_tcp_listen(s->arg, o->backlog, d, &why);
+		fd = socket_tcp_listen(s->arg, o->backlog, ns, d, &why);
 		break;
 	case SOURCE_TCP_CONNECT:
-		fd = socket_tcp_connect(s->arg, d, &why);
+		fd = socket_tcp_connect(s->arg, ns, d, &why);
 		break;
 	case SOURCE_UDP:
-		fd = socket_udp(s->arg, d, &why);
+		fd = socket_udp(s->arg, ns, d, &why);
 		break;
 	default:
 		/* From the bind, under its temporary name too, to the record. */
@@ -360,7 +363,7 @@ check_name_count(const struct source_options *o, size_t expected)
 static void
 add_source(struct payload *p, const struct source *s,
     const struct source_options *o, const struct socket_options *so,
-    const struct deadline *d)
+    const struct netns *ns, const struct deadline *d)
 {
 	switch (s->kind) {
 	case SOURCE_FD:
@@ -376,7 +379,7 @@ add_source(struct payload *p, const struct source *s,
 		add_listen_fds(p);
 		break;
 	default:
-		payload_add(p, made_socket(s, o, so, d), 1, NULL);
+		payload_add(p, made_socket(s, o, so, ns, d), 1, NULL);
 		break;
 	}
 }
@@ -432,13 +435,16 @@ payload_gather(struct payload *p, const struct source_options *o,
     const struct socket_options *so, char *const *files, size_t nfiles,
     const struct deadline *d)
 {
+	struct netns there, *ns = NULL;
 	size_t i;
 	int counted;
 
 	memset(p, 0, sizeof(*p));
 	p->data_fd = -1;
-	if (o->netns != NULL)
-		use_netns(o->netns);
+	if (o->netns != NULL) {
+		use_netns(&there, o->netns);
+		ns = &there;
+	}
 	/* The sources that pass several descriptors are counted later. */
 	counted = !source_given(o, SOURCE_FROM_HAPROXY) &&
 	    !source_given(o, SOURCE_LISTEN_FDS);
@@ -446,9 +452,10 @@ payload_gather(struct payload *p, const struct source_options *o,
 	if (counted)
 		check_name_count(o, o->nsources + nfiles);
 	for (i = 0; i < o->nsources; i++)
-		add_source(p, &o->sources[i], o, so, d);
-	/* What is made from here on, the socket to SOCKET, is made here. */
-	socket_netns_end();
+		add_source(p, &o->sources[i], o, so, ns, d);
+	/* Needed no more: the socket to SOCKET is made in fdpass's own. */
+	if (ns != NULL)
+		netns_close(ns);
 	if (!counted)
 		check_name_count(o, p->nitems + nfiles);
 	add_files(p, o, files, nfiles, so->timeout, d);

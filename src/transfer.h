@@ -1,7 +1,18 @@
 /*
  * A transfer: descriptors, their names and data bytes moved as one unit,
  * framed by the wire header, or, from a sender that is not fdpass, one
- * plain SCM_RIGHTS message.
+ * plain SCM_RIGHTS message.  sender.c sends it, receiver.c takes it.
+ *
+ * On the wire, in this order: the header with the first batch of at most
+ * FDP_MAX_FDS_PER_MSG descriptors; for each further batch one NUL byte
+ * carrying it; the names; the data.  With a single batch everything from
+ * memory goes out in one sendmsg.  On a datagram or seqpacket socket the
+ * whole transfer is one message.
+ *
+ * With WIRE_PROVE the header goes alone, with the sender's credentials,
+ * and the receiver answers WIRE_READY, with its own, or WIRE_DECLINED;
+ * after WIRE_READY the first batch too rides on a NUL byte, and on a
+ * seqpacket socket the rest of the transfer is a second message.
  */
 #ifndef FDPASS_TRANSFER_H
 #define FDPASS_TRANSFER_H
@@ -15,6 +26,24 @@
 
 /* Bytes a receiver holds at once; a datagram transfer must fit in it. */
 #define RECEIVER_BUF	65536
+
+/* Room for a message's descriptors and the credentials of its sender. */
+#define TRANSFER_CONTROL_SPACE \
+	(FDP_RIGHTS_SPACE + CMSG_SPACE(sizeof(struct ucred)))
+
+/*
+ * What fdp_recv needs to take in a message's descriptors and its sender's
+ * credentials; ctl points into the struct itself (transfer_control_init),
+ * so it is not to be copied.
+ */
+struct transfer_control {
+	struct fdp_control	ctl;
+	struct fdp_ancil	items[4];
+	union {
+		struct cmsghdr	align;
+		unsigned char	bytes[TRANSFER_CONTROL_SPACE];
+	}			space;
+};
 
 struct outgoing {
 	const int		*fds;
@@ -78,6 +107,10 @@ int	transfer_propose(int, const struct outgoing *,
 int	transfer_send(int, const struct outgoing *);
 int	transfer_await(int, int, const struct deadline *, struct outcome *);
 int	transfer_reply(int, enum wire_reply, int);
+
+/* Either side proves who it is with transfer_credentials' item. */
+void	transfer_credentials(struct ucred *, struct fdp_ancil *);
+void	transfer_control_init(struct transfer_control *);
 
 int	receiver_init(struct receiver *, int, const struct deadline *);
 int	receiver_next(struct receiver *, size_t);

@@ -387,7 +387,8 @@ wait_command(struct recv_run *run)
 	int reply = r->flags & WIRE_ACK ? r->sock : -1, status;
 
 	transfer_reply(reply, WIRE_DELIVERED, 0);
-	status = children_wait(run->child);
+	if ((status = children_wait(run->child)) == -1)
+		err(1, "waitpid");
 	transfer_reply(reply, WIRE_EXITED, status);
 	return status;
 }

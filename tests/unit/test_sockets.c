@@ -121,7 +121,7 @@ round_trip(const char *listen_spec, const char *host, int family)
 	const char *why = "unset";
 	int l, c = -1, a = -1, port;
 
-	l = socket_tcp_listen(listen_spec, 5, NULL, &why);
+	l = socket_tcp_listen(listen_spec, 5, NULL, NULL, &why);
 	if (!CHECK(l != -1))
 		return;
 	CHECK(why == NULL);
@@ -132,7 +132,7 @@ round_trip(const char *listen_spec, const char *host, int family)
 		goto out;
 	snprintf(spec, sizeof(spec), "%s:%d", host, port);
 	why = "unset";
-	c = socket_tcp_connect(spec, NULL, &why);
+	c = socket_tcp_connect(spec, NULL, NULL, &why);
 	if (!CHECK(c != -1))
 		goto out;
 	CHECK(why == NULL);
@@ -197,7 +197,7 @@ test_tcp_wildcard_dual(void)
 	const char *why;
 	int l;
 
-	if ((l = socket_tcp_listen("0", 5, NULL, &why)) == -1) {
+	if ((l = socket_tcp_listen("0", 5, NULL, NULL, &why)) == -1) {
 		CHECK(l != -1);
 		return;
 	}
@@ -221,11 +221,12 @@ test_reuseaddr(void)
 	const char *why;
 	int fd;
 
-	if (CHECK((fd = socket_tcp_listen("127.0.0.1:0", 5, NULL, &why)) != -1)) {
+	if (CHECK((fd = socket_tcp_listen("127.0.0.1:0", 5, NULL, NULL,
+	    &why)) != -1)) {
 		CHECK(sockopt(fd, SOL_SOCKET, SO_REUSEADDR) == 1);
 		close(fd);
 	}
-	if (CHECK((fd = socket_udp("127.0.0.1:0", NULL, &why)) != -1)) {
+	if (CHECK((fd = socket_udp("127.0.0.1:0", NULL, NULL, &why)) != -1)) {
 		CHECK(sockopt(fd, SOL_SOCKET, SO_REUSEADDR) == 0);
 		close(fd);
 	}
@@ -243,7 +244,8 @@ test_tcp_backlog(void)
 	const char *why;
 	int l;
 
-	if (!CHECK((l = socket_tcp_listen("127.0.0.1:0", 7, NULL, &why)) != -1))
+	if (!CHECK((l = socket_tcp_listen("127.0.0.1:0", 7, NULL, NULL,
+	    &why)) != -1))
 		return;
 	CHECK(sockopt(l, SOL_SOCKET, SO_ACCEPTCONN) == 1);
 	memset(&ti, 0, sizeof(ti));
@@ -261,7 +263,7 @@ test_udp(void)
 	char buf[8];
 	int u, s, port;
 
-	if (!CHECK((u = socket_udp("127.0.0.1:0", NULL, &why)) != -1))
+	if (!CHECK((u = socket_udp("127.0.0.1:0", NULL, NULL, &why)) != -1))
 		return;
 	CHECK(why == NULL);
 	CHECK(unit_cloexec(u));
@@ -312,34 +314,35 @@ test_bad_specs(void)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		why = NULL;
 		errno = 0;
-		fd = socket_tcp_listen(bad[i], 5, NULL, &why);
+		fd = socket_tcp_listen(bad[i], 5, NULL, NULL, &why);
 		if (!CHECK(refused(fd, why)))
 			printf("# listen '%s': %s\n", bad[i], why);
 		why = NULL;
 		errno = 0;
-		fd = socket_udp(bad[i], NULL, &why);
+		fd = socket_udp(bad[i], NULL, NULL, &why);
 		CHECK(refused(fd, why));
 		why = NULL;
 		errno = 0;
-		fd = socket_tcp_connect(bad[i], NULL, &why);
+		fd = socket_tcp_connect(bad[i], NULL, NULL, &why);
 		CHECK(refused(fd, why));
 	}
 	/* A connection needs a HOST. */
 	why = NULL;
 	errno = 0;
-	fd = socket_tcp_connect("80", NULL, &why);
+	fd = socket_tcp_connect("80", NULL, NULL, &why);
 	CHECK(refused(fd, why));
 	CHECK(why != NULL && strcmp(why, "expected HOST:PORT") == 0);
 	why = NULL;
-	fd = socket_tcp_listen("x:y", 5, NULL, &why);
+	fd = socket_tcp_listen("x:y", 5, NULL, NULL, &why);
 	CHECK(refused(fd, why));
 	CHECK(why != NULL && strcmp(why, "expected [HOST:]PORT") == 0);
 	why = NULL;
-	fd = socket_tcp_listen("70000", 5, NULL, &why);
+	fd = socket_tcp_listen("70000", 5, NULL, NULL, &why);
 	CHECK(refused(fd, why));
 	/* why may be NULL when the caller does not want it. */
 	errno = 0;
-	CHECK(socket_tcp_listen("", 5, NULL, NULL) == -1 && errno == EINVAL);
+	CHECK(socket_tcp_listen("", 5, NULL, NULL, NULL) == -1 &&
+	    errno == EINVAL);
 }
 
 /* Connecting to a port nobody listens on fails with ECONNREFUSED. */
@@ -350,13 +353,14 @@ test_connect_refused(void)
 	const char *why = "unset";
 	int l, port, fd;
 
-	if (!CHECK((l = socket_tcp_listen("127.0.0.1:0", 5, NULL, &why)) != -1))
+	if (!CHECK((l = socket_tcp_listen("127.0.0.1:0", 5, NULL, NULL,
+	    &why)) != -1))
 		return;
 	port = bound_port(l);
 	close(l);
 	snprintf(spec, sizeof(spec), "127.0.0.1:%d", port);
 	errno = 0;
-	fd = socket_tcp_connect(spec, NULL, &why);
+	fd = socket_tcp_connect(spec, NULL, NULL, &why);
 	CHECK(fd == -1 && errno == ECONNREFUSED && why == NULL);
 	if (fd != -1)
 		close(fd);

@@ -1,6 +1,6 @@
 /*
  * Unit tests of the wire format, src/wire.c, and of whole transfers,
- * src/transfer.c, sent and received over socketpair(2).
+ * src/sender.c and src/receiver.c, sent and received over socketpair(2).
  */
 #include <sys/socket.h>
 #include <sys/wait.h>

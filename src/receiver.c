@@ -1,16 +1,7 @@
 /*
- * Sending and receiving whole transfers.
- *
- * On the wire, in this order: the header with the first batch of at most
- * FDP_MAX_FDS_PER_MSG descriptors; for each further batch one NUL byte
- * carrying it; the names; the data.  With a single batch everything from
- * memory goes out in one sendmsg.  On a datagram or seqpacket socket the
- * whole transfer is one message.
- *
- * With WIRE_PROVE the header goes alone, with the sender's credentials,
- * and the receiver answers WIRE_READY, with its own, or WIRE_DECLINED;
- * after WIRE_READY the first batch too rides on a NUL byte, and on a
- * seqpacket socket the rest of the transfer is a second message.
+ * The receiving side of a transfer: framed transfers or plain messages
+ * taken apart, the descriptors they bring kept until the caller takes
+ * them, and the replies sent back.
  */
 #include <errno.h>
 #include <poll.h>
@@ -23,15 +14,9 @@
 #include "transfer.h"
 #include "wire.h"
 
-#define COPY_CHUNK	65536
-
-/* Room for a message's descriptors and the credentials of its sender. */
-#define CONTROL_SPACE \
-	(FDP_RIGHTS_SPACE + CMSG_SPACE(sizeof(struct ucred)))
-
 /* Fills in an SCM_CREDENTIALS item for this process; the kernel checks it. */
-static void
-own_credentials(struct ucred *uc, struct fdp_ancil *item)
+void
+transfer_credentials(struct ucred *uc, struct fdp_ancil *item)
 {
 	uc->pid = getpid();
 	uc->uid = geteuid();
@@ -42,327 +27,12 @@ own_credentials(struct ucred *uc, struct fdp_ancil *item)
 	item->data = uc;
 }
 
-/*
- * Lays the names out as NUL-terminated strings in *list, NULL with *len 0
- * when no descriptor has a name.
- */
-static int
-join_names(const struct outgoing *out, char **list, size_t *len)
+/* Points c->ctl at c's own buffer and items, for one fdp_recv or more. */
+void
+transfer_control_init(struct transfer_control *c)
 {
-	size_t i, total = 0, n;
-	int any = 0;
-	char *p;
-
-	*list = NULL;
-	*len = 0;
-	if (out->names == NULL)
-		return 0;
-	for (i = 0; i < out->nfds; i++) {
-		if (out->names[i] != NULL) {
-			any = 1;
-			total += strlen(out->names[i]);
-		}
-		total++;
-	}
-	if (!any)
-		return 0;
-	if ((*list = malloc(total)) == NULL)
-		return -1;
-	for (i = 0, p = *list; i < out->nfds; i++) {
-		n = out->names[i] != NULL ? strlen(out->names[i]) : 0;
-		memcpy(p, out->names[i] != NULL ? out->names[i] : "", n);
-		p[n] = '\0';
-		p += n + 1;
-	}
-	*len = total;
-	return 0;
-}
-
-/*
- * Sends all of iov (at most 3 iovecs), the items with its first byte, by
- * the deadline d: on a full socket it waits with poll(2) for room until
- * then, and fails with ETIMEDOUT; with no deadline, for as long as it
- * takes.  The socket may be blocking or not.
- */
-static int
-send_within(int sock, const struct iovec *iov, size_t iovcnt,
-    const struct fdp_ancil *items, size_t nitems, const struct deadline *d)
-{
-	struct iovec win[3];
-	size_t first = 0, left = 0, i;
-	ssize_t n;
-
-	if (iovcnt > sizeof(win) / sizeof(win[0])) {
-		errno = EINVAL;
-		return -1;
-	}
-	for (i = 0; i < iovcnt; i++) {
-		win[i] = iov[i];
-		left += iov[i].iov_len;
-	}
-	while (left > 0) {
-		if (deadline_remaining_ms(d) == 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		/* Tried first, to spare a poll(2) while the peer keeps up. */
-		n = fdp_send(sock, win + first, iovcnt - first, items, nitems,
-		    MSG_DONTWAIT);
-		if (n == -1 && errno == EAGAIN) {
-			if (deadline_wait(d, sock, POLLOUT) == -1)
-				return -1;
-			continue;
-		}
-		if (n == -1)
-			return -1;
-		/* The items went with the first byte. */
-		nitems = 0;
-		left -= n;
-		for (; first < iovcnt && (size_t)n >= win[first].iov_len;
-		    first++)
-			n -= win[first].iov_len;
-		if (first < iovcnt) {
-			win[first].iov_base = (char *)win[first].iov_base + n;
-			win[first].iov_len -= n;
-		}
-	}
-	return 0;
-}
-
-/* Sends one batch of fdp_send_batches by the deadline arg points to. */
-static int
-send_batch(int sock, const struct iovec *iov, const struct fdp_ancil *items,
-    size_t nitems, void *arg)
-{
-	return send_within(sock, iov, 1, items, nitems, arg);
-}
-
-/*
- * Sends exactly len bytes read from fd by the deadline d, failing with EIO
- * if it ends early.
- */
-static int
-send_file_bytes(int sock, int fd, uint64_t len, const struct deadline *d)
-{
-	unsigned char buf[COPY_CHUNK];
-	struct iovec iov;
-	ssize_t n;
-
-	while (len > 0) {
-		n = read(fd, buf, len < sizeof(buf) ? len : sizeof(buf));
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return -1;
-		if (n == 0) {
-			errno = EIO;
-			return -1;
-		}
-		iov.iov_base = buf;
-		iov.iov_len = n;
-		if (send_within(sock, &iov, 1, NULL, 0, d) == -1)
-			return -1;
-		len -= n;
-	}
-	return 0;
-}
-
-/*
- * Checks that out can go on sock and lays out its header and names list
- * (*names to be freed).  On a datagram or seqpacket socket it must fit
- * one message: at most FDP_MAX_FDS_PER_MSG descriptors and no data_fd
- * (EMSGSIZE otherwise).
- */
-static int
-prepare(int sock, const struct outgoing *out, unsigned char *header,
-    char **names, size_t *names_len)
-{
-	struct wire_header h = { WIRE_VERSION, 0, 0, 0, 0 };
-	int type;
-	socklen_t tlen = sizeof(type);
-
-	*names = NULL;
-	*names_len = 0;
-	if (out->nfds > WIRE_MAX_FDS) {
-		errno = EMSGSIZE;
-		return -1;
-	}
-	if (getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &tlen) == -1)
-		return -1;
-	if (type != SOCK_STREAM && (out->nfds > FDP_MAX_FDS_PER_MSG ||
-	    out->data_fd != -1)) {
-		errno = EMSGSIZE;
-		return -1;
-	}
-	if (out->raw)
-		return 0;
-	if (join_names(out, names, names_len) == -1)
-		return -1;
-	/* The receiver reads a datagram into RECEIVER_BUF bytes. */
-	if (type != SOCK_STREAM &&
-	    WIRE_HEADER_SIZE + *names_len + out->datalen > RECEIVER_BUF) {
-		free(*names);
-		*names = NULL;
-		errno = EMSGSIZE;
-		return -1;
-	}
-	h.flags = out->flags;
-	h.nfds = out->nfds;
-	h.names_len = *names_len;
-	h.data_len = out->datalen +
-	    (out->data_fd != -1 ? out->data_fd_len : 0);
-	wire_encode(&h, header);
-	return 0;
-}
-
-/*
- * Waits for the answer to a header sent alone: *v, and with WIRE_READY
- * the credentials of the process that gave it, *who.  Fails with
- * ECONNRESET when the receiver hangs up first, EBADMSG when the answer is
- * no reply or does not come whole from one known process.
- */
-static int
-await_answer(int sock, const struct deadline *d, struct outcome *v,
-    struct fdp_peer *who)
-{
-	union {
-		struct cmsghdr	align;
-		unsigned char	bytes[CONTROL_SPACE];
-	} space;
-	struct fdp_ancil items[4];
-	struct fdp_control ctl = { space.bytes, sizeof(space.bytes), items,
-	    sizeof(items) / sizeof(items[0]), 0, 0 };
-	unsigned char reply[WIRE_REPLY_SIZE];
-	struct iovec iov;
-	struct fdp_peer piece;
-	enum wire_reply what;
-	size_t i, got = 0;
-	ssize_t n;
-	int status, known = 1;
-
-	v->what = 0;
-	v->status = 0;
-	while (got < sizeof(reply)) {
-		if (deadline_wait(d, sock, POLLIN) == -1)
-			return -1;
-		iov.iov_base = reply + got;
-		iov.iov_len = sizeof(reply) - got;
-		if ((n = fdp_recv(sock, &iov, 1, &ctl, 0)) == -1)
-			return -1;
-		/* An answer brings no descriptors; any that came go. */
-		fdp_close_rights(&ctl);
-		if (n == 0) {
-			errno = got == 0 ? ECONNRESET : EBADMSG;
-			return -1;
-		}
-		piece.pid = 0;
-		for (i = 0; i < ctl.nitems; i++)
-			fdp_credentials(&items[i], &piece);
-		if (piece.pid == 0 || (got > 0 && (piece.pid != who->pid ||
-		    piece.uid != who->uid || piece.gid != who->gid)))
-			known = 0;
-		*who = piece;
-		got += n;
-	}
-	if (wire_decode_reply(reply, &what, &status) == -1 ||
-	    (what == WIRE_READY && !known)) {
-		errno = EBADMSG;
-		return -1;
-	}
-	v->what = what;
-	v->status = status;
-	return 0;
-}
-
-/*
- * Offers a WIRE_PROVE transfer: sends its header alone, with this
- * process's credentials, and waits until the deadline for the answer, *v:
- * WIRE_READY, with the credentials of the process that gave it in *who,
- * WIRE_DECLINED or WIRE_REFUSED.  Only after WIRE_READY, and only if *who
- * is one to send to, does transfer_send send the rest.
- */
-int
-transfer_propose(int sock, const struct outgoing *out,
-    const struct deadline *d, struct outcome *v, struct fdp_peer *who)
-{
-	unsigned char header[WIRE_HEADER_SIZE];
-	struct iovec iov = { header, sizeof(header) };
-	struct fdp_ancil cred;
-	struct ucred uc;
-	size_t names_len;
-	char *names;
-	int on = 1;
-
-	if (prepare(sock, out, header, &names, &names_len) == -1)
-		return -1;
-	free(names);
-	/* Set before the answer can come, so that it comes with them. */
-	if (setsockopt(sock, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) == -1)
-		return -1;
-	own_credentials(&uc, &cred);
-	if (send_within(sock, &iov, 1, &cred, 1, d) == -1)
-		return -1;
-	return await_answer(sock, d, v, who);
-}
-
-/*
- * Sends one transfer: framed, or with out->raw a plain SCM_RIGHTS message
- * for receivers that are not fdpass (data from memory only).  With
- * WIRE_PROVE, transfer_propose has sent the header already.  All of it
- * goes by out->deadline, or it fails with ETIMEDOUT.
- */
-int
-transfer_send(int sock, const struct outgoing *out)
-{
-	unsigned char header[WIRE_HEADER_SIZE], nul = '\0';
-	struct fdp_ancil rights = { SOL_SOCKET, SCM_RIGHTS, 0, out->fds };
-	struct iovec iov[3];
-	size_t names_len;
-	char *names;
-	int ret = -1, saved;
-
-	if (prepare(sock, out, header, &names, &names_len) == -1)
-		return -1;
-	if (out->raw)
-		return fdp_send_batches(sock, out->fds, out->nfds, out->data,
-		    out->datalen, send_batch, (void *)out->deadline);
-	iov[0].iov_base = header;
-	iov[0].iov_len = sizeof(header);
-	if (out->flags & WIRE_PROVE) {
-		/* Each batch rides on a NUL byte, the first as well. */
-		iov[0].iov_base = &nul;
-		iov[0].iov_len = out->nfds > 0;
-	}
-	iov[1].iov_base = names;
-	iov[1].iov_len = names_len;
-	iov[2].iov_base = (void *)out->data;
-	iov[2].iov_len = out->datalen;
-	if (out->nfds <= FDP_MAX_FDS_PER_MSG) {
-		rights.len = out->nfds * sizeof(int);
-		/* An empty seqpacket message would be one more message. */
-		if (iov[0].iov_len + names_len + out->datalen > 0 &&
-		    send_within(sock, iov, 3, &rights, out->nfds > 0,
-		    out->deadline) == -1)
-			goto done;
-	} else {
-		if (fdp_send_batches(sock, out->fds, out->nfds,
-		    iov[0].iov_base, iov[0].iov_len, send_batch,
-		    (void *)out->deadline) == -1)
-			goto done;
-		/* With nothing left, the receiver may be gone already. */
-		if (names_len + out->datalen > 0 &&
-		    send_within(sock, iov + 1, 2, NULL, 0, out->deadline) == -1)
-			goto done;
-	}
-	if (out->data_fd != -1 && send_file_bytes(sock, out->data_fd,
-	    out->data_fd_len, out->deadline) == -1)
-		goto done;
-	ret = 0;
-done:
-	saved = errno;
-	free(names);
-	errno = saved;
-	return ret;
+	c->ctl = (struct fdp_control){ c->space.bytes, sizeof(c->space.bytes),
+	    c->items, sizeof(c->items) / sizeof(c->items[0]), 0, 0 };
 }
 
 /*
@@ -485,27 +155,22 @@ keep_fds(struct receiver *r, const struct fdp_control *ctl)
 static ssize_t
 recv_into(struct receiver *r, void *dst, size_t len, int flags)
 {
-	union {
-		struct cmsghdr	align;
-		unsigned char	bytes[CONTROL_SPACE];
-	} space;
-	struct fdp_ancil items[4];
-	struct fdp_control ctl = { space.bytes, sizeof(space.bytes), items,
-	    sizeof(items) / sizeof(items[0]), 0, 0 };
+	struct transfer_control c;
 	struct iovec iov = { dst, len };
 	ssize_t n;
 
+	transfer_control_init(&c);
 	if (!(flags & MSG_DONTWAIT) &&
 	    deadline_wait(r->deadline, r->sock, POLLIN) == -1)
 		return -1;
-	if ((n = fdp_recv(r->sock, &iov, 1, &ctl, flags)) == -1) {
+	if ((n = fdp_recv(r->sock, &iov, 1, &c.ctl, flags)) == -1) {
 		if (errno == EMSGSIZE)
-			r->why = ctl.msg_flags & MSG_CTRUNC ?
+			r->why = c.ctl.msg_flags & MSG_CTRUNC ?
 			    "control data truncated (MSG_CTRUNC)" :
 			    "message truncated (MSG_TRUNC)";
 		return -1;
 	}
-	if (keep_fds(r, &ctl) == -1)
+	if (keep_fds(r, &c.ctl) == -1)
 		return -1;
 	return n;
 }
@@ -640,7 +305,7 @@ answer_ready(struct receiver *r)
 	struct ucred uc;
 
 	wire_encode_reply(WIRE_READY, 0, reply);
-	own_credentials(&uc, &cred);
+	transfer_credentials(&uc, &cred);
 	return fdp_send(r->sock, &iov, 1, &cred, 1, 0) == -1 ? -1 : 0;
 }
 
@@ -842,43 +507,4 @@ transfer_reply(int sock, enum wire_reply what, int status)
 
 	wire_encode_reply(what, status, reply);
 	return fdp_send(sock, &iov, 1, NULL, 0, 0) == -1 ? -1 : 0;
-}
-
-/*
- * Waits for the receiver's verdict on what was sent on sock: delivered
- * (then the end of the connection, which comes when its command has been
- * exec'd), refused, or with wait_exit the command's exit.  A receiver that
- * hangs up before it gave one fails with ECONNRESET, and one that gives
- * none by the deadline d with ETIMEDOUT, out->what telling how far it got.
- */
-int
-transfer_await(int sock, int wait_exit, const struct deadline *d,
-    struct outcome *out)
-{
-	unsigned char reply[WIRE_REPLY_SIZE];
-	enum wire_reply what;
-	ssize_t n;
-	int status;
-
-	out->what = 0;
-	out->status = 0;
-	for (;;) {
-		if ((n = deadline_recv(sock, reply, sizeof(reply), d)) == -1)
-			return -1;
-		if (n == 0) {
-			if (out->what == WIRE_DELIVERED && !wait_exit)
-				return 0;
-			errno = ECONNRESET;
-			return -1;
-		}
-		if ((size_t)n < sizeof(reply) ||
-		    wire_decode_reply(reply, &what, &status) == -1) {
-			errno = EBADMSG;
-			return -1;
-		}
-		out->what = what;
-		out->status = status;
-		if (what != WIRE_DELIVERED)
-			return 0;
-	}
 }
