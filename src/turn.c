@@ -310,6 +310,8 @@ turn_receive(struct recv_run *run, int sock, const struct deadline *d)
 		if ((t = take_transfer(run, shown, last)) != TURN_TAKEN)
 			return t;
 		if (last) {
+			if (receiver_plain_end(r) == -1)
+				return receive_failed(run);
 			if (record_accepted(&run->record) == -1)
 				return TURN_UNPRINTED;
 			if (o->handoff.command == NULL && !o->json)

@@ -182,14 +182,16 @@ PY
 }
 
 # bg_recv_to_gone_reader ARG...: recv ARG... in the background as bg
-# starts it, printing to a pipe whose reader has gone, SIGPIPE as a shell
-# leaves it (Python's subprocess puts it back).
+# starts it, $BG being recv, printing to a pipe whose reader has gone,
+# with SIGPIPE as a shell leaves it.
 bg_recv_to_gone_reader() {
 	bg /usr/bin/python3 -c '
-import os, subprocess, sys
+import os, signal, sys
 r, w = os.pipe()
 os.close(r)
-sys.exit(subprocess.call([os.environ["FDPASS"], "recv"] + sys.argv[1:], stdout=w))' "$@"
+os.dup2(w, 1)
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+os.execv(os.environ["FDPASS"], ["fdpass", "recv"] + sys.argv[1:])' "$@"
 }
 
 @test "recv whose reader has gone says so, and the sender learns it was not printed" {
@@ -228,4 +230,48 @@ conn.close()
 print(send.wait(), send.stderr.read().strip())
 PY
 	assert_output "1 fdpass: send to s: the receiver ended with all sent, without saying whether it took the descriptors"
+}
+
+# recv_stdin_after PYTHON: runs recv --stdin on a socket pair whose other
+# end has had the snippet PYTHON (with s the end, fd a descriptor of
+# /dev/null) run on it, and then closed: all of it waits there before
+# recv reads a byte.  Prints recv's status; its output is in out, err.
+recv_stdin_after() {
+	peer - "$1" <<'PY'
+import os, socket, subprocess, sys
+s, theirs = socket.socketpair()
+fd = os.open("/dev/null", os.O_RDONLY)
+exec(sys.argv[2])
+s.close()
+with open("out", "wb") as out, open("err", "wb") as err:
+    print(subprocess.call([os.environ["FDPASS"], "recv", "--stdin"],
+                          stdin=theirs, stdout=out, stderr=err))
+PY
+}
+
+@test "a plain message with more data than recv reads at once is refused, not cut" {
+	run recv_stdin_after 'socket.send_fds(s, [b"x" * 100000], [fd])'
+	assert_output 3
+	assert_equal "$(cat err)" "fdpass: receive on stdin: a plain message longer than 65536 bytes"
+	assert_equal "$(cat out)" ""
+}
+
+@test "a plain message of 65536 bytes, no more, is all printed" {
+	run recv_stdin_after 'socket.send_fds(s, [b"x" * 65536], [fd])'
+	assert_output 0
+	assert_equal "$(cat err)" ""
+	assert_equal "$(decode_data out | wc -c)" 65536
+}
+
+@test "a second plain message that no --count asked for is reported, not dropped" {
+	run recv_stdin_after 'socket.send_fds(s, [b"\0"], [fd]); socket.send_fds(s, [b"\0"], [fd])'
+	assert_output 3
+	assert_equal "$(cat err)" "fdpass: receive on stdin: more came after the transfer (see --count)"
+	assert_equal "$(cat out)" ""
+}
+
+@test "data a plain sender writes after its message is reported, not dropped" {
+	run recv_stdin_after 'socket.send_fds(s, [b"\0"], [fd]); s.sendall(b"late")'
+	assert_output 3
+	assert_equal "$(cat err)" "fdpass: receive on stdin: more came after the transfer (see --count)"
 }
