@@ -54,7 +54,7 @@ struct recv_run {
 	const struct recv_options *opt;
 	struct receiver		 receiver;	/* with its 64 KiB buffer */
 	struct data_held	 held;
-	size_t			 in_record;	/* data bytes in a held record */
+	size_t			 in_record;	/* data in a held record */
 	struct fdp_peer		 peer;
 	int			 have_peer;
 	struct record		 record;	/* what is printed, and where */
