@@ -414,8 +414,8 @@ await_verdict(const struct send_options *o, const struct outgoing *out,
 		if (v.what == 0 && o->sock.listen)
 			return -1;
 		if (v.what == 0)
-			errx(1, "send to %s: the receiver ended with all sent, "
-			    "without saying whether it took the descriptors",
+			errx(1, "send to %s: the receiver hung up without "
+			    "saying whether it took the descriptors",
 			    o->socket_arg);
 		errx(1, "send to %s: the receiver hung up before its command "
 		    "exited", o->socket_arg);
@@ -476,9 +476,15 @@ send_on(const struct send_options *o, const struct payload *p,
 		return -1;
 	payload_truncate(p);
 	if (transfer_send(sock, out) == -1) {
-		if (errno == EPIPE || errno == ECONNRESET)
+		if (errno != EPIPE && errno != ECONNRESET)
+			send_failed(o);
+		/*
+		 * One that said READY has the descriptors, and may have said
+		 * why it stopped reading the rest, as one that cannot print.
+		 */
+		if (!(out->flags & WIRE_PROVE))
 			return -1;
-		send_failed(o);
+		return await_verdict(o, out, sock, d);
 	}
 	if (watch != NULL)
 		appear_close(watch);

@@ -132,15 +132,19 @@ from peer import *
 s = connect("s")
 fd = os.open("/dev/null", os.O_RDONLY)
 socket.send_fds(s, [b"x"], [fd])
+# In pieces smaller than recv reads, as they come: data-only messages.
 try:
-    for _ in range(50):
-        s.sendall(b"\0" * 1000000)
+    for _ in range(50000):
+        s.sendall(b"\0" * 1000)
+        time.sleep(0.0001)
 except OSError:
     pass
 PY
 	bg_wait
 	assert_equal "$BG_STATUS" 3
-	assert_equal "$(cat bg.err)" "fdpass: receive on s: more than 65536 bytes of data for --count"
+	# Or, where recv fell behind and its buffer filled, a message too long.
+	run cat bg.err
+	assert_output --regexp '^fdpass: receive on s: (more than 65536 bytes of data for --count|a plain message longer than 65536 bytes)$'
 	assert_equal "$(cat bg.out)" ""
 	[ "$(peak_rss_kb)" -lt 10000 ] || fail "recv used $(peak_rss_kb) KiB"
 }
@@ -214,7 +218,7 @@ os.execv(os.environ["FDPASS"], ["fdpass", "recv"] + sys.argv[1:])' "$@"
 	assert_equal "$(cat bg.err)" "fdpass: write error on standard output: Broken pipe"
 }
 
-@test "a receiver that ends with all sent and no word is not said to have taken nothing" {
+@test "a receiver that hangs up with all sent and no word is not said to have taken nothing" {
 	run peer <<'PY'
 from peer import *
 import subprocess
@@ -229,7 +233,7 @@ time.sleep(0.2)
 conn.close()
 print(send.wait(), send.stderr.read().strip())
 PY
-	assert_output "1 fdpass: send to s: the receiver ended with all sent, without saying whether it took the descriptors"
+	assert_output "1 fdpass: send to s: the receiver hung up without saying whether it took the descriptors"
 }
 
 # recv_stdin_after PYTHON: runs recv --stdin on a socket pair whose other
