@@ -36,8 +36,9 @@ const char recv_usage[] =
 "Receive descriptors on SOCKET (a path, or @name for a Linux abstract\n"
 "socket) and run COMMAND with them: by default the first on standard input\n"
 "and any others from 3 up.  Data that came with them is in FDPASS_DATA.\n"
-"With no COMMAND, print a line per descriptor (number, kind, name, path,\n"
-"local and peer address, each vis(3)-encoded) and then the data.\n"
+"With no COMMAND, print for each transfer a line per descriptor (\"fd\",\n"
+"index, kind, name, path, local and peer address), the data as \"data\"\n"
+"lines, and \"end\"; fields and data are vis(3)-encoded.\n"
 "\n"
 "  -l, --listen           listen on SOCKET (the default)\n"
 "  -c, --connect          connect to SOCKET, where a sender listens\n"
@@ -115,6 +116,33 @@ parse_at(struct recv_options *o, char *arg)
 	}
 }
 
+/*
+ * Refuses --at targets so near RLIMIT_NOFILE that placing them would fail
+ * once the transfer has come: place_fds first moves each descriptor, and
+ * recv's own that stay until the exec, above the highest target.
+ */
+static void
+check_at_room(const struct recv_options *o)
+{
+	const struct handoff *h = &o->handoff;
+	struct rlimit rl;
+	size_t i, need = h->nat + HANDOFF_KEPT;
+	int top = 0;
+
+	if (h->nat == 0 || getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    rl.rlim_cur == RLIM_INFINITY)
+		return;
+	for (i = 0; i < h->nat; i++)
+		if (h->at[i].target > top)
+			top = h->at[i].target;
+	if ((rlim_t)top + 1 + need > rl.rlim_cur)
+		usage_error("recv", "--at %d: too near the descriptor limit of "
+		    "%llu: placing %zu descriptor%s there needs %zu free "
+		    "numbers above it (see ulimit -n)", top,
+		    (unsigned long long)rl.rlim_cur, h->nat,
+		    h->nat == 1 ? "" : "s", need);
+}
+
 /* Records a placement style; only one may be given. */
 static void
 set_style(struct recv_options *o, enum style style)
@@ -143,6 +171,10 @@ check_recv_options(const struct recv_options *o)
 	    o->pid_file != NULL) && !so->listen)
 		usage_error("recv", "--keep-listening, --background, "
 		    "--ready-fd and --pid-file need --listen");
+	/* Once listening, recv puts /dev/null there, and prints nothing. */
+	if (o->ready_fd == STDOUT_FILENO && o->handoff.command == NULL)
+		usage_error("recv", "--ready-fd 1 is standard output, where "
+		    "recv prints: it needs a COMMAND");
 	if (o->max_children != 0 && !o->keep)
 		usage_error("recv", "--max-children needs --keep-listening");
 	if (!so->listen && !o->use_stdin && so->type == SOCK_DGRAM)
@@ -241,6 +273,7 @@ parse_recv_options(int argc, char **argv, struct recv_options *o)
 		    argv[optind]);
 	o->handoff.command = optind < argc ? argv + optind : NULL;
 	check_recv_options(o);
+	check_at_room(o);
 	endpoint_pin_pid(&o->sock.access);
 	if (o->max_children == 0)
 		o->max_children = MAX_CHILDREN;

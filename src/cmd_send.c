@@ -371,6 +371,9 @@ static void __attribute__((noreturn))
 refused(const struct send_options *o, const struct outgoing *out,
     const struct outcome *v)
 {
+	if (v->what == WIRE_REFUSED && v->status == 1)
+		errx(1, "send to %s: the receiver took the descriptors but "
+		    "could not put them in place or print them", o->socket_arg);
 	if (v->what == WIRE_REFUSED && v->status != EXIT_REFUSED)
 		errx(1, "send to %s: the receiver could not run its command "
 		    "(status %d)", o->socket_arg, v->status);
@@ -403,8 +406,10 @@ refused(const struct send_options *o, const struct outgoing *out,
 
 /*
  * Waits for the receiver's verdict and returns send's exit status: 0
- * when it took the descriptors, COMMAND's status with --wait; or -1 when
- * it hung up without taking them.
+ * when it took the descriptors, COMMAND's status with --wait; or with
+ * --listen -1 when it hung up without a word, so that the next may take
+ * them.  A receiver that was connected to ends send then: what it sent
+ * may have been taken, or not.
  */
 static int
 await_verdict(const struct send_options *o, const struct outgoing *out,
@@ -426,8 +431,12 @@ await_verdict(const struct send_options *o, const struct outgoing *out,
 		if (errno != ECONNRESET)
 			err(1, "send to %s: no word from the receiver",
 			    o->socket_arg);
-		if (v.what == 0)
+		if (v.what == 0 && o->sock.listen)
 			return -1;
+		if (v.what == 0)
+			errx(1, "send to %s: the receiver hung up without "
+			    "saying whether it took the descriptors",
+			    o->socket_arg);
 		errx(1, "send to %s: the receiver hung up before its command "
 		    "exited", o->socket_arg);
 	}
@@ -492,9 +501,15 @@ send_on(const struct send_options *o, const struct payload *p,
 		return -1;
 	payload_truncate(p);
 	if (transfer_send(sock, out, &answer) == -1) {
-		if (errno == EPIPE || errno == ECONNRESET)
+		if (errno != EPIPE && errno != ECONNRESET)
+			send_failed(o);
+		/*
+		 * One that said READY has the descriptors, and may have said
+		 * why it stopped reading the rest, as one that cannot print.
+		 */
+		if (!(out->flags & WIRE_PROVE))
 			return -1;
-		send_failed(o);
+		return await_verdict(o, out, sock, d);
 	}
 	/*
 	 * The descriptors crossed: the receiver may be using a file made for

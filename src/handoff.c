@@ -479,10 +479,10 @@ void
 handoff_exec(const struct handoff *h, int *fds, char **names, size_t n,
     const struct placement *p, size_t np, int reply_sock)
 {
-	int keep[2] = { reply_sock, diag_fd }, placed;
+	int keep[HANDOFF_KEPT] = { reply_sock, diag_fd }, placed;
 
 	set_env(h, fds, names, n, p);
-	placed = place_fds(fds, n, p, np, keep, 2);
+	placed = place_fds(fds, n, p, np, keep, HANDOFF_KEPT);
 	reply_sock = keep[0];
 	diag_fd = keep[1];
 	if (placed == -1)

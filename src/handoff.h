@@ -10,6 +10,12 @@
 #include "msg.h"
 #include "placement.h"
 
+/*
+ * recv's own descriptors that stay open until the exec, which placing
+ * moves out of the targets' way: the reply socket and stderr's copy.
+ */
+#define HANDOFF_KEPT	2
+
 /* The conventions for where descriptors go. */
 enum style {
 	STYLE_DEFAULT,		/* the first on 0, the others from 3 */

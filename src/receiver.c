@@ -473,6 +473,23 @@ next_framed(struct receiver *r, size_t before)
 }
 
 /*
+ * Tells whether bytes that no transfer taken so far accounts for already
+ * wait on r's stream socket.  Peeked without room for descriptors, so
+ * that any they carry stay the kernel's.
+ */
+static int
+more_waits(const struct receiver *r)
+{
+	char c;
+	ssize_t n;
+
+	do
+		n = recv(r->sock, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+	while (n == -1 && errno == EINTR);
+	return n > 0;
+}
+
+/*
  * Receives the next transfer, adding its descriptors to r's, as long as
  * r holds no more than limit in all.  Data, if any, is then read with
  * receiver_data.  Returns 1, or 0 at end of file before a transfer began.
@@ -525,7 +542,29 @@ receiver_next(struct receiver *r, size_t limit)
 	if (r->len - r->off == 1 && r->buf[r->off] == '\0' && r->nfds > before)
 		r->off++;
 	r->data_left = r->len - r->off;
+	/*
+	 * A stream keeps no ends of messages: one that filled the buffer
+	 * with more waiting would be cut short, unseen.
+	 */
+	_Static_assert(RECEIVER_BUF == 65536, "the message below says 65536");
+	if (r->type == SOCK_STREAM && r->len == sizeof(r->buf) &&
+	    more_waits(r))
+		return fail(r, "a plain message longer than 65536 bytes");
 	return 1;
+}
+
+/*
+ * After the last transfer, when it was a plain message on a stream
+ * socket: checks that nothing more waits there, such as a message that
+ * no --count asked for, or data written after the message, which closing
+ * the socket would lose unseen.  0, or -1 with r->why set.
+ */
+int
+receiver_plain_end(struct receiver *r)
+{
+	if (r->framed || r->type != SOCK_STREAM || !more_waits(r))
+		return 0;
+	return fail(r, "more came after the transfer (see --count)");
 }
 
 /*

@@ -11,9 +11,9 @@
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include "record.h"
+#include "stdstreams.h"
 
 /* Prints straight to standard output, with no lock shared. */
 void
@@ -65,21 +65,36 @@ record_in_memory(struct record *rec)
 /*
  * The transfer is accepted: writes what was held to standard output, and
  * prints there from now on.  The data of the last transfer then streams
- * from the socket, however large.
+ * from the socket, however large.  0, or -1 if writing failed, which
+ * stdout_flush has said.
  */
-void
+int
 record_accepted(struct record *rec)
 {
+	int ret;
+
 	if (!rec->holding)
-		return;
+		return 0;
 	if (fclose(rec->out) == EOF)
 		err(1, "memory");
 	rec->out = stdout;
 	rec->holding = 0;
-	if (fwrite(rec->buf, 1, rec->len, rec->out) != rec->len)
-		err(1, "stdout");
+	fwrite(rec->buf, 1, rec->len, rec->out);
+	ret = stdout_flush();
 	free(rec->buf);
 	rec->buf = NULL;
+	return ret;
+}
+
+/*
+ * Pushes out what was printed to standard output so far, if the record
+ * is there rather than in memory.  0, or -1 if writing failed, which
+ * stdout_flush has said.
+ */
+int
+record_flush(const struct record *rec)
+{
+	return rec->out == stdout ? stdout_flush() : 0;
 }
 
 /*
@@ -95,31 +110,16 @@ sender_gone(int sock)
 	return poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLHUP | POLLERR));
 }
 
-/* Writes the len bytes at buf to standard output; exits if it cannot. */
-static void
-write_out(const char *buf, size_t len)
-{
-	size_t off;
-	ssize_t n;
-
-	for (off = 0; off < len; off += n)
-		if ((n = write(STDOUT_FILENO, buf + off, len - off)) == -1 &&
-		    errno != EINTR)
-			err(1, "stdout");
-		else if (n == -1)
-			n = 0;
-}
-
 /*
  * Writes the record in memory to standard output in one piece, holding
  * the lock the other children wait on, unless the sender on sock (-1:
- * none waits for a reply) has gone meanwhile.  0, or -1 if it has.
+ * none waits for a reply) has gone meanwhile.
  */
-static int
+static enum record_end
 write_record(struct record *rec, int sock)
 {
 	struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-	int gone;
+	enum record_end end = RECORD_OUT;
 
 	if (fclose(rec->out) == EOF)
 		err(1, "memory");
@@ -127,26 +127,27 @@ write_record(struct record *rec, int sock)
 	while (fcntl(rec->lock, F_SETLKW, &lk) == -1)
 		if (errno != EINTR)
 			err(1, "lock");
-	if (!(gone = sock != -1 && sender_gone(sock)))
-		write_out(rec->buf, rec->len);
+	if (sock != -1 && sender_gone(sock))
+		end = RECORD_SENDER_GONE;
+	else if (stdout_write(rec->buf, rec->len) == -1)
+		end = RECORD_FAILED;
 	lk.l_type = F_UNLCK;
 	fcntl(rec->lock, F_SETLK, &lk);
 	free(rec->buf);
 	rec->buf = NULL;
-	return gone ? -1 : 0;
+	return end;
 }
 
 /*
  * Puts out what the transfers printed: the record in memory, unless the
  * sender on sock (-1: none waits for a reply) has gone meanwhile, or what
- * is still buffered for standard output.  0, or -1 if the sender has gone.
+ * is still buffered for standard output.  A write that failed has been
+ * said (stdout_flush).
  */
-int
+enum record_end
 record_finish(struct record *rec, int sock)
 {
 	if (rec->out != stdout)
 		return write_record(rec, sock);
-	if (fflush(stdout) == EOF || ferror(stdout))
-		err(1, "stdout");
-	return 0;
+	return stdout_flush() == -1 ? RECORD_FAILED : RECORD_OUT;
 }

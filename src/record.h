@@ -17,12 +17,20 @@ struct record {
 	int	 lock;		/* the children's print lock, or -1 */
 };
 
+/* How putting out a record ended. */
+enum record_end {
+	RECORD_OUT,		/* written */
+	RECORD_SENDER_GONE,	/* not written: its sender gave up */
+	RECORD_FAILED,		/* writing failed, and that was said */
+};
+
 void	record_init(struct record *);
 int	record_share(struct record *);
 void	record_hold(struct record *);
 void	record_in_memory(struct record *);
-void	record_accepted(struct record *);
-int	record_finish(struct record *, int);
+int	record_accepted(struct record *);
+int	record_flush(const struct record *);
+enum record_end	record_finish(struct record *, int);
 int	sender_gone(int);
 
 #endif

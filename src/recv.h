@@ -16,7 +16,10 @@
 #include "record.h"
 #include "transfer.h"
 
-/* The most data bytes held for FDPASS_DATA or a --json line. */
+/*
+ * The most data bytes a sender's turn holds in memory: for FDPASS_DATA, a
+ * --json line, or a record not yet put out.
+ */
 #define DATA_HELD_MAX	65536
 
 struct recv_options {
@@ -51,6 +54,7 @@ struct recv_run {
 	const struct recv_options *opt;
 	struct receiver		 receiver;	/* with its 64 KiB buffer */
 	struct data_held	 held;
+	size_t			 in_record;	/* data in a held record */
 	struct fdp_peer		 peer;
 	int			 have_peer;
 	struct record		 record;	/* what is printed, and where */

@@ -1,10 +1,10 @@
 /*
- * Rendering what recv received for printing: a line of vis(3)-encoded
- * fields per descriptor, or one JSON object per transfer, and the data
- * that came with it.  Writes to the stream it is given; what describes a
+ * Rendering what recv received for printing: lines that each begin with
+ * a keyword and hold vis(3)-encoded fields, "fd" per descriptor, "data"
+ * for the data, "end" after each transfer; or one JSON object per
+ * transfer.  Writes to the stream it is given; what describes a
  * descriptor is describe.c's and json.c's.
  */
-#include <err.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,9 +33,9 @@ field(const char *s, size_t len, char *buf)
 }
 
 /*
- * Prints to out a record of six fields, one line, for each of the
- * descriptors from the first on: number, kind, name, path, and for a
- * socket its own and its peer's address (fdpass(1), OUTPUT).
+ * Prints to out an "fd" line for each of the descriptors from the first
+ * on: its index in the transfer, kind, name, path, and for a socket its
+ * own and its peer's address (fdpass(1), OUTPUT).
  */
 void
 render_fds(FILE *out, const struct receiver *r, size_t first)
@@ -48,7 +48,7 @@ render_fds(FILE *out, const struct receiver *r, size_t first)
 
 	for (i = first; i < r->nfds; i++) {
 		known = describe_path(r->fds[i], link, sizeof(link)) == 0;
-		fprintf(out, "%d %s %s %s", r->fds[i],
+		fprintf(out, "fd %zu %s %s %s", i - first,
 		    describe_type(r->fds[i], known ? link : NULL),
 		    field(r->names[i], r->names[i] != NULL ?
 		    strlen(r->names[i]) : 0, name),
@@ -93,17 +93,57 @@ render_json(FILE *out, const struct receiver *r, size_t first,
 }
 
 /*
- * Copies the current transfer's data from r to out, however much there
- * is.  0, or -1 if receiving it failed (r->why may say why).
+ * Prints to out the len bytes at buf, the next of a transfer's data, as
+ * "data" lines: each ends after a newline byte of the data, or after
+ * DATA_LINE_MAX bytes, so that the same data is the same lines however it
+ * arrived.  lines->open counts the bytes on the line left open, if any.
  */
-int
-render_data(FILE *out, struct receiver *r)
+void
+render_data(FILE *out, struct data_lines *lines, const char *buf,
+    size_t len)
 {
-	char buf[65536];
-	ssize_t n;
+	char enc[4 * DATA_LINE_MAX + 3];
+	const char *nl;
+	size_t n, end;
 
-	while ((n = receiver_data(r, buf, sizeof(buf))) > 0)
-		if (fwrite(buf, 1, n, out) != (size_t)n)
-			err(1, "stdout");
-	return n == -1 ? -1 : 0;
+	while (len > 0) {
+		n = DATA_LINE_MAX - lines->open < len ?
+		    DATA_LINE_MAX - lines->open : len;
+		if ((nl = memchr(buf, '\n', n)) != NULL)
+			n = nl - buf + 1;
+		end = strvisx(enc, buf, n, VIS_WHITE | VIS_CSTYLE | VIS_OCTAL);
+		/*
+		 * A NUL is "\0" unless a digit follows; one last here may be
+		 * followed by a digit on the next line, so that lines joined
+		 * and then decoded would read "\01": make it "\000".
+		 */
+		if (buf[n - 1] == '\0')
+			memcpy(enc + end, "00", 3);
+		fprintf(out, "%s%s", lines->open == 0 ? "data " : "", enc);
+		lines->open += n;
+		if (lines->open == DATA_LINE_MAX || buf[n - 1] == '\n') {
+			putc('\n', out);
+			lines->open = 0;
+		}
+		buf += n;
+		len -= n;
+	}
+}
+
+/*
+ * Ends the data line left open, if any: the data is over, or cut short.
+ */
+void
+render_data_done(FILE *out, struct data_lines *lines)
+{
+	if (lines->open > 0)
+		putc('\n', out);
+	lines->open = 0;
+}
+
+/* Prints to out the line that ends a transfer whole. */
+void
+render_end(FILE *out)
+{
+	fputs("end\n", out);
 }

@@ -1,7 +1,7 @@
 /*
- * What recv prints about received descriptors and their data: a text
- * record per descriptor, or a JSON object per transfer (fdpass(1),
- * OUTPUT).
+ * What recv prints about received descriptors and their data: keyword
+ * lines, "fd" per descriptor, "data" for the data, "end" after each
+ * transfer, or a JSON object per transfer (fdpass(1), OUTPUT).
  */
 #ifndef FDPASS_RENDER_H
 #define FDPASS_RENDER_H
@@ -12,9 +12,19 @@
 #include "msg.h"
 #include "transfer.h"
 
+/* The most data bytes on one "data" line. */
+#define DATA_LINE_MAX	1024
+
+/* A transfer's data being printed as "data" lines. */
+struct data_lines {
+	size_t	open;		/* bytes on the line not yet ended, or 0 */
+};
+
 void	render_fds(FILE *, const struct receiver *, size_t);
 void	render_json(FILE *, const struct receiver *, size_t, const void *,
 	    size_t, const struct fdp_peer *);
-int	render_data(FILE *, struct receiver *);
+void	render_data(FILE *, struct data_lines *, const char *, size_t);
+void	render_data_done(FILE *, struct data_lines *);
+void	render_end(FILE *);
 
 #endif

@@ -17,6 +17,9 @@
 
 static int closed_at_start[3];
 
+/* A write to standard output failed, and that was said. */
+static int stdout_failed;
+
 static const char *const stream_names[3] = {
 	"standard input", "standard output", "standard error",
 };
@@ -30,6 +33,9 @@ close_stdout(void)
 {
 	int failed = ferror(stdout);
 
+	if (stdout_failed)
+		_exit(1);
+
 	if (fclose(stdout) == EOF)
 		failed = 1;
 	else if (failed)
@@ -38,6 +44,52 @@ close_stdout(void)
 		warn("write error on standard output");
 		_exit(1);
 	}
+}
+
+/* Says that writing to standard output failed, with errno, once. */
+static int
+output_failed(void)
+{
+	if (!stdout_failed)
+		warn("write error on standard output");
+	stdout_failed = 1;
+	return -1;
+}
+
+/*
+ * Pushes out what is buffered for standard output, so that it is out
+ * when the caller says so.  0, or -1 having said why (once: the exit's
+ * check then stays quiet).
+ */
+int
+stdout_flush(void)
+{
+	if (stdout_failed)
+		return -1;
+	if (fflush(stdout) == EOF || ferror(stdout))
+		return output_failed();
+	return 0;
+}
+
+/*
+ * Writes the len bytes at buf straight to standard output, with nothing
+ * buffered there.  0, or -1 having said why, as stdout_flush does.
+ */
+int
+stdout_write(const void *buf, size_t len)
+{
+	size_t off;
+	ssize_t n;
+
+	if (stdout_failed)
+		return -1;
+	for (off = 0; off < len; off += n)
+		if ((n = write(STDOUT_FILENO, (const char *)buf + off,
+		    len - off)) == -1 && errno != EINTR)
+			return output_failed();
+		else if (n == -1)
+			n = 0;
+	return 0;
 }
 
 /* Opens /dev/null on each of 0, 1 and 2 that is closed, and remembers. */

@@ -5,7 +5,11 @@
 #ifndef FDPASS_STDSTREAMS_H
 #define FDPASS_STDSTREAMS_H
 
+#include <stddef.h>
+
 void	std_streams_init(void);
 void	std_stream_needed(int, const char *);
+int	stdout_flush(void);
+int	stdout_write(const void *, size_t);
 
 #endif

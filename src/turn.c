@@ -13,6 +13,7 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 #include "commands.h"
 #include "forward.h"
 #include "render.h"
+#include "signals.h"
 #include "turn.h"
 
 /* Records why the transfer is refused; returns TURN_REFUSED. */
@@ -60,6 +62,41 @@ receive_failed(struct recv_run *run)
 	return TURN_FAILED;
 }
 
+/*
+ * What the data of a transfer (the last, or one before it) is held in
+ * memory for: COMMAND's environment, a --json line, a record that
+ * --keep-listening puts out in one piece, or one put out once the last of
+ * --count descriptors came.  NULL: it streams to standard output.
+ */
+static const char *
+data_held_for(const struct recv_run *run, int last)
+{
+	const struct recv_options *o = run->opt;
+
+	if (o->handoff.command != NULL)
+		return "COMMAND";
+	if (o->json)
+		return "--json";
+	if (o->keep)
+		return "--keep-listening";
+	return last ? NULL : "--count";
+}
+
+/* How many more data bytes the turn may hold in memory. */
+static size_t
+data_room(const struct recv_run *run)
+{
+	return DATA_HELD_MAX - run->held.len - run->in_record;
+}
+
+/* Refuses a transfer whose data is more than the turn may hold. */
+static enum turn
+too_much_data(struct recv_run *run, const char *held_for)
+{
+	return refuse(run, "more than %d bytes of data for %s", DATA_HELD_MAX,
+	    held_for);
+}
+
 /* Adds the current transfer's data to what is held, up to its limit. */
 static enum turn
 hold_data(struct recv_run *run)
@@ -70,22 +107,43 @@ hold_data(struct recv_run *run)
 	while ((n = receiver_data(&run->receiver, held->bytes + held->len,
 	    sizeof(held->bytes) - held->len)) > 0) {
 		held->len += n;
-		if (held->len > DATA_HELD_MAX)
-			return refuse(run, "more than %d bytes of data for %s",
-			    DATA_HELD_MAX, run->opt->json ? "--json" :
-			    "COMMAND");
+		if (held->len + run->in_record > DATA_HELD_MAX)
+			return too_much_data(run, data_held_for(run, 1));
 	}
 	if (n == -1)
 		return receive_failed(run);
 	return TURN_TAKEN;
 }
 
-/* Prints the current transfer's data where the record goes. */
+/*
+ * Prints the current transfer's data where the record goes, as "data"
+ * lines, then the "end" line, which a transfer cut short does not get.
+ * What goes to a record held in memory counts against what the turn may
+ * hold; last says whether the transfer is the last.
+ */
 static enum turn
-print_data(struct recv_run *run)
+print_data(struct recv_run *run, int last)
 {
-	if (render_data(run->record.out, &run->receiver) == -1)
+	static char buf[65536];
+	struct data_lines lines = { 0 };
+	const char *held_for = data_held_for(run, last);
+	FILE *out = run->record.out;
+	ssize_t n;
+
+	while ((n = receiver_data(&run->receiver, buf, sizeof(buf))) > 0) {
+		if (held_for != NULL && (size_t)n > data_room(run))
+			return too_much_data(run, held_for);
+		if (held_for != NULL)
+			run->in_record += n;
+		render_data(out, &lines, buf, n);
+		/* Out as it comes; no use reading on for a reader gone. */
+		if (record_flush(&run->record) == -1)
+			return TURN_UNPRINTED;
+	}
+	render_data_done(out, &lines);
+	if (n == -1)
 		return receive_failed(run);
+	render_end(out);
 	return TURN_TAKEN;
 }
 
@@ -107,12 +165,14 @@ take_transfer(struct recv_run *run, size_t first, int last)
 		render_json(run->record.out, &run->receiver, first,
 		    run->held.bytes, run->held.len,
 		    run->have_peer ? &run->peer : NULL);
+		/* A line for stdout, held until the last transfer came. */
+		run->in_record += run->held.len;
 		run->held.len = 0;
 		return TURN_TAKEN;
 	}
 	render_fds(run->record.out, &run->receiver, first);
-	/* A plain message's data is all in memory already. */
-	return last ? TURN_TAKEN : print_data(run);
+	/* The last transfer's data may stream once it is accepted. */
+	return last ? TURN_TAKEN : print_data(run, 0);
 }
 
 /*
@@ -224,7 +284,7 @@ vet_transfer(struct receiver *r, const struct wire_header *h, void *arg)
 	static char why[128];
 	const struct recv_run *run = arg;
 	const struct recv_options *o = run->opt;
-	const char *refusal;
+	const char *refusal, *held_for;
 
 	r->why = why;
 	if (h == NULL && (r->type == SOCK_DGRAM || !r->sender_known ||
@@ -257,11 +317,12 @@ vet_transfer(struct receiver *r, const struct wire_header *h, void *arg)
 		    "(RLIMIT_NOFILE)", h->nfds);
 		return -1;
 	}
-	if ((o->handoff.command != NULL || o->json) &&
-	    h->data_len > DATA_HELD_MAX - run->held.len) {
+	/* An fdpass sender's transfer is the last. */
+	if ((held_for = data_held_for(run, 1)) != NULL &&
+	    h->data_len > data_room(run)) {
 		r->reason = WIRE_TOO_MUCH_DATA;
 		snprintf(why, sizeof(why), "more than %d bytes of data for %s",
-		    DATA_HELD_MAX, o->json ? "--json" : "COMMAND");
+		    DATA_HELD_MAX, held_for);
 		return -1;
 	}
 	if (o->handoff.command != NULL)
@@ -286,6 +347,12 @@ turn_receive(struct recv_run *run, int sock, const struct deadline *d)
 	/* A COMMAND gets the descriptors; nothing is printed to hold. */
 	if (run->record.out == stdout && o->handoff.command == NULL)
 		record_hold(&run->record);
+	/*
+	 * A reader of what is printed that has gone is a failure to tell the
+	 * sender of, not a death that leaves it guessing.
+	 */
+	if (o->handoff.command == NULL && signals_set(SIGPIPE, SIG_IGN) == -1)
+		return turn_fail(run, "SIGPIPE cannot be ignored");
 	if (receiver_init(r, sock, d) == -1)
 		return receive_failed(run);
 	r->vet = vet_transfer;
@@ -305,9 +372,12 @@ turn_receive(struct recv_run *run, int sock, const struct deadline *d)
 		if ((t = take_transfer(run, shown, last)) != TURN_TAKEN)
 			return t;
 		if (last) {
-			record_accepted(&run->record);
+			if (receiver_plain_end(r) == -1)
+				return receive_failed(run);
+			if (record_accepted(&run->record) == -1)
+				return TURN_UNPRINTED;
 			if (o->handoff.command == NULL && !o->json)
-				return print_data(run);
+				return print_data(run, 1);
 			return TURN_TAKEN;
 		}
 		/* An fdpass sender sends all it has in one transfer. */
@@ -392,17 +462,34 @@ wait_command(struct recv_run *run)
 	return status;
 }
 
+/*
+ * Tells a sender that asked that what it sent was taken but could not be
+ * printed; recv exits 1, as the reply says.
+ */
+static int
+unprinted(const struct receiver *r)
+{
+	if (r->flags & WIRE_ACK)
+		transfer_reply(r->sock, WIRE_REFUSED, 1);
+	return 1;
+}
+
 /* Puts out what was printed and tells a sender that asked; 0 or 1. */
 static int
 deliver(struct recv_run *run)
 {
 	const struct receiver *r = &run->receiver;
 
-	if (record_finish(&run->record, r->flags & WIRE_ACK ? r->sock : -1)
-	    == -1) {
+	switch (record_finish(&run->record, r->flags & WIRE_ACK ? r->sock :
+	    -1)) {
+	case RECORD_OUT:
+		break;
+	case RECORD_SENDER_GONE:
 		warnx("receive on %s: the sender left before its transfer "
 		    "was printed", run->opt->socket_arg);
 		return 1;
+	case RECORD_FAILED:
+		return unprinted(r);
 	}
 	if (r->flags & WIRE_ACK)
 		transfer_reply(r->sock, WIRE_DELIVERED, 0);
@@ -449,6 +536,8 @@ turn_end(struct recv_run *run, enum turn t)
 		return deliver(run);
 	case TURN_CHILD:
 		return wait_command(run);
+	case TURN_UNPRINTED:
+		return unprinted(&run->receiver);
 	case TURN_REFUSED:
 		fprintf(stderr, "fdpass: receive on %s: %s\n", arg, run->why);
 		return EXIT_REFUSED;

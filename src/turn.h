@@ -16,6 +16,7 @@ enum turn {
 	TURN_REFUSED,		/* refused: run->why says why */
 	TURN_FAILED,		/* failed: run->why, else run->errnum */
 	TURN_CHILD,		/* COMMAND runs as run->child */
+	TURN_UNPRINTED,		/* taken, but printing it failed, as said */
 };
 
 enum turn	turn_receive(struct recv_run *, int, const struct deadline *);

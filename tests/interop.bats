@@ -148,8 +148,8 @@ connect("s").sendmsg([b"twisted"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array
 PY
 	bg_wait
 	run cat bg.out
-	assert_line --index 0 --regexp '^[0-9]+ char - /dev/null - -$'
-	assert_line --index 1 "twisted"
+	assert_line --index 0 'fd 0 char - /dev/null - -'
+	assert_line --index 1 "data twisted"
 }
 
 # start_fdholder: an s6-fdholder-daemon on ./holder that lets this user

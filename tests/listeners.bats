@@ -302,11 +302,12 @@ closed"
 	run "$FDPASS" send -t $WAIT --from-haproxy admin.sock s
 	assert_success
 	assert_output ""
-	wait_until grep -q "tcp-127.0.0.1-$p2" recv.out
+	wait_until grep -qx end recv.out
 	run cat recv.out
-	assert_line --index 0 --regexp "^[0-9]+ socket tcp-127.0.0.1-$p1 "
-	assert_line --index 1 --regexp "^[0-9]+ socket tcp-127.0.0.1-$p2 "
-	assert_equal "${#lines[@]}" 2
+	assert_line --index 0 --regexp "^fd 0 socket tcp-127.0.0.1-$p1 "
+	assert_line --index 1 --regexp "^fd 1 socket tcp-127.0.0.1-$p2 "
+	assert_line --index 2 end
+	assert_equal "${#lines[@]}" 3
 }
 
 # bats test_tags=peer-program
@@ -315,12 +316,13 @@ closed"
 	"$FDPASS" recv -b -t $WAIT s >recv.out 3>&-
 	run "$FDPASS" send -t $WAIT -n first --haproxy-stats --from-haproxy admin.sock s
 	assert_success
-	wait_until grep -q "tcp-127.0.0.1-$p2" recv.out
+	wait_until grep -qx end recv.out
 	run cat recv.out
-	assert_line --index 0 --regexp "^[0-9]+ socket first "
-	assert_line --index 1 --regexp "^[0-9]+ socket tcp-127.0.0.1-$p2 "
-	assert_line --index 2 --regexp "^[0-9]+ socket unix-$PWD/admin.sock "
-	assert_equal "${#lines[@]}" 3
+	assert_line --index 0 --regexp "^fd 0 socket first "
+	assert_line --index 1 --regexp "^fd 1 socket tcp-127.0.0.1-$p2 "
+	assert_line --index 2 --regexp "^fd 2 socket unix-$PWD/admin.sock "
+	assert_line --index 3 end
+	assert_equal "${#lines[@]}" 4
 }
 
 # bats test_tags=peer-program
@@ -357,10 +359,11 @@ closed"
 	run "$FDPASS" send -t $WAIT --haproxy-stats --from-haproxy "$name" s
 	assert_success
 	assert_output ""
-	wait_until grep -q "unix-$name " recv.out
+	wait_until grep -qx end recv.out
 	run cat recv.out
-	assert_line --index 2 --regexp "^[0-9]+ socket unix-$name "
-	assert_equal "${#lines[@]}" 3
+	assert_line --index 2 --regexp "^fd 2 socket unix-$name "
+	assert_line --index 3 end
+	assert_equal "${#lines[@]}" 4
 }
 
 @test "--from-haproxy @name reaches a stats socket bound at that name alone" {
@@ -405,8 +408,8 @@ PY
 	assert_success
 	wait_until grep -q /dev/null recv.out
 	run cat recv.out
-	assert_line --index 0 --regexp "^[0-9]+ regular web $PWD/file - -\$"
-	assert_line --index 1 --regexp "^[0-9]+ char - /dev/null - -\$"
+	assert_line --index 0 "fd 0 regular web $PWD/file - -"
+	assert_line --index 1 "fd 1 char - /dev/null - -"
 }
 
 @test "--listen-fds refuses descriptors meant for another process" {
@@ -434,7 +437,8 @@ PY
 	bg_wait
 	assert_equal "$BG_STATUS" 0
 	run cat recv.out
-	assert_output --regexp "^[0-9]+ char web /dev/null - -\$"
+	assert_output "fd 0 char web /dev/null - -
+end"
 }
 
 @test "--listen-fds without LISTEN_FDS, or with none, says so" {

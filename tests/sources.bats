@@ -302,13 +302,14 @@ PY
 }
 
 @test "--ready-fd 1: stdout takes /dev/null, and no connection lands on it" {
-	bg "$FDPASS" recv --ready-fd 1 s
+	bg "$FDPASS" recv --ready-fd 1 s sh -c 'out=$(readlink /proc/$$/fd/1); echo "$out" >&2'
 	echo x >a
 	run "$FDPASS" send -t $WAIT s a
 	assert_success
 	bg_wait
 	assert_equal "$BG_STATUS" 0
 	assert_equal "$(cat bg.out)" ""
+	assert_equal "$(cat bg.err)" "/dev/null"
 }
 
 @test "--unix-listen's socket is bound at its path, what getsockname tells the server" {
@@ -361,7 +362,7 @@ print(socket.socket(fileno=0).getsockname())'
 	assert_equal "$(cat bg.err)" ""
 	"$FDPASS" send --dgram --data late s /dev/null
 	wait_until test -s bg.out
-	assert_equal "$(tail -c 4 bg.out)" "late"
+	assert_equal "$(sed -n 2p bg.out)" "data late"
 }
 
 @test "--json keeps a UTF-8 path readable" {
@@ -416,16 +417,17 @@ PY
 	assert_equal "$(cat bg.out)" ""
 }
 
-@test "a text record is one line of six fields, whatever the path holds" {
+@test "a descriptor's line has seven fields, whatever the path holds" {
 	touch "$(printf 'a b\nc\\d\001')"
 	bg "$FDPASS" recv --count 2 s
 	"$FDPASS" send -t $WAIT --name 'my-conf' --tcp-listen 127.0.0.1:0 s \
 		"$(printf 'a b\nc\\d\001')"
 	bg_wait
-	assert_equal "$(wc -l <bg.out)" 2
+	assert_equal "$(wc -l <bg.out)" 3
 	run awk '{ print NF }' bg.out
-	assert_output "$(printf '6\n6')"
+	assert_output "$(printf '7\n7\n1')"
 	run cat bg.out
-	assert_line --index 0 --regexp '^[0-9]+ socket my-conf socket:\[[0-9]+\] 127\.0\.0\.1:[1-9][0-9]* -$'
-	assert_line --index 1 --regexp '^[0-9]+ regular - .*/a\\sb\\nc\\\\d\\001 - -$'
+	assert_line --index 0 --regexp '^fd 0 socket my-conf socket:\[[0-9]+\] 127\.0\.0\.1:[1-9][0-9]* -$'
+	assert_line --index 1 --regexp '^fd 1 regular - .*/a\\sb\\nc\\\\d\\001 - -$'
+	assert_line --index 2 end
 }

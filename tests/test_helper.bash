@@ -151,3 +151,19 @@ bg_as_nobody() {
 	fdpass_as_nobody --version >/dev/null
 	bg setpriv --reuid=65534 --regid=65534 --clear-groups for-nobody/fdpass "$@"
 }
+
+# decode_data FILE: the data of recv's text output in FILE, its "data"
+# lines joined and then decoded, as strunvis(3) would.
+decode_data() {
+	/usr/bin/python3 - "$1" <<'PY'
+import re, sys
+cstyle = {b"s": b" ", b"n": b"\n", b"t": b"\t", b"r": b"\r", b"a": b"\a",
+          b"b": b"\b", b"v": b"\v", b"f": b"\f", b"\\": b"\\"}
+def unvis(m):
+    e = m.group(1)
+    return bytes([int(e, 8)]) if e[:1].isdigit() else cstyle[e]
+with open(sys.argv[1], "rb") as f:
+    joined = b"".join(l[5:].rstrip(b"\n") for l in f if l.startswith(b"data "))
+sys.stdout.buffer.write(re.sub(rb"\\([0-7]{1,3}|.)", unvis, joined, flags=re.S))
+PY
+}
