@@ -8,12 +8,13 @@
  *
  * Commands: parse, call, exit or exec.
  * main.c	dispatch to a subcommand
- * cmd_send.c	fdpass send: its options, then connect or listen, and send
+ * cmd_send.c	fdpass send: its options, and the order of its steps
  * cmd_recv.c	fdpass recv: its options, and which way it serves
  *
  * The commands' helpers, which may report and exit.
  * sources.c	what send passes: --fd, --from-pid, sockets made, FILEs, ...
  * send_data.c	the data send passes with them: --data, --data-file
+ * exchange.c	send's exchange: reach the receiver, offer, send, its word
  * serve.c	recv's ways to serve: --connect, --stdin, --once, -k
  * turn.c	one sender's turn: receive, check, hand over or print, release
  * record.c	recv's output, put out once a transfer is accepted
