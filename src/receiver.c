@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dispose.h"
 #include "msg.h"
 #include "transfer.h"
 #include "wire.h"
@@ -111,7 +112,7 @@ note_sender(struct receiver *r, const struct fdp_ancil *item)
 /*
  * Keeps the descriptors an fdp_recv found, unnamed, while they stay within
  * r->limit and came as SCM_RIGHTS, and notes the sender's credentials;
- * closes the descriptors if any other item came.
+ * disposes of the descriptors if any other item came.
  */
 static int
 keep_fds(struct receiver *r, const struct fdp_control *ctl)
@@ -126,17 +127,17 @@ keep_fds(struct receiver *r, const struct fdp_control *ctl)
 		}
 		if (ctl->items[i].level != SOL_SOCKET ||
 		    ctl->items[i].type != SCM_RIGHTS) {
-			fdp_close_rights(ctl);
+			dispose_rights(ctl);
 			return fail(r, "unexpected control message");
 		}
 		n += ctl->items[i].len / sizeof(int);
 	}
 	if (n > r->limit - r->nfds) {
-		fdp_close_rights(ctl);
+		dispose_rights(ctl);
 		return fail(r, "more descriptors than expected");
 	}
 	if (grow(r, n) == -1) {
-		fdp_close_rights(ctl);
+		dispose_rights(ctl);
 		return -1;
 	}
 	for (i = 0; i < ctl->nitems; i++) {
@@ -481,16 +482,18 @@ receiver_data(struct receiver *r, void *buf, size_t len)
 	return n;
 }
 
-/* Closes the descriptors r still holds and frees what it allocated. */
+/*
+ * Disposes of the descriptors r still holds, never waiting in close(2)
+ * (dispose.c says why), and frees what it allocated.
+ */
 void
 receiver_release(struct receiver *r)
 {
 	size_t i;
 
-	for (i = 0; i < r->nfds; i++) {
-		close(r->fds[i]);
+	dispose_fds(r->fds, r->nfds);
+	for (i = 0; i < r->nfds; i++)
 		free(r->names[i]);
-	}
 	free(r->fds);
 	free(r->names);
 	r->fds = NULL;
