@@ -91,9 +91,10 @@ grow(struct receiver *r, size_t n)
 }
 
 /*
- * Notes who sent what was read: the credentials the kernel reports, the
- * same for every read since the buffer was last filled, or else pid 0 as
- * for a sender that is not known.
+ * Notes who sent what was read: the credentials the kernel reports for
+ * the first read since the buffer was last filled, and whether a later
+ * one came from another process.  The kernel never joins two senders'
+ * messages in one read.
  */
 static void
 note_sender(struct receiver *r, const struct fdp_ancil *item)
@@ -103,28 +104,30 @@ note_sender(struct receiver *r, const struct fdp_ancil *item)
 	if (fdp_credentials(item, &who) == -1)
 		return;
 	if (r->sender_known && (who.pid != r->sender.pid ||
-	    who.uid != r->sender.uid || who.gid != r->sender.gid))
-		who.pid = 0;
+	    who.uid != r->sender.uid || who.gid != r->sender.gid)) {
+		r->sender_mixed = 1;
+		return;
+	}
 	r->sender = who;
 	r->sender_known = 1;
 }
 
 /*
- * Keeps the descriptors an fdp_recv found, unnamed, while they stay within
- * r->limit and came as SCM_RIGHTS, and notes the sender's credentials;
- * disposes of the descriptors if any other item came.
+ * Keeps the descriptors an fdp_recv of len bytes found, unnamed, while
+ * they stay within r->limit and came as SCM_RIGHTS, and notes the
+ * sender's credentials; disposes of the descriptors if any other item
+ * came.  The end of a stream is no message: the credentials the kernel
+ * attaches to it (pid 0) name nobody.
  */
 static int
-keep_fds(struct receiver *r, const struct fdp_control *ctl)
+keep_fds(struct receiver *r, const struct fdp_control *ctl, ssize_t len)
 {
 	size_t i, n = 0;
 
 	for (i = 0; i < ctl->nitems; i++) {
 		if (ctl->items[i].level == SOL_SOCKET &&
-		    ctl->items[i].type == SCM_CREDENTIALS) {
-			note_sender(r, &ctl->items[i]);
+		    ctl->items[i].type == SCM_CREDENTIALS)
 			continue;
-		}
 		if (ctl->items[i].level != SOL_SOCKET ||
 		    ctl->items[i].type != SCM_RIGHTS) {
 			dispose_rights(ctl);
@@ -132,6 +135,9 @@ keep_fds(struct receiver *r, const struct fdp_control *ctl)
 		}
 		n += ctl->items[i].len / sizeof(int);
 	}
+	for (i = 0; i < ctl->nitems && (len > 0 || n > 0); i++)
+		if (ctl->items[i].type == SCM_CREDENTIALS)
+			note_sender(r, &ctl->items[i]);
 	if (n > r->limit - r->nfds) {
 		dispose_rights(ctl);
 		return fail(r, "more descriptors than expected");
@@ -171,8 +177,12 @@ recv_into(struct receiver *r, void *dst, size_t len, int flags)
 			    "message truncated (MSG_TRUNC)";
 		return -1;
 	}
-	if (keep_fds(r, &c.ctl) == -1)
+	if (keep_fds(r, &c.ctl, n) == -1)
 		return -1;
+	/* Once its sender passed, the whole transfer is that process's. */
+	if (r->sender_vetted && r->sender_mixed)
+		return fail(r, "part of the transfer came from another process "
+		    "than its header");
 	return n;
 }
 
@@ -210,7 +220,7 @@ fill(struct receiver *r)
 	if (r->type == SOCK_STREAM)
 		want = WIRE_HEADER_SIZE;
 	r->off = r->len = 0;
-	r->sender_known = 0;
+	r->sender_known = r->sender_mixed = r->sender_vetted = 0;
 	if ((n = recv_into(r, r->buf, want, 0)) <= 0)
 		return n;
 	r->len = n;
@@ -341,6 +351,22 @@ answer_proof(struct receiver *r, const struct wire_header *h, size_t before)
 }
 
 /*
+ * Asks r->vet about the transfer that begins in the buffer, h its header
+ * or NULL for a plain message, once it is known to have come from one
+ * process; from then on, what comes from another is refused.
+ */
+static int
+vet(struct receiver *r, const struct wire_header *h)
+{
+	if (r->sender_mixed)
+		return fail(r, "the transfer came from more than one process");
+	if (r->vet != NULL && r->vet(r, h, r->vet_arg) == -1)
+		return fail(r, r->why);
+	r->sender_vetted = 1;
+	return 0;
+}
+
+/*
  * Receives the rest of a framed transfer whose header is buffered; r held
  * "before" descriptors when the transfer began.
  */
@@ -362,8 +388,8 @@ next_framed(struct receiver *r, size_t before)
 	 */
 	if (r->type != SOCK_DGRAM)
 		r->flags |= h.flags;
-	if (r->vet != NULL && r->vet(r, &h, r->vet_arg) == -1)
-		return fail(r, r->why);
+	if (vet(r, &h) == -1)
+		return -1;
 	if (h.nfds > r->limit - before)
 		return fail(r, "more descriptors than expected");
 	r->limit = before + h.nfds;
@@ -435,10 +461,8 @@ receiver_next(struct receiver *r, size_t limit)
 	if (r->nfds > limit)
 		return fail(r, "more descriptors than expected");
 	/* A plain message: its sender, where known, passes the rules too. */
-	if (r->vet != NULL && r->vet(r, NULL, r->vet_arg) == -1) {
-		errno = EBADMSG;
+	if (vet(r, NULL) == -1)
 		return -1;
-	}
 	/*
 	 * A plain message: its data is what came with its descriptors, but
 	 * for a lone NUL byte, the usual carrier of descriptors without data

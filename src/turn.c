@@ -155,8 +155,9 @@ fds_free(void)
  * must fit.  What does not is declined with the reason, which a sender
  * that sent its header alone learns before anything crossed.  With h NULL,
  * a plain message: its sender, where the kernel names it, must pass the
- * rules; one queued before recv asked for credentials (nc -F on --stdin)
- * was checked as the peer when accepted.  arg is the run.
+ * rules; one queued before recv asked for credentials (nc -F on --stdin),
+ * and so with none, was checked as the peer when accepted.  arg is the
+ * run.
  */
 static int
 vet_transfer(struct receiver *r, const struct wire_header *h, void *arg)
@@ -167,8 +168,7 @@ vet_transfer(struct receiver *r, const struct wire_header *h, void *arg)
 	const char *refusal;
 
 	r->why = why;
-	if (h == NULL && (r->type == SOCK_DGRAM || !r->sender_known ||
-	    r->sender.pid == 0))
+	if (h == NULL && (r->type == SOCK_DGRAM || !r->sender_known))
 		return 0;
 	if (r->type != SOCK_DGRAM && (!r->sender_known || r->sender.pid == 0)) {
 		r->why = "the sender's credentials are unknown";
