@@ -59,6 +59,24 @@ receive_failed(struct recv_run *run)
 	return TURN_FAILED;
 }
 
+/*
+ * Who sent the current transfer, as checked: the process the kernel named
+ * with it, or, where it named none (a message queued before recv asked,
+ * checked as the peer), the peer; NULL when neither is known.  The peer
+ * when it is the sender, for its pidfd's inode.
+ */
+static const struct fdp_peer *
+sender(const struct recv_run *run)
+{
+	const struct fdp_peer *s = &run->receiver.sender;
+
+	if (!run->receiver.sender_known || (run->have_peer &&
+	    s->pid == run->peer.pid && s->uid == run->peer.uid &&
+	    s->gid == run->peer.gid))
+		return run->have_peer ? &run->peer : NULL;
+	return s;
+}
+
 /* Adds the current transfer's data to what is held, up to its limit. */
 static enum turn
 hold_data(struct recv_run *run)
@@ -104,8 +122,7 @@ take_transfer(struct recv_run *run, size_t first, int last)
 		if ((t = hold_data(run)) != TURN_TAKEN)
 			return t;
 		render_json(run->record.out, &run->receiver, first,
-		    run->held.bytes, run->held.len,
-		    run->have_peer ? &run->peer : NULL);
+		    run->held.bytes, run->held.len, sender(run));
 		run->held.len = 0;
 		return TURN_TAKEN;
 	}
@@ -290,7 +307,7 @@ hand_over(struct recv_run *run)
 	if (r->nfds == 0)
 		return refuse(run, "no descriptors arrived for %s",
 		    h.command[0]);
-	h.peer = run->have_peer ? &run->peer : NULL;
+	h.peer = sender(run);
 	if ((t = data_for_env(run, &h.data)) != TURN_TAKEN)
 		return t;
 	if ((plan = handoff_plan(&h, r->names, r->nfds, &np, &why)) == NULL)
