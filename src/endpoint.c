@@ -126,10 +126,11 @@ endpoint_listen(const char *text, int type, mode_t mode)
 	}
 	/*
 	 * Connections inherit it, so that the kernel attaches the sender's
-	 * credentials even to what it sends before the accept.
+	 * credentials even to what it sends before the accept; on a
+	 * datagram socket they name each datagram's sender.
 	 */
-	if (type != SOCK_DGRAM && setsockopt(listener.fd, SOL_SOCKET,
-	    SO_PASSCRED, &on, sizeof(on)) == -1)
+	if (setsockopt(listener.fd, SOL_SOCKET, SO_PASSCRED, &on,
+	    sizeof(on)) == -1)
 		err(1, "listen %s: SO_PASSCRED", text);
 	return &listener;
 }

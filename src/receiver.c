@@ -37,10 +37,10 @@ transfer_control_init(struct transfer_control *c)
 }
 
 /*
- * Sets up r to receive from sock; deadline may be NULL.  On a connected
- * socket it asks for the credentials of each message's sender from now
- * on: a sender that did not attach its own gets them attached only when
- * the option is set before it sends.
+ * Sets up r to receive from sock; deadline may be NULL.  It asks for the
+ * credentials of each message's sender from now on: a sender that did
+ * not attach its own gets them attached only when the option is set
+ * before it sends.
  */
 int
 receiver_init(struct receiver *r, int sock, const struct deadline *deadline)
@@ -51,8 +51,7 @@ receiver_init(struct receiver *r, int sock, const struct deadline *deadline)
 	memset(r, 0, offsetof(struct receiver, buf));
 	if (getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &len) == -1)
 		return -1;
-	if (type != SOCK_DGRAM &&
-	    setsockopt(sock, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) == -1)
+	if (setsockopt(sock, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) == -1)
 		return -1;
 	r->sock = sock;
 	r->type = type;

@@ -172,9 +172,10 @@ fds_free(void)
  * must fit.  What does not is declined with the reason, which a sender
  * that sent its header alone learns before anything crossed.  With h NULL,
  * a plain message: its sender, where the kernel names it, must pass the
- * rules; one queued before recv asked for credentials (nc -F on --stdin),
- * and so with none, was checked as the peer when accepted.  arg is the
- * run.
+ * rules; one queued on a connection before recv asked for credentials
+ * (nc -F on --stdin), and so with none, was checked as the peer when
+ * accepted.  A datagram's sender is always named, and checked: a
+ * datagram socket has no peer.  arg is the run.
  */
 static int
 vet_transfer(struct receiver *r, const struct wire_header *h, void *arg)
@@ -185,14 +186,13 @@ vet_transfer(struct receiver *r, const struct wire_header *h, void *arg)
 	const char *refusal;
 
 	r->why = why;
-	if (h == NULL && (r->type == SOCK_DGRAM || !r->sender_known))
+	if (h == NULL && r->type != SOCK_DGRAM && !r->sender_known)
 		return 0;
-	if (r->type != SOCK_DGRAM && (!r->sender_known || r->sender.pid == 0)) {
+	if (!r->sender_known || r->sender.pid == 0) {
 		r->why = "the sender's credentials are unknown";
 		return -1;
 	}
-	if (r->type != SOCK_DGRAM &&
-	    (refusal = access_refusal(&o->sock.access, &r->sender)) != NULL) {
+	if ((refusal = access_refusal(&o->sock.access, &r->sender)) != NULL) {
 		snprintf(why, sizeof(why), "sending process pid %ld: %s",
 		    (long)r->sender.pid, refusal);
 		return -1;
