@@ -361,6 +361,8 @@ vet(struct receiver *r, const struct wire_header *h)
 		return fail(r, "the transfer came from more than one process");
 	if (r->vet != NULL && r->vet(r, h, r->vet_arg) == -1)
 		return fail(r, r->why);
+	/* What fails from here on says why itself, or errno does. */
+	r->why = NULL;
 	r->sender_vetted = 1;
 	return 0;
 }

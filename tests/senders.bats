@@ -96,3 +96,36 @@ PY
 	run cat bg.out
 	assert_output --partial "\"peer\":{\"pid\":$sender,\"uid\":$(id -u),"
 }
+
+@test "a sender that stalls after its header passed is reported as timed out, with why" {
+	bg "$FDPASS" recv -t 2 s sh -c 'echo accepted'
+	run peer <<'PY'
+from peer import *
+sock = connect("s")
+sock.send(header(1, flags=5))
+assert sock.recv(8)[:1] != b""
+sock.recv(8)
+PY
+	bg_wait
+	assert_equal "$BG_STATUS" 1
+	assert_equal "$(cat bg.out)" ""
+	assert_equal "$(cat bg.err)" "fdpass: receive on s: Connection timed out"
+}
+
+@test "a sender that hangs up after its header is reported, with why" {
+	bg "$FDPASS" recv --ready-fd 4 s sh -c 'echo accepted' 4>ready
+	wait_until test -s ready
+	kill -STOP "$BG"
+	peer <<'PY'
+from peer import *
+sock = connect("s")
+sock.send(header(1, flags=5))
+sock.close()
+PY
+	kill -CONT "$BG"
+	bg_wait
+	assert_equal "$(cat bg.out)" ""
+	run cat bg.err
+	assert_output --regexp "^fdpass: receive on s: .+"
+	refute_output --regexp ": \$"
+}
