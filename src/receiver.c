@@ -208,7 +208,9 @@ header_begun(const unsigned char *buf, size_t len)
  * next batch of descriptors too; the NUL byte such a batch rides on is no
  * data.  Descriptors that come while a header is still incomplete are
  * refused at once: nothing has vetted them, and a sender feeding a header
- * in pieces could otherwise pile up a batch with each piece.
+ * in pieces could otherwise pile up a batch with each piece.  But bytes
+ * short of the magic ("F", "FD") with descriptors are a plain message:
+ * the descriptors end it, as they end any plain message.
  */
 static ssize_t
 fill(struct receiver *r)
@@ -224,6 +226,8 @@ fill(struct receiver *r)
 		return n;
 	r->len = n;
 	while (r->type == SOCK_STREAM && header_begun(r->buf, r->len)) {
+		if (r->nfds > had && r->len < WIRE_MAGIC_SIZE)
+			break;
 		if (r->nfds > had)
 			return fail(r, "descriptors came before the header "
 			    "was whole");

@@ -129,3 +129,26 @@ PY
 	assert_output --regexp "^fdpass: receive on s: .+"
 	refute_output --regexp ": \$"
 }
+
+# plain_prefix DATA: a plain message of DATA, short of the header's magic,
+# with a descriptor, is a plain message: COMMAND gets it and DATA.
+plain_prefix() {
+	bg "$FDPASS" recv s sh -c 'echo "data $FDPASS_DATA"'
+	peer "$1" <<'PY'
+from peer import *
+import sys
+socket.send_fds(connect("s"), [sys.argv[1].encode()], null_fds(1))
+PY
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(cat bg.out)" "data $1"
+	assert_equal "$(cat bg.err)" ""
+}
+
+@test "a plain message whose data is F, a prefix of the magic, is a plain message" {
+	plain_prefix F
+}
+
+@test "a plain message whose data is FD, a prefix of the magic, is a plain message" {
+	plain_prefix FD
+}
