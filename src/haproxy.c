@@ -317,7 +317,7 @@ haproxy_abandon(struct haproxy *h)
 	free(h->fds);
 	free(h->meta);
 	if (h->sock != -1)
-		dispose_fd(h->sock);
+		dispose_connection(h->sock);
 	memset(h, 0, sizeof(*h));
 	h->sock = -1;
 	errno = saved;

@@ -2,7 +2,8 @@
 # Descriptors a peer sends that make their last close(2) wait: a TCP
 # socket with SO_LINGER and unsent data.  Whatever recv drops of them, a
 # refused peer's included, it drops without waiting, so that serving and
-# --timeout go on as if they were not there.
+# --timeout go on as if they were not there; so does send, of what
+# HAProxy sent it.
 
 load test_helper
 
@@ -83,4 +84,25 @@ PY
 	assert [ "$SECONDS" -lt 8 ]
 	run cat bg.err
 	assert_output --partial "fdpass: receive on $name: "
+}
+
+@test "send --from-haproxy drops a lingering socket HAProxy sent without waiting on it" {
+	bg_peer stats.py <<'PY'
+from peer import *
+server = listen("admin.sock")
+conn, _ = server.accept()
+conn.recv(100)
+end, far = lingering_socket()
+# One socket announced, two sent: send refuses them both.
+conn.sendall(struct.pack("=i", 1))
+socket.send_fds(conn, [bytes(12)], [end.fileno(), end.fileno()])
+end.close()
+time.sleep(60)
+PY
+	wait_for_socket admin.sock
+	SECONDS=0
+	run "$FDPASS" send -t 3 --from-haproxy admin.sock s
+	assert [ "$SECONDS" -lt 3 ]
+	assert_failure 1
+	assert_output "fdpass: --from-haproxy admin.sock: HAProxy sent more sockets than it announced"
 }
