@@ -102,6 +102,33 @@ test_lingering_socket_is_not_waited_for(void)
 	close(l.peer);
 }
 
+/*
+ * A lingering socket queued twice on a new unix stream connection, sp,
+ * its last references those in flight; l->peer stays to be closed.
+ */
+static int
+queued_lingering_socket(struct lingering *l, int sp[2])
+{
+	int twice[2];
+
+	if (lingering_socket(l) == -1)
+		return -1;
+	if (unit_socketpair(SOCK_STREAM, sp) == -1) {
+		close(l->fd);
+		close(l->peer);
+		return -1;
+	}
+	twice[0] = twice[1] = l->fd;
+	if (fdp_send_fds(sp[0], twice, 2, "", 1) == -1) {
+		close(l->fd);
+		close(l->peer);
+		unit_close_all(sp, 2);
+		return -1;
+	}
+	close(l->fd);
+	return 0;
+}
+
 static void
 test_socket_queued_on_a_connection_is_not_waited_for(void)
 {
@@ -109,16 +136,9 @@ test_socket_queued_on_a_connection_is_not_waited_for(void)
 	double start;
 	int sp[2];
 
-	if (!CHECK(lingering_socket(&l) == 0))
-		return;
-	if (!CHECK(unit_socketpair(SOCK_STREAM, sp) == 0)) {
-		close(l.fd);
-		close(l.peer);
-		return;
-	}
-	CHECK(fdp_send_fds(sp[0], &l.fd, 1, "", 1) == 0);
 	/* In flight, the socket's last reference is the queued message. */
-	close(l.fd);
+	if (!CHECK(queued_lingering_socket(&l, sp) == 0))
+		return;
 	close(sp[0]);
 	start = now();
 	dispose_fd(sp[1]);
@@ -171,15 +191,8 @@ test_connection_with_a_socket_queued_is_not_waited_for(void)
 	double start;
 	int sp[2];
 
-	if (!CHECK(lingering_socket(&l) == 0))
+	if (!CHECK(queued_lingering_socket(&l, sp) == 0))
 		return;
-	if (!CHECK(unit_socketpair(SOCK_STREAM, sp) == 0)) {
-		close(l.fd);
-		close(l.peer);
-		return;
-	}
-	CHECK(fdp_send_fds(sp[0], &l.fd, 1, "", 1) == 0);
-	close(l.fd);
 	start = now();
 	dispose_connection(sp[1]);
 	CHECK(now() - start < LINGER_SECONDS / 2);
@@ -206,16 +219,8 @@ test_received_rights_are_not_waited_for(void)
 	int sp[2], fds[2];
 	char c;
 
-	if (!CHECK(lingering_socket(&l) == 0))
+	if (!CHECK(queued_lingering_socket(&l, sp) == 0))
 		return;
-	if (!CHECK(unit_socketpair(SOCK_STREAM, sp) == 0)) {
-		close(l.fd);
-		close(l.peer);
-		return;
-	}
-	fds[0] = fds[1] = l.fd;
-	CHECK(fdp_send_fds(sp[0], fds, 2, "", 1) == 0);
-	close(l.fd);
 	iov.iov_base = &c;
 	iov.iov_len = 1;
 	CHECK(fdp_recv(sp[1], &iov, 1, &ctl, 0) == 1);
