@@ -157,6 +157,29 @@ keep_fds(struct receiver *r, const struct fdp_control *ctl, ssize_t len)
 	return 0;
 }
 
+/*
+ * Takes a message of size bytes, more than there is room for, whole into
+ * memory of its own: cut short, fdp_recv would close its descriptors
+ * itself, and the last close may wait (dispose.c).  So they are r's, to
+ * be disposed of, and the message is refused as too long.
+ */
+static int
+take_too_long(struct receiver *r, size_t size)
+{
+	struct transfer_control c;
+	struct iovec iov = { malloc(size), size };
+	ssize_t n;
+
+	if (iov.iov_base == NULL)
+		return -1;
+	transfer_control_init(&c);
+	n = fdp_recv(r->sock, &iov, 1, &c.ctl, MSG_DONTWAIT);
+	free(iov.iov_base);
+	if (n == -1 || keep_fds(r, &c.ctl, n) == -1)
+		return -1;
+	return fail(r, "message truncated (MSG_TRUNC)");
+}
+
 /* Reads up to len bytes into dst, keeping any descriptors they bring. */
 static ssize_t
 recv_into(struct receiver *r, void *dst, size_t len, int flags)
@@ -169,6 +192,10 @@ recv_into(struct receiver *r, void *dst, size_t len, int flags)
 	if (!(flags & MSG_DONTWAIT) &&
 	    deadline_wait(r->deadline, r->sock, POLLIN) == -1)
 		return -1;
+	/* A message's whole length; a peek without control takes no fds. */
+	if (r->type != SOCK_STREAM && (n = recv(r->sock, NULL, 0,
+	    MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT)) > (ssize_t)len)
+		return take_too_long(r, n);
 	if ((n = fdp_recv(r->sock, &iov, 1, &c.ctl, flags)) == -1) {
 		if (errno == EMSGSIZE)
 			r->why = c.ctl.msg_flags & MSG_CTRUNC ?

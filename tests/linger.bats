@@ -106,3 +106,31 @@ PY
 	assert_failure 1
 	assert_output "fdpass: --from-haproxy admin.sock: HAProxy sent more sockets than it announced"
 }
+
+@test "recv --dgram drops a lingering socket in a datagram too large for it without waiting" {
+	name=$(abstract_name)
+	SECONDS=0
+	bg_recv --dgram -t 3 "$name"
+	recv=$BG
+	kill -STOP "$recv"
+	cat >big.py <<'PY'
+from peer import *
+import sys
+end, far = lingering_socket()
+sock = connect(sys.argv[1], socket.SOCK_DGRAM)
+sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
+socket.send_fds(sock, [bytes(100000)], [end.fileno()])
+end.close()
+print("sent", flush=True)
+time.sleep(60)
+PY
+	PYTHONPATH="$BATS_TEST_DIRNAME" /usr/bin/python3 big.py "$name" \
+		>big.out 2>big.err 3>&- &
+	BG_PIDS+=($!)
+	wait_until grep -q sent big.out
+	kill -CONT "$recv"
+	bg_wait
+	assert [ "$SECONDS" -lt 8 ]
+	assert_equal "$BG_STATUS" 3
+	assert_equal "$(cat bg.err)" "fdpass: receive on $name: message truncated (MSG_TRUNC)"
+}
