@@ -168,7 +168,7 @@ $(OBJDIR)/bench_start: tests/bench/bench_start.c $(OBJDIR)/config.mk
 # The fuzzer: clang's libFuzzer over the receiver, for FUZZ_SECONDS.
 FUZZ_SECONDS ?= 60
 FUZZ_SRCS = tests/fuzz/fuzz_receiver.c src/msg.c src/wire.c src/receiver.c \
-	src/deadline.c
+	src/deadline.c src/dispose.c src/signals.c
 
 fuzz: $(OBJDIR)/fuzz_receiver
 	@mkdir -p $(OBJDIR)/fuzz-corpus

@@ -180,10 +180,6 @@ check_recv_options(const struct recv_options *o)
 	if (!so->listen && !o->use_stdin && so->type == SOCK_DGRAM)
 		usage_error("recv", "--connect needs a connected socket, not "
 		    "--dgram");
-	if (so->type == SOCK_DGRAM && access_given(&so->access))
-		usage_error("recv", "--allow-uid, --allow-gid, --peer-uid, "
-		    "--peer-gid and --peer-pid need a connected socket, not "
-		    "--dgram");
 }
 
 static void

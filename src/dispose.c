@@ -8,10 +8,15 @@
  * descriptor before it closes these.  It outlives fdpass by at most that
  * linger.
  */
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+
+#include <linux/sockios.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -109,4 +114,55 @@ void
 dispose_fd(int fd)
 {
 	dispose_fds(&fd, 1);
+}
+
+/*
+ * Disposes of a connected unix socket from a peer: after a shutdown for
+ * reading, nothing more can be queued on it; a stream with nothing
+ * queued carries no descriptors and is closed here, saving the fork.
+ * Anything else goes to dispose_fd.  errno is kept.
+ */
+void
+dispose_connection(int sock)
+{
+	socklen_t len = sizeof(int);
+	int saved = errno, type, queued;
+
+	if (shutdown(sock, SHUT_RD) == 0 &&
+	    getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &len) == 0 &&
+	    type == SOCK_STREAM && ioctl(sock, SIOCINQ, &queued) == 0 &&
+	    queued == 0) {
+		close(sock);
+		errno = saved;
+		return;
+	}
+	dispose_fd(sock);
+	errno = saved;
+}
+
+/*
+ * dispose_fds for the descriptors of every SCM_RIGHTS item fdp_recv
+ * found, as fdp_close_rights closes them.
+ */
+void
+dispose_rights(const struct fdp_control *ctl)
+{
+	int fds[FDP_MAX_FDS_PER_MSG];
+	size_t i, off, n;
+
+	for (i = 0; i < ctl->nitems; i++) {
+		if (ctl->items[i].level != SOL_SOCKET ||
+		    ctl->items[i].type != SCM_RIGHTS)
+			continue;
+		for (off = 0; off < ctl->items[i].len; off += n * sizeof(int)) {
+			n = (ctl->items[i].len - off) / sizeof(int);
+			if (n > FDP_MAX_FDS_PER_MSG)
+				n = FDP_MAX_FDS_PER_MSG;
+			if (n == 0)
+				break;
+			memcpy(fds, (const char *)ctl->items[i].data + off,
+			    n * sizeof(int));
+			dispose_fds(fds, n);
+		}
+	}
 }

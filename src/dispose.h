@@ -8,7 +8,11 @@
 
 #include <stddef.h>
 
+#include "msg.h"
+
 void	dispose_fds(const int *, size_t);
 void	dispose_fd(int);
+void	dispose_connection(int);
+void	dispose_rights(const struct fdp_control *);
 
 #endif

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "dispose.h"
 #include "endpoint.h"
 #include "msg.h"
 
@@ -127,10 +128,11 @@ endpoint_listen(const char *text, int type, mode_t mode)
 	}
 	/*
 	 * Connections inherit it, so that the kernel attaches the sender's
-	 * credentials even to what it sends before the accept.
+	 * credentials even to what it sends before the accept; on a
+	 * datagram socket they name each datagram's sender.
 	 */
-	if (type != SOCK_DGRAM && setsockopt(listener.fd, SOL_SOCKET,
-	    SO_PASSCRED, &on, sizeof(on)) == -1)
+	if (setsockopt(listener.fd, SOL_SOCKET, SO_PASSCRED, &on,
+	    sizeof(on)) == -1)
 		err(1, "listen %s: SO_PASSCRED", text);
 	return &listener;
 }
@@ -148,19 +150,21 @@ endpoint_claim(void)
 
 /*
  * Closes the listening socket and removes its file: for a listener that
- * has served its one peer.
+ * has served its one peer, or is to exit.  The connections still waiting
+ * to be accepted go with it, and whatever they have queued: it is
+ * disposed of, not closed (dispose.c).
  */
 void
 endpoint_close(void)
 {
 	cleanup_listener_done();
-	close(listener.fd);
+	dispose_fd(listener.fd);
 }
 
 /*
  * Keeps the accepted fd if the access rules allow its peer, its
  * credentials in *peer; another is logged and disconnected, so whatever
- * it sent is discarded by the kernel with the connection, and fails with
+ * it sent is disposed of with the connection (dispose.c), and fails with
  * EACCES.  Exits 1 when the credentials cannot be read.
  */
 static int
@@ -175,7 +179,7 @@ admit(int fd, const char *text, const struct access *acc,
 		return fd;
 	warnx("refused peer pid %ld uid %ld gid %ld on %s: %s",
 	    (long)peer->pid, (long)peer->uid, (long)peer->gid, text, why);
-	close(fd);
+	dispose_connection(fd);
 	errno = EACCES;
 	return -1;
 }
@@ -192,9 +196,11 @@ endpoint_accept(const struct listener *l, const char *text,
 	int fd;
 
 	for (;;) {
-		if ((fd = listener_accept(l, d)) == -1 && errno == ETIMEDOUT)
+		if ((fd = listener_accept(l, d)) == -1 && errno == ETIMEDOUT) {
+			endpoint_close();
 			errx(1, "listen %s: no sender came within --timeout",
 			    text);
+		}
 		if (fd == -1)
 			err(1, "accept %s", text);
 		if ((fd = admit(fd, text, acc, peer)) != -1)

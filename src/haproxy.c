@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "address.h"
+#include "dispose.h"
 #include "haproxy.h"
 #include "msg.h"
 
@@ -143,13 +144,13 @@ receive(struct haproxy *h, struct iovec *iov, struct incoming *in,
 		if (fdp_credentials(&in->items[i], &who) == 0)
 			named = 1;
 	if (!named) {
-		fdp_close_rights(&in->ctl);
+		dispose_rights(&in->ctl);
 		return failed(why, "answered, but the kernel does not say "
 		    "who sent it", EPROTO);
 	}
 	if (h->answered && (who.pid != h->answerer.pid ||
 	    who.uid != h->answerer.uid || who.gid != h->answerer.gid)) {
-		fdp_close_rights(&in->ctl);
+		dispose_rights(&in->ctl);
 		return failed(why, "answered from more than one process",
 		    EPROTO);
 	}
@@ -192,7 +193,7 @@ read_count(struct haproxy *h, const char **why)
 			    "HAProxy have sockets left?)", EPROTO);
 		/* The count comes alone, before any socket. */
 		if (!credentials_alone(&in.ctl)) {
-			fdp_close_rights(&in.ctl);
+			dispose_rights(&in.ctl);
 			return failed(why, "not an answer to _getsocks",
 			    EPROTO);
 		}
@@ -218,14 +219,14 @@ take_rights(struct haproxy *h, const struct fdp_control *ctl,
 		    item->type == SCM_CREDENTIALS)
 			continue;
 		if (item->level != SOL_SOCKET || item->type != SCM_RIGHTS) {
-			fdp_close_rights(ctl);
+			dispose_rights(ctl);
 			return failed(why, "sent an unexpected control "
 			    "message", EPROTO);
 		}
 		total += item->len / sizeof(int);
 	}
 	if (h->nfds + total > (size_t)h->expected) {
-		fdp_close_rights(ctl);
+		dispose_rights(ctl);
 		return failed(why, "sent more sockets than it announced",
 		    EPROTO);
 	}
@@ -331,7 +332,7 @@ ask_cli_sockets(struct haproxy *h, const char **why)
 		if ((n = receive(h, &iov, &in, why)) == -1)
 			break;
 		if (!credentials_alone(&in.ctl)) {
-			fdp_close_rights(&in.ctl);
+			dispose_rights(&in.ctl);
 			failed(why, "sent descriptors with its list of stats "
 			    "sockets", EPROTO);
 			break;
@@ -414,15 +415,17 @@ fail:
 void
 haproxy_abandon(struct haproxy *h)
 {
-	size_t i;
 	int saved = errno;
 
-	for (i = 0; i < h->nfds; i++)
-		close(h->fds[i]);
+	/*
+	 * HAProxy's sockets, and its connection with any still queued, are
+	 * dropped without waiting on them, as recv drops what it refuses.
+	 */
+	dispose_fds(h->fds, h->nfds);
 	free(h->fds);
 	free(h->meta);
 	if (h->sock != -1)
-		close(h->sock);
+		dispose_connection(h->sock);
 	memset(h, 0, sizeof(*h));
 	h->sock = -1;
 	errno = saved;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dispose.h"
 #include "msg.h"
 #include "transfer.h"
 #include "wire.h"
@@ -36,10 +37,10 @@ transfer_control_init(struct transfer_control *c)
 }
 
 /*
- * Sets up r to receive from sock; deadline may be NULL.  On a connected
- * socket it asks for the credentials of each message's sender from now
- * on: a sender that did not attach its own gets them attached only when
- * the option is set before it sends.
+ * Sets up r to receive from sock; deadline may be NULL.  It asks for the
+ * credentials of each message's sender from now on: a sender that did
+ * not attach its own gets them attached only when the option is set
+ * before it sends.
  */
 int
 receiver_init(struct receiver *r, int sock, const struct deadline *deadline)
@@ -50,8 +51,7 @@ receiver_init(struct receiver *r, int sock, const struct deadline *deadline)
 	memset(r, 0, offsetof(struct receiver, buf));
 	if (getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &len) == -1)
 		return -1;
-	if (type != SOCK_DGRAM &&
-	    setsockopt(sock, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) == -1)
+	if (setsockopt(sock, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) == -1)
 		return -1;
 	r->sock = sock;
 	r->type = type;
@@ -90,9 +90,10 @@ grow(struct receiver *r, size_t n)
 }
 
 /*
- * Notes who sent what was read: the credentials the kernel reports, the
- * same for every read since the buffer was last filled, or else pid 0 as
- * for a sender that is not known.
+ * Notes who sent what was read: the credentials the kernel reports for
+ * the first read since the buffer was last filled, and whether a later
+ * one came from another process.  The kernel never joins two senders'
+ * messages in one read.
  */
 static void
 note_sender(struct receiver *r, const struct fdp_ancil *item)
@@ -102,41 +103,46 @@ note_sender(struct receiver *r, const struct fdp_ancil *item)
 	if (fdp_credentials(item, &who) == -1)
 		return;
 	if (r->sender_known && (who.pid != r->sender.pid ||
-	    who.uid != r->sender.uid || who.gid != r->sender.gid))
-		who.pid = 0;
+	    who.uid != r->sender.uid || who.gid != r->sender.gid)) {
+		r->sender_mixed = 1;
+		return;
+	}
 	r->sender = who;
 	r->sender_known = 1;
 }
 
 /*
- * Keeps the descriptors an fdp_recv found, unnamed, while they stay within
- * r->limit and came as SCM_RIGHTS, and notes the sender's credentials;
- * closes the descriptors if any other item came.
+ * Keeps the descriptors an fdp_recv of len bytes found, unnamed, while
+ * they stay within r->limit and came as SCM_RIGHTS, and notes the
+ * sender's credentials; disposes of the descriptors if any other item
+ * came.  The end of a stream is no message: the credentials the kernel
+ * attaches to it (pid 0) name nobody.
  */
 static int
-keep_fds(struct receiver *r, const struct fdp_control *ctl)
+keep_fds(struct receiver *r, const struct fdp_control *ctl, ssize_t len)
 {
 	size_t i, n = 0;
 
 	for (i = 0; i < ctl->nitems; i++) {
 		if (ctl->items[i].level == SOL_SOCKET &&
-		    ctl->items[i].type == SCM_CREDENTIALS) {
-			note_sender(r, &ctl->items[i]);
+		    ctl->items[i].type == SCM_CREDENTIALS)
 			continue;
-		}
 		if (ctl->items[i].level != SOL_SOCKET ||
 		    ctl->items[i].type != SCM_RIGHTS) {
-			fdp_close_rights(ctl);
+			dispose_rights(ctl);
 			return fail(r, "unexpected control message");
 		}
 		n += ctl->items[i].len / sizeof(int);
 	}
+	for (i = 0; i < ctl->nitems && (len > 0 || n > 0); i++)
+		if (ctl->items[i].type == SCM_CREDENTIALS)
+			note_sender(r, &ctl->items[i]);
 	if (n > r->limit - r->nfds) {
-		fdp_close_rights(ctl);
+		dispose_rights(ctl);
 		return fail(r, "more descriptors than expected");
 	}
 	if (grow(r, n) == -1) {
-		fdp_close_rights(ctl);
+		dispose_rights(ctl);
 		return -1;
 	}
 	for (i = 0; i < ctl->nitems; i++) {
@@ -151,6 +157,29 @@ keep_fds(struct receiver *r, const struct fdp_control *ctl)
 	return 0;
 }
 
+/*
+ * Takes a message of size bytes, more than there is room for, whole into
+ * memory of its own: cut short, fdp_recv would close its descriptors
+ * itself, and the last close may wait (dispose.c).  So they are r's, to
+ * be disposed of, and the message is refused as too long.
+ */
+static int
+take_too_long(struct receiver *r, size_t size)
+{
+	struct transfer_control c;
+	struct iovec iov = { malloc(size), size };
+	ssize_t n;
+
+	if (iov.iov_base == NULL)
+		return -1;
+	transfer_control_init(&c);
+	n = fdp_recv(r->sock, &iov, 1, &c.ctl, MSG_DONTWAIT);
+	free(iov.iov_base);
+	if (n == -1 || keep_fds(r, &c.ctl, n) == -1)
+		return -1;
+	return fail(r, "message truncated (MSG_TRUNC)");
+}
+
 /* Reads up to len bytes into dst, keeping any descriptors they bring. */
 static ssize_t
 recv_into(struct receiver *r, void *dst, size_t len, int flags)
@@ -163,6 +192,10 @@ recv_into(struct receiver *r, void *dst, size_t len, int flags)
 	if (!(flags & MSG_DONTWAIT) &&
 	    deadline_wait(r->deadline, r->sock, POLLIN) == -1)
 		return -1;
+	/* A message's whole length; a peek without control takes no fds. */
+	if (r->type != SOCK_STREAM && (n = recv(r->sock, NULL, 0,
+	    MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT)) > (ssize_t)len)
+		return take_too_long(r, n);
 	if ((n = fdp_recv(r->sock, &iov, 1, &c.ctl, flags)) == -1) {
 		if (errno == EMSGSIZE)
 			r->why = c.ctl.msg_flags & MSG_CTRUNC ?
@@ -170,8 +203,12 @@ recv_into(struct receiver *r, void *dst, size_t len, int flags)
 			    "message truncated (MSG_TRUNC)";
 		return -1;
 	}
-	if (keep_fds(r, &c.ctl) == -1)
+	if (keep_fds(r, &c.ctl, n) == -1)
 		return -1;
+	/* Once its sender passed, the whole transfer is that process's. */
+	if (r->sender_vetted && r->sender_mixed)
+		return fail(r, "part of the transfer came from another process "
+		    "than its header");
 	return n;
 }
 
@@ -198,7 +235,9 @@ header_begun(const unsigned char *buf, size_t len)
  * next batch of descriptors too; the NUL byte such a batch rides on is no
  * data.  Descriptors that come while a header is still incomplete are
  * refused at once: nothing has vetted them, and a sender feeding a header
- * in pieces could otherwise pile up a batch with each piece.
+ * in pieces could otherwise pile up a batch with each piece.  But bytes
+ * short of the magic ("F", "FD") with descriptors are a plain message:
+ * the descriptors end it, as they end any plain message.
  */
 static ssize_t
 fill(struct receiver *r)
@@ -209,11 +248,13 @@ fill(struct receiver *r)
 	if (r->type == SOCK_STREAM)
 		want = WIRE_HEADER_SIZE;
 	r->off = r->len = 0;
-	r->sender_known = 0;
+	r->sender_known = r->sender_mixed = r->sender_vetted = 0;
 	if ((n = recv_into(r, r->buf, want, 0)) <= 0)
 		return n;
 	r->len = n;
 	while (r->type == SOCK_STREAM && header_begun(r->buf, r->len)) {
+		if (r->nfds > had && r->len < WIRE_MAGIC_SIZE)
+			break;
 		if (r->nfds > had)
 			return fail(r, "descriptors came before the header "
 			    "was whole");
@@ -366,6 +407,27 @@ read_next(struct receiver *r, size_t before, size_t want)
 }
 
 /*
+ * Asks r->vet about the transfer that begins in the buffer, h its header
+ * or NULL for a plain message, once it is known to have come from one
+ * process; from then on, what comes from another is refused.  Returns
+ * 0, 1 when r->vet wants the names before it decides, or -1.
+ */
+static int
+vet(struct receiver *r, const struct wire_header *h)
+{
+	int verdict = 0;
+
+	if (r->sender_mixed)
+		return fail(r, "the transfer came from more than one process");
+	if (r->vet != NULL && (verdict = r->vet(r, h, r->vet_arg)) == -1)
+		return fail(r, r->why);
+	/* What fails from here on says why itself, or errno does. */
+	r->why = NULL;
+	r->sender_vetted = 1;
+	return verdict;
+}
+
+/*
  * Asks a WIRE_PROVE sender for its names first, vets the transfer again
  * with them and answers again: returns 1.  A sender of 1.0.0 sends the
  * rest instead, its first batch of descriptors on a NUL byte: returns 0,
@@ -385,8 +447,8 @@ ask_names(struct receiver *r, const struct wire_header *h, size_t before)
 		return fail(r, "descriptors came with the names");
 	if (r->off != r->len)
 		return fail(r, "message longer than its names");
-	if (r->vet(r, h, r->vet_arg) == -1)
-		return fail(r, r->why);
+	if (vet(r, h) == -1)
+		return -1;
 	return answer_ready(r, 0) == -1 ? -1 : 1;
 }
 
@@ -440,8 +502,8 @@ next_framed(struct receiver *r, size_t before)
 	 */
 	if (r->type != SOCK_DGRAM)
 		r->flags |= h.flags;
-	if (r->vet != NULL && (vetted = r->vet(r, &h, r->vet_arg)) == -1)
-		return fail(r, r->why);
+	if ((vetted = vet(r, &h)) == -1)
+		return -1;
 	if (h.nfds > r->limit - before)
 		return fail(r, "more descriptors than expected");
 	r->limit = before + h.nfds;
@@ -530,10 +592,8 @@ receiver_next(struct receiver *r, size_t limit)
 	if (r->nfds > limit)
 		return fail(r, "more descriptors than expected");
 	/* A plain message: its sender, where known, passes the rules too. */
-	if (r->vet != NULL && r->vet(r, NULL, r->vet_arg) == -1) {
-		errno = EBADMSG;
+	if (vet(r, NULL) == -1)
 		return -1;
-	}
 	/*
 	 * A plain message: its data is what came with its descriptors, but
 	 * for a lone NUL byte, the usual carrier of descriptors without data
@@ -599,16 +659,18 @@ receiver_data(struct receiver *r, void *buf, size_t len)
 	return n;
 }
 
-/* Closes the descriptors r still holds and frees what it allocated. */
+/*
+ * Disposes of the descriptors r still holds, never waiting in close(2)
+ * (dispose.c says why), and frees what it allocated.
+ */
 void
 receiver_release(struct receiver *r)
 {
 	size_t i;
 
-	for (i = 0; i < r->nfds; i++) {
-		close(r->fds[i]);
+	dispose_fds(r->fds, r->nfds);
+	for (i = 0; i < r->nfds; i++)
 		free(r->names[i]);
-	}
 	free(r->fds);
 	free(r->names);
 	drop_names(r);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dispose.h"
 #include "msg.h"
 #include "transfer.h"
 #include "wire.h"
@@ -193,7 +194,7 @@ await_answer(int sock, const struct deadline *d, struct outcome *v,
 		if ((n = fdp_recv(sock, &iov, 1, &c.ctl, 0)) == -1)
 			return -1;
 		/* An answer brings no descriptors; any that came go. */
-		fdp_close_rights(&c.ctl);
+		dispose_rights(&c.ctl);
 		if (n == 0) {
 			errno = got == 0 ? ECONNRESET : EBADMSG;
 			return -1;

@@ -1,7 +1,10 @@
 /*
  * The ways recv serves its senders.  Each takes a sender's turn
  * (turn.c) in the process that is to exit with its status: recv itself,
- * or under --keep-listening a child of its own for each sender.
+ * or under --keep-listening a child of its own for each sender.  A
+ * sender's connection may still hold what it queued after its turn:
+ * it is disposed of (dispose.c), never closed here, and so is the
+ * listener with the connections waiting on it, before exit or exec.
  */
 #include <err.h>
 #include <errno.h>
@@ -14,6 +17,7 @@
 
 #include "children.h"
 #include "describe.h"
+#include "dispose.h"
 #include "serve.h"
 #include "turn.h"
 
@@ -40,7 +44,7 @@ serve_connected(struct recv_run *run)
 		t = turn_fail(run, "connection closed before anything "
 		    "arrived");
 	status = turn_end(run, t);
-	close(sock);
+	dispose_connection(sock);
 	return status;
 }
 
@@ -71,15 +75,15 @@ serve_stdin(struct recv_run *run)
 	if ((t = turn_receive(run, sock, &d)) == TURN_EMPTY)
 		t = turn_fail(run, "closed before anything arrived");
 	status = turn_end(run, t);
-	close(sock);
+	dispose_connection(sock);
 	return status;
 }
 
 /*
  * Waits for the one sender --once serves.  A connection that closes
  * without sending anything, such as another listener probing for a stale
- * socket, does not count.  The socket goes once a sender is served; one
- * refused or failed leaves it to go at exit.
+ * socket, does not count.  The socket goes once a sender is served,
+ * before a COMMAND is run; after one refused or failed, before exit.
  */
 int
 serve_once(struct recv_run *run, const struct listener *l)
@@ -95,7 +99,10 @@ serve_once(struct recv_run *run, const struct listener *l)
 			turn_end(run, t);
 		if (t == TURN_TAKEN)
 			endpoint_close();
-		return turn_end(run, t);
+		status = turn_end(run, t);
+		if (t != TURN_TAKEN)
+			endpoint_close();
+		return status;
 	}
 	for (;;) {
 		conn = endpoint_accept(l, o->socket_arg, &o->sock.access, &d,
@@ -104,21 +111,58 @@ serve_once(struct recv_run *run, const struct listener *l)
 		if ((t = turn_receive(run, conn, &d)) != TURN_EMPTY)
 			break;
 		turn_end(run, t);
-		close(conn);
+		dispose_connection(conn);
 	}
 	if (t == TURN_TAKEN)
 		endpoint_close();
 	status = turn_end(run, t);
-	close(conn);
+	dispose_connection(conn);
+	if (t != TURN_TAKEN)
+		endpoint_close();
 	return status;
 }
 
 /*
+ * Forks the child that serves a connection, and closes the parent's copy
+ * of it before the child goes on, so that the child's is the last: the
+ * child disposes of it.  Returns as fork does.
+ */
+static pid_t
+fork_for(int conn)
+{
+	int held[2];
+	pid_t pid;
+	ssize_t n;
+	char c;
+
+	if (pipe2(held, O_CLOEXEC) == -1)
+		return -1;
+	if ((pid = children_fork()) == -1) {
+		close(held[0]);
+		close(held[1]);
+		return -1;
+	}
+	if (pid > 0) {
+		close(conn);
+		close(held[0]);
+		close(held[1]);
+		return pid;
+	}
+	close(held[1]);
+	/* A byte never comes: end of file once the parent closed its copy. */
+	do
+		n = read(held[0], &c, 1);
+	while (n == -1 && errno == EINTR);
+	close(held[0]);
+	return 0;
+}
+
+/*
  * Serves the sender on sock (a connection, or the datagram socket l->fd)
- * in a child, which exits with the status of its turn.  The child closes
- * taken (unless -1) once it has taken what it serves, and prints, if it
- * prints, one record in one piece.  Returns in the parent: 0, or -1 if
- * there could be no child.
+ * in a child, which exits with the status of its turn; a connection is
+ * the child's alone.  The child closes taken (unless -1) once it has
+ * taken what it serves, and prints, if it prints, one record in one
+ * piece.  Returns in the parent: 0, or -1 if there could be no child.
  */
 static int
 serve_in_child(struct recv_run *run, const struct listener *l, int sock,
@@ -130,7 +174,7 @@ serve_in_child(struct recv_run *run, const struct listener *l, int sock,
 	pid_t pid;
 	int status;
 
-	if ((pid = children_fork()) == -1)
+	if ((pid = sock != l->fd ? fork_for(sock) : children_fork()) == -1)
 		return -1;
 	if (pid > 0)
 		return 0;
@@ -149,7 +193,8 @@ serve_in_child(struct recv_run *run, const struct listener *l, int sock,
 		    "run");
 	/* A peer that sent nothing gets no COMMAND, and ends with 0. */
 	status = turn_end(run, t);
-	close(sock);
+	if (sock != l->fd)
+		dispose_connection(sock);
 	exit(status);
 }
 
@@ -230,8 +275,9 @@ serve_forever(struct recv_run *run, const struct listener *l)
 			continue;
 		}
 		run->have_peer = 1;
-		if (serve_in_child(run, l, conn, -1) == -1)
+		if (serve_in_child(run, l, conn, -1) == -1) {
 			warn("serve %s: refused a sender", o->socket_arg);
-		close(conn);
+			dispose_connection(conn);
+		}
 	}
 }

@@ -103,6 +103,8 @@ struct receiver {
 	char			*ahead_list;	/* ...the fds, where they lie */
 	struct fdp_peer		 sender;	/* who sent the header... */
 	int			 sender_known;	/* ...if the kernel said so */
+	int			 sender_mixed;	/* another process sent too */
+	int			 sender_vetted;	/* the header's passed vet */
 	uint64_t		 data_left;	/* data bytes not yet read */
 	size_t			 off;		/* unread bytes are buf[off..len) */
 	size_t			 len;

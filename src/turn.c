@@ -97,6 +97,24 @@ too_much_data(struct recv_run *run, const char *held_for)
 	    held_for);
 }
 
+/*
+ * Who sent the current transfer, as checked: the process the kernel named
+ * with it, or, where it named none (a message queued before recv asked,
+ * checked as the peer), the peer; NULL when neither is known.  The peer
+ * when it is the sender, for its pidfd's inode.
+ */
+static const struct fdp_peer *
+sender(const struct recv_run *run)
+{
+	const struct fdp_peer *s = &run->receiver.sender;
+
+	if (!run->receiver.sender_known || (run->have_peer &&
+	    s->pid == run->peer.pid && s->uid == run->peer.uid &&
+	    s->gid == run->peer.gid))
+		return run->have_peer ? &run->peer : NULL;
+	return s;
+}
+
 /* Adds the current transfer's data to what is held, up to its limit. */
 static enum turn
 hold_data(struct recv_run *run)
@@ -163,8 +181,7 @@ take_transfer(struct recv_run *run, size_t first, int last)
 		if ((t = hold_data(run)) != TURN_TAKEN)
 			return t;
 		render_json(run->record.out, &run->receiver, first,
-		    run->held.bytes, run->held.len,
-		    run->have_peer ? &run->peer : NULL);
+		    run->held.bytes, run->held.len, sender(run));
 		/* A line for stdout, held until the last transfer came. */
 		run->in_record += run->held.len;
 		run->held.len = 0;
@@ -275,8 +292,10 @@ vet_placement(struct receiver *r, const struct wire_header *h,
  * the reason, which a sender that sent its header alone learns before
  * anything crossed; 1 asks for its names first (vet_placement).  With h NULL,
  * a plain message: its sender, where the kernel names it, must pass the
- * rules; one queued before recv asked for credentials (nc -F on --stdin)
- * was checked as the peer when accepted.  arg is the run.
+ * rules; one queued on a connection before recv asked for credentials
+ * (nc -F on --stdin), and so with none, was checked as the peer when
+ * accepted.  A datagram's sender is always named, and checked: a
+ * datagram socket has no peer.  arg is the run.
  */
 static int
 vet_transfer(struct receiver *r, const struct wire_header *h, void *arg)
@@ -287,15 +306,13 @@ vet_transfer(struct receiver *r, const struct wire_header *h, void *arg)
 	const char *refusal, *held_for;
 
 	r->why = why;
-	if (h == NULL && (r->type == SOCK_DGRAM || !r->sender_known ||
-	    r->sender.pid == 0))
+	if (h == NULL && r->type != SOCK_DGRAM && !r->sender_known)
 		return 0;
-	if (r->type != SOCK_DGRAM && (!r->sender_known || r->sender.pid == 0)) {
+	if (!r->sender_known || r->sender.pid == 0) {
 		r->why = "the sender's credentials are unknown";
 		return -1;
 	}
-	if (r->type != SOCK_DGRAM &&
-	    (refusal = access_refusal(&o->sock.access, &r->sender)) != NULL) {
+	if ((refusal = access_refusal(&o->sock.access, &r->sender)) != NULL) {
 		snprintf(why, sizeof(why), "sending process pid %ld: %s",
 		    (long)r->sender.pid, refusal);
 		return -1;
@@ -422,7 +439,7 @@ hand_over(struct recv_run *run)
 	if (r->nfds == 0)
 		return refuse(run, "no descriptors arrived for %s",
 		    h.command[0]);
-	h.peer = run->have_peer ? &run->peer : NULL;
+	h.peer = sender(run);
 	if ((t = data_for_env(run, &h.data)) != TURN_TAKEN)
 		return t;
 	if ((plan = handoff_plan(&h, r->names, r->nfds, &np, &why)) == NULL)

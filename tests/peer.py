@@ -118,3 +118,29 @@ def take_offered(path, ready=b"FDPR\x04\x00\x00\x00"):
     conn.sendall(ready)
     socket.recv_fds(conn, 4096, 10)
     return conn
+
+
+def lingering_socket(seconds=30):
+    """A TCP connection on loopback whose last close(2) waits: SO_LINGER
+    is on and unsent data fills its small buffers, which the peer never
+    reads.  Returns that end and the peer, which must stay open for the
+    wait to last (closing it resets the connection)."""
+    lsn = socket.socket()
+    # Before the listen, so that the window offered is small too.
+    lsn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    lsn.bind(("127.0.0.1", 0))
+    lsn.listen()
+    end = socket.socket()
+    end.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    end.connect(lsn.getsockname())
+    far, _ = lsn.accept()
+    lsn.close()
+    end.setblocking(False)
+    try:
+        while True:
+            end.send(bytes(4096))
+    except BlockingIOError:
+        pass
+    end.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                   struct.pack("ii", 1, seconds))
+    return end, far

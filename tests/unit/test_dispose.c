@@ -1,7 +1,8 @@
 /*
- * Unit tests of src/dispose.c: a TCP socket that lingers on close, alone
- * or queued on a unix connection, is closed without this process
- * waiting, and the process that waits instead holds nothing else.
+ * Unit tests of src/dispose.c: a TCP socket that lingers on close, alone,
+ * queued on a unix connection or brought by a message, is closed without
+ * this process waiting, and the process that waits instead holds nothing
+ * else.
  */
 #include <sys/socket.h>
 
@@ -101,6 +102,33 @@ test_lingering_socket_is_not_waited_for(void)
 	close(l.peer);
 }
 
+/*
+ * A lingering socket queued twice on a new unix stream connection, sp,
+ * its last references those in flight; l->peer stays to be closed.
+ */
+static int
+queued_lingering_socket(struct lingering *l, int sp[2])
+{
+	int twice[2];
+
+	if (lingering_socket(l) == -1)
+		return -1;
+	if (unit_socketpair(SOCK_STREAM, sp) == -1) {
+		close(l->fd);
+		close(l->peer);
+		return -1;
+	}
+	twice[0] = twice[1] = l->fd;
+	if (fdp_send_fds(sp[0], twice, 2, "", 1) == -1) {
+		close(l->fd);
+		close(l->peer);
+		unit_close_all(sp, 2);
+		return -1;
+	}
+	close(l->fd);
+	return 0;
+}
+
 static void
 test_socket_queued_on_a_connection_is_not_waited_for(void)
 {
@@ -108,16 +136,9 @@ test_socket_queued_on_a_connection_is_not_waited_for(void)
 	double start;
 	int sp[2];
 
-	if (!CHECK(lingering_socket(&l) == 0))
-		return;
-	if (!CHECK(unit_socketpair(SOCK_STREAM, sp) == 0)) {
-		close(l.fd);
-		close(l.peer);
-		return;
-	}
-	CHECK(fdp_send_fds(sp[0], &l.fd, 1, "", 1) == 0);
 	/* In flight, the socket's last reference is the queued message. */
-	close(l.fd);
+	if (!CHECK(queued_lingering_socket(&l, sp) == 0))
+		return;
 	close(sp[0]);
 	start = now();
 	dispose_fd(sp[1]);
@@ -163,6 +184,56 @@ test_errno_is_kept_and_nothing_is_nothing(void)
 	CHECK(closed(fds[0]) && closed(fds[1]));
 }
 
+static void
+test_connection_with_a_socket_queued_is_not_waited_for(void)
+{
+	struct lingering l = { -1, -1 };
+	double start;
+	int sp[2];
+
+	if (!CHECK(queued_lingering_socket(&l, sp) == 0))
+		return;
+	start = now();
+	dispose_connection(sp[1]);
+	CHECK(now() - start < LINGER_SECONDS / 2);
+	CHECK(closed(sp[1]));
+	/* Shut for reading: nothing more can be queued on it. */
+	CHECK(send(sp[0], "x", 1, MSG_NOSIGNAL) == -1 && errno == EPIPE);
+	close(sp[0]);
+	close(l.peer);
+}
+
+static void
+test_received_rights_are_not_waited_for(void)
+{
+	struct lingering l = { -1, -1 };
+	struct fdp_ancil items[2];
+	union {
+		struct cmsghdr	align;
+		unsigned char	bytes[CMSG_SPACE(2 * sizeof(int))];
+	} space;
+	struct fdp_control ctl = { space.bytes, sizeof(space.bytes), items,
+	    2, 0, 0 };
+	struct iovec iov;
+	double start;
+	int sp[2], fds[2];
+	char c;
+
+	if (!CHECK(queued_lingering_socket(&l, sp) == 0))
+		return;
+	iov.iov_base = &c;
+	iov.iov_len = 1;
+	CHECK(fdp_recv(sp[1], &iov, 1, &ctl, 0) == 1);
+	start = now();
+	dispose_rights(&ctl);
+	CHECK(now() - start < LINGER_SECONDS / 2);
+	CHECK(ctl.nitems == 1 && items[0].len == 2 * sizeof(int));
+	memcpy(fds, items[0].data, sizeof(fds));
+	CHECK(closed(fds[0]) && closed(fds[1]));
+	unit_close_all(sp, 2);
+	close(l.peer);
+}
+
 static const struct unit_test tests[] = {
 	{ "a socket that lingers on close is not waited for",
 	    test_lingering_socket_is_not_waited_for },
@@ -172,6 +243,10 @@ static const struct unit_test tests[] = {
 	    test_the_closer_holds_nothing_else },
 	{ "errno is kept; no descriptors, nothing done",
 	    test_errno_is_kept_and_nothing_is_nothing },
+	{ "a connection with a socket queued is not waited for",
+	    test_connection_with_a_socket_queued_is_not_waited_for },
+	{ "nor are the descriptors a message brought",
+	    test_received_rights_are_not_waited_for },
 };
 
 int

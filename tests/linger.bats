@@ -1,0 +1,136 @@
+#!/usr/bin/env bats
+# Descriptors a peer sends that make their last close(2) wait: a TCP
+# socket with SO_LINGER and unsent data.  Whatever recv drops of them, a
+# refused peer's included, it drops without waiting, so that serving and
+# --timeout go on as if they were not there; so does send, of what
+# HAProxy sent it.
+
+load test_helper
+
+# bg_recv ARG...: recv ARG... in the background as bg starts it, its
+# --ready-fd on 4 writing to ready; returns once it listens.
+bg_recv() {
+	bg "$FDPASS" recv --ready-fd 4 "$@" 4>ready
+	wait_until test -s ready
+}
+
+# lingerer_as_nobody NAME [COUNT]: as user nobody, in the background, sends
+# a lingering TCP socket to the abstract socket NAME in a plain message
+# (COUNT copies of it, one by default) and keeps the far end open for
+# 60 s.  Meanwhile the listener, $BG, is stopped, so that the message is
+# queued before it could refuse the connection, and the queued message
+# holds the socket's last reference.
+lingerer_as_nobody() {
+	# Python would open a script by its absolute path, which nobody may
+	# not search: it reads peer.py and the script on standard input.
+	cat "$BATS_TEST_DIRNAME/peer.py" - >lingerer.py <<'PY'
+import sys
+end, far = lingering_socket()
+sock = connect(sys.argv[1])
+socket.send_fds(sock, [b"\0"], [end.fileno()] * int(sys.argv[2]))
+end.close()
+print("sent", flush=True)
+time.sleep(60)
+PY
+	kill -STOP "$BG"
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		/usr/bin/python3 - "$1" "${2:-1}" <lingerer.py \
+		>lingerer.out 2>lingerer.err 3>&- &
+	BG_PIDS+=($!)
+	wait_until grep -q sent lingerer.out
+	kill -CONT "$BG"
+}
+
+@test "a refused peer's lingering socket does not stall recv -k for the next sender" {
+	name=$(abstract_name)
+	bg_recv -k "$name"
+	lingerer_as_nobody "$name"
+	wait_until grep -q "refused peer pid" bg.err
+	run "$FDPASS" send -t 3 "$name" /dev/null
+	assert_success
+	assert_output ""
+	wait_until grep -q /dev/null bg.out
+}
+
+@test "recv --once -t 3 ends on time after a refused peer's lingering socket" {
+	name=$(abstract_name)
+	SECONDS=0
+	bg_recv -t 3 "$name"
+	lingerer_as_nobody "$name"
+	bg_wait
+	assert [ "$SECONDS" -lt 8 ]
+	assert_equal "$BG_STATUS" 1
+	run cat bg.err
+	assert_output --partial "fdpass: listen $name: no sender came within --timeout"
+}
+
+@test "recv --once ends at once after refusing more lingering sockets than --count" {
+	name=$(abstract_name)
+	SECONDS=0
+	bg_recv -t 3 --allow-uid 65534 --count 2 "$name"
+	lingerer_as_nobody "$name" 3
+	bg_wait
+	assert [ "$SECONDS" -lt 3 ]
+	assert_equal "$BG_STATUS" 3
+	assert_equal "$(cat bg.err)" "fdpass: receive on $name: more descriptors than expected"
+}
+
+@test "recv --once -t 3 ends on time holding a lingering socket when time runs out" {
+	name=$(abstract_name)
+	SECONDS=0
+	bg_recv -t 3 --allow-uid 65534 --count 2 "$name"
+	lingerer_as_nobody "$name"
+	bg_wait
+	assert [ "$SECONDS" -lt 8 ]
+	run cat bg.err
+	assert_output --partial "fdpass: receive on $name: "
+}
+
+@test "send --from-haproxy drops a lingering socket HAProxy sent without waiting on it" {
+	bg_peer stats.py <<'PY'
+from peer import *
+server = listen("admin.sock")
+conn, _ = server.accept()
+conn.recv(100)
+end, far = lingering_socket()
+# One socket announced, two sent: send refuses them both.
+conn.sendall(struct.pack("=i", 1))
+socket.send_fds(conn, [bytes(12)], [end.fileno(), end.fileno()])
+end.close()
+time.sleep(60)
+PY
+	wait_for_socket admin.sock
+	SECONDS=0
+	run "$FDPASS" send -t 3 --from-haproxy admin.sock s
+	assert [ "$SECONDS" -lt 3 ]
+	assert_failure 1
+	assert_output "fdpass: --from-haproxy admin.sock: HAProxy sent more sockets than it announced"
+}
+
+@test "recv --dgram drops a lingering socket in a datagram too large for it without waiting" {
+	name=$(abstract_name)
+	SECONDS=0
+	bg_recv --dgram -t 3 "$name"
+	recv=$BG
+	kill -STOP "$recv"
+	cat >big.py <<'PY'
+from peer import *
+import sys
+end, far = lingering_socket()
+sock = connect(sys.argv[1], socket.SOCK_DGRAM)
+sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
+socket.send_fds(sock, [bytes(100000)], [end.fileno()])
+end.close()
+print("sent", flush=True)
+time.sleep(60)
+PY
+	PYTHONPATH="$BATS_TEST_DIRNAME" /usr/bin/python3 big.py "$name" \
+		>big.out 2>big.err 3>&- &
+	BG_PIDS+=($!)
+	wait_until grep -q sent big.out
+	kill -CONT "$recv"
+	bg_wait
+	assert [ "$SECONDS" -lt 8 ]
+	assert_equal "$BG_STATUS" 3
+	assert_equal "$(cat bg.err)" "fdpass: receive on $name: message truncated (MSG_TRUNC)"
+}
