@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -56,7 +57,7 @@ deadline_remaining_ms(const struct deadline *d)
 	if (ns <= 0)
 		return 0;
 	ms = (ns + 999999) / 1000000;
-	return ms > 0x7fffffff ? 0x7fffffff : (int)ms;
+	return ms > INT_MAX ? INT_MAX : (int)ms;
 }
 
 /*
@@ -71,12 +72,12 @@ deadline_wait(const struct deadline *d, int fd, short events)
 	struct pollfd pfd = { fd, events, 0 };
 	int ms, n;
 
-	ms = deadline_remaining_ms(d);
+	/* Again after a signal, or a wait poll(2) could not take in one. */
 	do {
+		ms = deadline_remaining_ms(d);
 		n = poll(&pfd, 1, ms);
-		if (n == -1 && errno == EINTR)
-			ms = deadline_remaining_ms(d);
-	} while (n == -1 && errno == EINTR);
+	} while ((n == -1 && errno == EINTR) || (n == 0 && ms == INT_MAX &&
+	    deadline_remaining_ms(d) > 0));
 	if (n == -1)
 		return -1;
 	if (n == 0) {
@@ -147,32 +148,6 @@ deadline_connect(int fd, const struct sockaddr *addr, socklen_t len,
 		return -1;
 	errno = saved;
 	return ret;
-}
-
-/*
- * Reads len bytes from the socket sock, as recv(2) with MSG_WAITALL
- * would, but only until d.  Returns how many came: fewer than len at end
- * of file.
- */
-ssize_t
-deadline_recv(int sock, void *buf, size_t len, const struct deadline *d)
-{
-	size_t got = 0;
-	ssize_t n;
-
-	while (got < len) {
-		if (deadline_wait(d, sock, POLLIN) == -1)
-			return -1;
-		n = recv(sock, (char *)buf + got, len - got, MSG_DONTWAIT);
-		if (n == -1 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n == -1)
-			return -1;
-		if (n == 0)
-			break;
-		got += n;
-	}
-	return got;
 }
 
 /*

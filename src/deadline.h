@@ -22,7 +22,6 @@ int	deadline_remaining_ms(const struct deadline *);
 int	deadline_sleep(const struct deadline *, int);
 int	deadline_connect(int, const struct sockaddr *, socklen_t,
 	    const struct deadline *);
-ssize_t	deadline_recv(int, void *, size_t, const struct deadline *);
 int	deadline_open(const char *, int, const struct deadline *);
 
 /* The most iovecs deadline_send_all takes. */

@@ -165,8 +165,10 @@ prepare(int sock, const struct outgoing *out, unsigned char *header,
 }
 
 /*
- * Waits for the answer to a header sent alone: *v, and with WIRE_READY
- * the credentials of the process that gave it, *who.  Fails with
+ * Waits for the receiver's next answer: *v, and with WIRE_READY (to a
+ * header sent alone) the credentials of the process that gave it, *who.
+ * Descriptors that come with an answer are disposed of, never closed
+ * here: a close could wait as long as their sender likes.  Fails with
  * ECONNRESET when the receiver hangs up first, EBADMSG when the answer is
  * no reply or does not come whole from one known process.
  */
@@ -335,30 +337,22 @@ int
 transfer_await(int sock, int wait_exit, const struct deadline *d,
     struct outcome *out)
 {
-	unsigned char reply[WIRE_REPLY_SIZE];
-	enum wire_reply what;
-	ssize_t n;
-	int status;
+	struct outcome v;
+	struct fdp_peer who;
 
 	out->what = 0;
 	out->status = 0;
 	for (;;) {
-		if ((n = deadline_recv(sock, reply, sizeof(reply), d)) == -1)
-			return -1;
-		if (n == 0) {
-			if (out->what == WIRE_DELIVERED && !wait_exit)
+		/* Read as answers are, so that no descriptor is closed here. */
+		if (await_answer(sock, d, &v, &who) == -1) {
+			if (errno == ECONNRESET && out->what == WIRE_DELIVERED &&
+			    !wait_exit)
 				return 0;
-			errno = ECONNRESET;
 			return -1;
 		}
-		if ((size_t)n < sizeof(reply) ||
-		    wire_decode_reply(reply, &what, &status) == -1) {
-			errno = EBADMSG;
-			return -1;
-		}
-		out->what = what;
-		out->status = status;
-		if (what != WIRE_DELIVERED)
+		out->what = v.what;
+		out->status = v.status;
+		if (v.what != WIRE_DELIVERED)
 			return 0;
 	}
 }

@@ -134,3 +134,20 @@ PY
 	assert_equal "$BG_STATUS" 3
 	assert_equal "$(cat bg.err)" "fdpass: receive on $name: message truncated (MSG_TRUNC)"
 }
+
+@test "send -t 2 ends on time though the receiver's answer brings a lingering socket" {
+	bg_peer answerer.py <<'PY'
+from peer import *
+end, far = lingering_socket()
+conn = take_offered("s")
+socket.send_fds(conn, [b"FDPR\x01\x00\x00\x00"], [end.fileno()])
+end.close()
+time.sleep(60)
+PY
+	wait_for_socket s
+	SECONDS=0
+	run timeout 20 "$FDPASS" send -t 2 s /dev/null
+	assert_failure 1
+	assert_output "fdpass: send to s: no reply from the receiver within 2 s"
+	[ "$SECONDS" -lt 10 ]
+}
