@@ -236,6 +236,7 @@ parse_send_options(int argc, char **argv, struct send_options *o)
 			o->src.haproxy_stats = 1;
 			break;
 		case OPT_LISTEN_FDS:
+			source_check_listen_fds();
 			source_add(&o->src, SOURCE_LISTEN_FDS, optarg);
 			break;
 		case OPT_TCP_LISTEN:

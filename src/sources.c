@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "dispose.h"
 #include "grab.h"
 #include "haproxy.h"
 #include "netns.h"
@@ -222,8 +223,9 @@ add_haproxy_fds(struct payload *p, const char *path,
 		haproxy_failed(path, why, so->timeout_ms);
 	for (i = 0; i < n; i++) {
 		haproxy_socket_name(socks[i].fd, name, sizeof(name));
+		/* Not closed here: a socket HAProxy sent may linger. */
 		if (!haproxy_wanted(o, &socks[i], name)) {
-			close(socks[i].fd);
+			dispose_fd(socks[i].fd);
 			continue;
 		}
 		payload_add(p, socks[i].fd, 1, name);
@@ -288,18 +290,15 @@ check_listen_pidfdid(void)
 }
 
 /*
- * --listen-fds: what fdpass inherited under systemd's convention, from 3,
- * with LISTEN_FDNAMES's names (an empty one leaves its descriptor
- * unnamed), when LISTEN_PID and LISTEN_PIDFDID name this process; not
- * owned.  LISTEN_* stay set: send runs no command that would see them.
+ * How many descriptors LISTEN_FDS hands this process, from 3 on; exits 1
+ * when the variables are missing, bad, or meant for another process.
  */
-static void
-add_listen_fds(struct payload *p)
+static long long
+listen_fds_count(void)
 {
 	const char *pid = getenv("LISTEN_PID"), *count = getenv("LISTEN_FDS");
-	const char *names = getenv("LISTEN_FDNAMES"), *errstr;
-	char *copy = NULL, *next = NULL, *name;
-	long long n, i;
+	const char *errstr;
+	long long n;
 
 	if (pid == NULL)
 		errx(1, "--listen-fds: LISTEN_PID is not set");
@@ -314,11 +313,42 @@ add_listen_fds(struct payload *p)
 	if (errstr != NULL)
 		errx(1, "--listen-fds: LISTEN_FDS is '%s', not a number of "
 		    "descriptors", count);
+	return n;
+}
+
+/*
+ * Checks that the descriptors LISTEN_FDS names were open when fdpass
+ * started: called as the options are read, before fdpass opens any of
+ * its own, one of which could otherwise land on one that was closed and
+ * be passed as if it had been handed over.
+ */
+void
+source_check_listen_fds(void)
+{
+	long long n = listen_fds_count(), i;
+
+	for (i = 0; i < n; i++)
+		if (fcntl(3 + i, F_GETFD) == -1)
+			err(1, "--listen-fds: descriptor %lld", 3 + i);
+}
+
+/*
+ * --listen-fds: what fdpass inherited under systemd's convention, from 3
+ * (checked open when parsed), with LISTEN_FDNAMES's names (an empty one
+ * leaves its descriptor unnamed), when LISTEN_PID and LISTEN_PIDFDID name
+ * this process; not owned.  LISTEN_* stay set: send runs no command that
+ * would see them.
+ */
+static void
+add_listen_fds(struct payload *p)
+{
+	const char *names = getenv("LISTEN_FDNAMES");
+	char *copy = NULL, *next = NULL, *name;
+	long long n = listen_fds_count(), i;
+
 	if (names != NULL && (next = copy = strdup(names)) == NULL)
 		err(1, "memory");
 	for (i = 0; i < n; i++) {
-		if (fcntl(3 + i, F_GETFD) == -1)
-			err(1, "--listen-fds: descriptor %lld", 3 + i);
 		name = copy != NULL ? strsep(&next, ":") : NULL;
 		if (copy != NULL && name == NULL)
 			errx(1, "--listen-fds: LISTEN_FDNAMES has fewer names "

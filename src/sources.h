@@ -81,6 +81,7 @@ struct payload {
 void	source_add(struct source_options *, enum source_kind, const char *);
 void	source_add_name(struct source_options *, const char *);
 void	source_check_inherited(const char *);
+void	source_check_listen_fds(void);
 void	source_pick_listener(struct source_options *, const char *);
 int	source_given(const struct source_options *, enum source_kind);
 void	payload_gather(struct payload *, const struct source_options *,

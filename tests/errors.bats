@@ -446,3 +446,10 @@ PY
 	assert_equal "$BG_STATUS" 0
 	assert_equal "$(cat bg.out)" "ran"
 }
+
+@test "--listen-fds of a descriptor closed at start fails, though fdpass then opens one there" {
+	bg "$FDPASS" recv -t $WAIT s
+	run sh -c 'LISTEN_PID=$$ LISTEN_FDS=2 exec "$0" send -t 2 --tcp-listen 127.0.0.1:0 --listen-fds s 3</dev/null 4>&-' "$FDPASS"
+	assert_failure 1
+	assert_output "fdpass: --listen-fds: descriptor 4: Bad file descriptor"
+}
