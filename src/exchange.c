@@ -65,6 +65,9 @@ send_failed(const struct send_options *o)
 		    "descriptors and %d bytes)", o->socket_arg,
 		    o->sock.type == SOCK_DGRAM ? "datagram" : "seqpacket",
 		    FDP_MAX_FDS_PER_MSG, RECEIVER_BUF);
+	if (errno == ETIMEDOUT)
+		errx(1, "send to %s: the receiver did not take it all within "
+		    "%s s", o->socket_arg, seconds_text(o->sock.timeout_ms));
 	err(1, "send to %s", o->socket_arg);
 }
 
