@@ -153,8 +153,44 @@ await_verdict(const struct send_options *o, const struct outgoing *out,
 }
 
 /*
+ * Reports an offer that failed, and exits; returns -1 for a receiver that
+ * went away without an answer.
+ */
+static int
+offer_failed(const struct send_options *o)
+{
+	if (errno == EPIPE || errno == ECONNRESET)
+		return -1;
+	if (errno == EBADMSG)
+		errx(1, "send to %s: the receiver's answer is no fdpass reply",
+		    o->socket_arg);
+	if (errno == ETIMEDOUT)
+		errx(1, "send to %s: no reply from the receiver within %s s",
+		    o->socket_arg, seconds_text(o->sock.timeout_ms));
+	send_failed(o);
+}
+
+/*
+ * Goes on only after a WIRE_READY from a process one may send to; exits
+ * otherwise, saying why.
+ */
+static void
+check_answer(const struct send_options *o, const struct outgoing *out,
+    const struct outcome *v, const struct fdp_peer *who)
+{
+	const char *why;
+
+	if (v->what != WIRE_READY)
+		refused(o, out, v);
+	if ((why = access_refusal(&o->sock.access, who)) != NULL)
+		errx(1, "send to %s: the receiving process, pid %ld: %s",
+		    o->socket_arg, (long)who->pid, why);
+}
+
+/*
  * Offers the transfer on sock and checks who answers: the process that
  * will take the descriptors, which need not be the one that listened.
+ * The names a receiver asks for first go only to a process so checked.
  * Returns 0 to go on, with the answer in *v for transfer_send (its status
  * says whether the receiver passes signals on), or -1 when the peer went
  * away without an answer; exits when it says no or is not one to send to.
@@ -164,25 +200,15 @@ offer(const struct send_options *o, const struct outgoing *out, int sock,
     const struct deadline *d, struct outcome *v)
 {
 	struct fdp_peer who;
-	const char *why;
 
-	if (transfer_propose(sock, out, d, v, &who) == -1) {
-		if (errno == EPIPE || errno == ECONNRESET)
-			return -1;
-		if (errno == EBADMSG)
-			errx(1, "send to %s: the receiver's answer is no "
-			    "fdpass reply", o->socket_arg);
-		if (errno == ETIMEDOUT)
-			errx(1, "send to %s: no reply from the receiver within "
-			    "%s s", o->socket_arg,
-			    seconds_text(o->sock.timeout_ms));
-		send_failed(o);
-	}
-	if (v->what != WIRE_READY)
-		refused(o, out, v);
-	if ((why = access_refusal(&o->sock.access, &who)) != NULL)
-		errx(1, "send to %s: the receiving process, pid %ld: %s",
-		    o->socket_arg, (long)who.pid, why);
+	if (transfer_propose(sock, out, d, v, &who) == -1)
+		return offer_failed(o);
+	check_answer(o, out, v, &who);
+	if (!(v->status & WIRE_NAMES_FIRST))
+		return 0;
+	if (transfer_propose_names(sock, out, d, v, &who) == -1)
+		return offer_failed(o);
+	check_answer(o, out, v, &who);
 	return 0;
 }
 

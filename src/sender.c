@@ -225,9 +225,9 @@ await_answer(int sock, const struct deadline *d, struct outcome *v,
  * process's credentials, and waits until the deadline for the answer, *v:
  * WIRE_READY, with the credentials of the process that gave it in *who,
  * WIRE_DECLINED or WIRE_REFUSED.  A receiver that asks for the names
- * first gets them alone, and answers again (v->names_sent).  Only after
- * WIRE_READY, and only if *who is one to send to, does transfer_send send
- * the rest.
+ * first gets them from transfer_propose_names once the caller has
+ * checked *who.  Only after WIRE_READY, and only if *who is one to send
+ * to, does transfer_send send the rest.
  */
 int
 transfer_propose(int sock, const struct outgoing *out,
@@ -251,15 +251,36 @@ transfer_propose(int sock, const struct outgoing *out,
 	if (send_within(sock, &iov, 1, &cred, 1, d) == -1 ||
 	    await_answer(sock, d, v, who) == -1)
 		goto done;
-	if (v->what == WIRE_READY && (v->status & WIRE_NAMES_FIRST) &&
-	    names_len > 0) {
-		iov.iov_base = names;
-		iov.iov_len = names_len;
-		if (send_within(sock, &iov, 1, NULL, 0, d) == -1 ||
-		    await_answer(sock, d, v, who) == -1)
-			goto done;
-		v->names_sent = 1;
-	}
+	ret = 0;
+done:
+	return drop_names(names, ret);
+}
+
+/*
+ * After a WIRE_READY that asks for the names first, and once the caller
+ * has checked *who, the process that gave it: sends them alone and waits
+ * for the next answer, *v, from *who again.  Without names there is
+ * nothing to send, and *v stays as it was.
+ */
+int
+transfer_propose_names(int sock, const struct outgoing *out,
+    const struct deadline *d, struct outcome *v, struct fdp_peer *who)
+{
+	struct iovec iov;
+	size_t names_len;
+	char *names;
+	int ret = -1;
+
+	if (join_names(out, &names, &names_len) == -1)
+		return -1;
+	if (names_len == 0)
+		return 0;
+	iov.iov_base = names;
+	iov.iov_len = names_len;
+	if (send_within(sock, &iov, 1, NULL, 0, d) == -1 ||
+	    await_answer(sock, d, v, who) == -1)
+		goto done;
+	v->names_sent = 1;
 	ret = 0;
 done:
 	return drop_names(names, ret);

@@ -113,6 +113,8 @@ struct receiver {
 
 int	transfer_propose(int, const struct outgoing *,
 	    const struct deadline *, struct outcome *, struct fdp_peer *);
+int	transfer_propose_names(int, const struct outgoing *,
+	    const struct deadline *, struct outcome *, struct fdp_peer *);
 int	transfer_send(int, const struct outgoing *, const struct outcome *);
 int	transfer_await(int, int, const struct deadline *, struct outcome *);
 int	transfer_reply(int, enum wire_reply, int);

@@ -507,3 +507,28 @@ closed"
 	assert_equal "$BG_STATUS" 3
 	assert_equal "$(cat bg.err)" "fdpass: receive on s: descriptors came with the names"
 }
+
+@test "the names a receiver asks for first go only to a process the rules allow" {
+	bg_peer namer.py <<'PY'
+from peer import *
+server = listen("s")
+conn, _ = server.accept()
+conn.recv(20)
+pid = os.fork()
+if pid == 0:
+    # Another user's process answers: READY, names first.
+    os.setgid(65534)
+    os.setuid(65534)
+    conn.sendall(b"FDPR\x04\x02\x00\x00")
+    conn.settimeout(5)
+    print(repr(conn.recv(100)), flush=True)
+    os._exit(0)
+os.waitpid(pid, 0)
+PY
+	wait_for_socket s
+	run "$FDPASS" send -t 3 --name secret s /dev/null
+	assert_failure 1
+	assert_output --regexp "^fdpass: send to s: the receiving process, pid [0-9]+: peer is uid 65534, not an allowed user\$"
+	bg_wait
+	assert_equal "$(cat bg.out)" "b''"
+}
