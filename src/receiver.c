@@ -40,19 +40,23 @@ transfer_control_init(struct transfer_control *c)
  * Sets up r to receive from sock; deadline may be NULL.  It asks for the
  * credentials of each message's sender from now on: a sender that did
  * not attach its own gets them attached only when the option is set
- * before it sends.
+ * before it sends.  What was queued before it was set comes with pid 0,
+ * which names nobody; afterwards, pid 0 is a sender the kernel will not
+ * name (in another pid namespace), which is refused.
  */
 int
 receiver_init(struct receiver *r, int sock, const struct deadline *deadline)
 {
-	int type, on = 1;
-	socklen_t len = sizeof(type);
+	int type, was = 0, on = 1;
+	socklen_t len = sizeof(type), wlen = sizeof(was);
 
 	memset(r, 0, offsetof(struct receiver, buf));
-	if (getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &len) == -1)
+	if (getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &len) == -1 ||
+	    getsockopt(sock, SOL_SOCKET, SO_PASSCRED, &was, &wlen) == -1)
 		return -1;
 	if (setsockopt(sock, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) == -1)
 		return -1;
+	r->queued_unnamed = !was;
 	r->sock = sock;
 	r->type = type;
 	r->deadline = deadline;
@@ -101,6 +105,9 @@ note_sender(struct receiver *r, const struct fdp_ancil *item)
 	struct fdp_peer who;
 
 	if (fdp_credentials(item, &who) == -1)
+		return;
+	/* Queued before credentials were asked for: as if none came. */
+	if (who.pid == 0 && r->queued_unnamed)
 		return;
 	if (r->sender_known && (who.pid != r->sender.pid ||
 	    who.uid != r->sender.uid || who.gid != r->sender.gid)) {

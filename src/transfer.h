@@ -105,6 +105,7 @@ struct receiver {
 	int			 sender_known;	/* ...if the kernel said so */
 	int			 sender_mixed;	/* another process sent too */
 	int			 sender_vetted;	/* the header's passed vet */
+	int			 queued_unnamed; /* pid 0: queued before asked */
 	uint64_t		 data_left;	/* data bytes not yet read */
 	size_t			 off;		/* unread bytes are buf[off..len) */
 	size_t			 len;
