@@ -39,18 +39,22 @@ slurp(int fd, const char *path, size_t max, size_t *len,
 	*len = 0;
 	for (;;) {
 		if (*len == cap) {
-			if (cap == max)
+			if (cap == max) {
+				free(buf);
 				errx(1, "--data-file %s: more than %zu bytes "
 				    "(only a regular file sent over a stream "
 				    "socket may be larger)", path, max);
+			}
 			cap = cap == 0 ? 4096 : cap * 2 < max ? cap * 2 : max;
 			if ((grown = realloc(buf, cap)) == NULL)
 				err(1, "memory");
 			buf = grown;
 		}
-		if (deadline_wait(d, fd, POLLIN) == -1 && errno == ETIMEDOUT)
+		if (deadline_wait(d, fd, POLLIN) == -1 && errno == ETIMEDOUT) {
+			free(buf);
 			errx(1, "--data-file %s: no end of file within %s s",
 			    path, seconds_text(timeout_ms));
+		}
 		n = read(fd, buf + *len, cap - *len);
 		if (n == -1 && errno == EINTR)
 			continue;

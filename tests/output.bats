@@ -94,6 +94,7 @@ peak_rss_kb() {
 	tail -n 1 rss
 }
 
+# bats test_tags=rss
 @test "data the last transfer brings streams out, however large" {
 	head -c 20000000 /dev/zero | tr '\0' x >big
 	bg /usr/bin/time -o rss -f %M "$FDPASS" recv s
@@ -125,6 +126,7 @@ peak_rss_kb() {
 	assert_equal "$(grep -c '^data ' bg.out)" 64
 }
 
+# bats test_tags=rss
 @test "--count refuses data-only messages past what it holds, in bounded memory" {
 	bg /usr/bin/time -o rss -f %M "$FDPASS" recv --count 2 s
 	peer <<'PY'
