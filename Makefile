@@ -56,10 +56,10 @@ SHELL = /bin/bash
 # them: the core, the protocol, system helpers that never print or exit,
 # the commands' helpers, and the commands.
 CORE_SRCS = msg.c
-PROTOCOL_SRCS = wire.c sender.c receiver.c
+PROTOCOL_SRCS = wire.c sender.c receiver.c forward.c
 SYSTEM_SRCS = access.c address.c appear.c sockets.c resolve.c netns.c \
 	haproxy.c haproxy_names.c grab.c placement.c describe.c json.c \
-	deadline.c dispose.c cleanup.c signals.c children.c forward.c
+	deadline.c dispose.c cleanup.c signals.c children.c
 CLI_SRCS = sources.c send_data.c exchange.c serve.c turn.c record.c render.c \
 	handoff.c endpoint.c options.c background.c stdstreams.c
 LIB_SRCS = $(CORE_SRCS) $(PROTOCOL_SRCS) $(SYSTEM_SRCS) $(CLI_SRCS)

@@ -5,8 +5,8 @@
  * up to the linger the peer chose, and so does a unix connection with
  * such a socket still queued on it.  Here that is a process that nobody
  * waits for, and that holds nothing else: it closes every other
- * descriptor before it closes these.  It outlives fdpass by at most that
- * linger.
+ * descriptor before it closes these.  It lives DISPOSE_SECONDS at most,
+ * whatever the linger: then the kernel finishes the close without it.
  */
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -17,11 +17,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "dispose.h"
 #include "signals.h"
+
+/* How long the process that does the last closes may take at most. */
+#define DISPOSE_SECONDS	2
 
 /* Tells whether fd is one of the n at fds. */
 static int
@@ -60,6 +64,13 @@ close_last(const int *fds, size_t n, int done)
 	int fd, top = done;
 	char c;
 
+	/*
+	 * Bounded, so that refused peers cannot pile such processes up: a
+	 * signal ends a lingering close(2) at once, and this one ends the
+	 * process, whose exit closes the rest without lingering.
+	 */
+	signal(SIGALRM, SIG_DFL);
+	alarm(DISPOSE_SECONDS);
 	for (i = 0; i < n; i++)
 		if (fds[i] > top)
 			top = fds[i];

@@ -12,8 +12,10 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include "dispose.h"
 #include "forward.h"
 #include "signals.h"
+#include "transfer.h"
 #include "wire.h"
 
 /* The signals forwarded. */
@@ -65,15 +67,24 @@ forward_signals(int sock)
 int
 forward_take(int sock, pid_t child)
 {
+	struct transfer_control c;
 	unsigned char frame[WIRE_SIGNAL_SIZE];
+	struct iovec iov = { frame, sizeof(frame) };
 	ssize_t n;
 	int sig;
 
+	/*
+	 * With room for descriptors, so that any a frame brings are disposed
+	 * of here rather than closed by the kernel in this process.
+	 */
+	transfer_control_init(&c);
 	do
-		n = recv(sock, frame, sizeof(frame), MSG_DONTWAIT);
+		n = fdp_recv(sock, &iov, 1, &c.ctl, MSG_DONTWAIT);
 	while (n == -1 && errno == EINTR);
 	if (n == -1 && errno == EAGAIN)
 		return 0;
+	if (n != -1)
+		dispose_rights(&c.ctl);
 	if (n != sizeof(frame) || wire_decode_signal(frame, &sig) == -1)
 		return -1;
 	return kill(child, sig);

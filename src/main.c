@@ -43,12 +43,12 @@
  * cleanup.c	the files fdpass made, undone at exit or on a signal
  * signals.c	dispositions and the mask, put back as found before exec
  * children.c	recv's children: reaped, and passed the stop signals
- * forward.c	signals send --wait forwards to the receiver's command
  *
  * The protocol: fdpass's transfers, framed on the wire.
  * sender.c	sending a whole transfer: header, descriptors, names, data
  * receiver.c	receiving one, and the replies to its sender
  * wire.c	the wire header and name list, as bytes
+ * forward.c	signals send --wait forwards to the receiver's command
  *
  * The core, the library that is installed (fdpass(3)).
  * msg.c	sendmsg/recvmsg, SCM_RIGHTS in batches, peer credentials
