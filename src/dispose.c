@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -104,6 +105,12 @@ dispose_fds(const int *fds, size_t n)
 		errno = saved;
 		return;
 	}
+	/*
+	 * The processes forked here end with _exit(2), which writes nothing
+	 * stdio holds; valgrind's exit, which frees libc, would write it a
+	 * second time.
+	 */
+	fflush(stdout);
 	if ((pid = fork()) == 0) {
 		/* Nothing of fdpass's handlers is this process's. */
 		signals_restore();
