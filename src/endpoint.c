@@ -2,6 +2,7 @@
  * Opening the command line's end of the socket, with messages in the form
  * "fdpass: connect SOCKET: why".
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <err.h>
@@ -157,8 +158,28 @@ endpoint_claim(void)
 void
 endpoint_close(void)
 {
+	socklen_t len = sizeof(int);
+	int listening = 0, fd;
+
 	cleanup_listener_done();
-	dispose_fd(listener.fd);
+	if (getsockopt(listener.fd, SOL_SOCKET, SO_ACCEPTCONN, &listening,
+	    &len) == -1 || !listening) {
+		dispose_connection(listener.fd);
+		return;
+	}
+	/*
+	 * After the shutdown no peer can connect: those already waiting go
+	 * one by one, with what they queued, and the listener, empty, then
+	 * closes at once, with no process to fork on the way to COMMAND.
+	 */
+	if (shutdown(listener.fd, SHUT_RD) == -1) {
+		dispose_fd(listener.fd);
+		return;
+	}
+	while ((fd = accept4(listener.fd, NULL, NULL,
+	    SOCK_CLOEXEC | SOCK_NONBLOCK)) != -1)
+		dispose_connection(fd);
+	close(listener.fd);
 }
 
 /*
