@@ -122,13 +122,19 @@ PY
 	assert_equal "$(cat bg.out)" 1
 }
 
+# in_namespace PID: process PID is in the namespace at $NSPATH, looked at
+# anew each time wait_until asks.
+in_namespace() {
+	[ "$(stat -Lc %i "/proc/$1/ns/net")" = "$(stat -Lc %i "$NSPATH")" ]
+}
+
 @test "--netns takes /proc/PID/ns/net of a process in the namespace" {
 	port=$(free_port)
 	ip netns exec "$NS" sleep 60 3>&- &
 	sleeper=$!
 	BG_PIDS+=("$sleeper")
 	# ip netns exec becomes the command once it has entered the namespace.
-	wait_until test "$(stat -Lc %i "/proc/$sleeper/ns/net")" = "$(stat -Lc %i "$NSPATH")"
+	wait_until in_namespace "$sleeper"
 	serve_tcp
 	"$FDPASS" send -t $WAIT --netns "/proc/$sleeper/ns/net" --tcp-listen "127.0.0.1:$port" s
 	assert_equal "$(tcp_hello "$port")" "refused"
