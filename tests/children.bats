@@ -198,12 +198,17 @@ PY
 	[ ! -e s ]
 }
 
+# both_started: two commands wrote to started, counted anew each time.
+both_started() {
+	[ "$(wc -l <started)" = 2 ]
+}
+
 @test "-k --dgram runs its commands side by side" {
 	bg "$FDPASS" recv -k --dgram s sh -c 'echo x >>started; while [ ! -e stop ]; do sleep 0.05; done'
 	wait_for_socket s
 	"$FDPASS" send --dgram s /dev/null
 	"$FDPASS" send --dgram s /dev/null
-	wait_until test "$(wc -l <started)" = 2
+	wait_until both_started
 	touch stop
 }
 
