@@ -33,6 +33,8 @@
 const char recv_usage[] =
 "usage: fdpass recv [OPTION...] SOCKET [--] [COMMAND [ARG...]]\n"
 "       fdpass recv --stdin [OPTION...] [--] [COMMAND [ARG...]]\n"
+"       fdpass recv --fetch NAME[,NAME...]|--fetch-all [OPTION...] SOCKET\n"
+"           [--] [COMMAND [ARG...]]\n"
 "Receive descriptors on SOCKET (a path, or @name for a Linux abstract\n"
 "socket) and run COMMAND with them: by default the first on standard input\n"
 "and any others from 3 up.  Data that came with them is in FDPASS_DATA.\n"
@@ -43,6 +45,9 @@ const char recv_usage[] =
 "  -l, --listen           listen on SOCKET (the default)\n"
 "  -c, --connect          connect to SOCKET, where a sender listens\n"
 "      --stdin            receive on the unix socket that is standard input\n"
+"      --fetch NAME[,NAME...]  get copies of what the holder at SOCKET\n"
+"                         (fdpass hold) holds under these names\n"
+"      --fetch-all        get copies of all it holds\n"
 "      --at N[=NAME][,...]  place the descriptors at N, ...: the one named\n"
 "                         NAME, or the next in order\n"
 "      --listen-fds       place them from 3 and set LISTEN_FDS, LISTEN_PID\n"
@@ -77,8 +82,28 @@ static const struct option recv_longopts[] = {
 	{ "ready-fd",	required_argument,	NULL, OPT_READY_FD },
 	{ "pid-file",	required_argument,	NULL, OPT_PID_FILE },
 	{ "max-children", required_argument,	NULL, OPT_MAX_CHILDREN },
+	{ "fetch",	required_argument,	NULL, OPT_FETCH },
+	{ "fetch-all",	no_argument,		NULL, OPT_FETCH_ALL },
 	{ NULL,		0,			NULL, 0 }
 };
+
+/* Reads the names, comma-separated, that --fetch asks a holder for. */
+static void
+parse_fetch(struct recv_options *o, char *arg)
+{
+	char *name, **v;
+
+	while ((name = strsep(&arg, ",")) != NULL) {
+		if (*name == '\0' || !wire_name_valid(name))
+			usage_error("recv", "--fetch '%s': not a valid "
+			    "descriptor name", name);
+		if ((v = reallocarray(o->fetch, o->nfetch + 1,
+		    sizeof(*v))) == NULL)
+			err(1, "memory");
+		v[o->nfetch++] = name;
+		o->fetch = v;
+	}
+}
 
 /* Reads "N" or "N=NAME" items, comma-separated, for --at. */
 static void
@@ -180,6 +205,16 @@ check_recv_options(const struct recv_options *o)
 	if (!so->listen && !o->use_stdin && so->type == SOCK_DGRAM)
 		usage_error("recv", "--connect needs a connected socket, not "
 		    "--dgram");
+	if ((o->nfetch > 0 || o->fetch_all) && (o->use_stdin ||
+	    so->type != SOCK_STREAM || o->count > 0))
+		usage_error("recv", "--fetch and --fetch-all take no --stdin, "
+		    "--seqpacket, --dgram or --count");
+	if ((o->nfetch > 0 || o->fetch_all) && so->listen)
+		usage_error("recv", "--fetch connects to a holder: no "
+		    "--listen");
+	if (o->nfetch > 0 && o->fetch_all)
+		usage_error("recv", "--fetch and --fetch-all exclude each "
+		    "other");
 }
 
 static void
@@ -199,6 +234,12 @@ parse_recv_options(int argc, char **argv, struct recv_options *o)
 		switch (ch) {
 		case OPT_STDIN:
 			o->use_stdin = 1;
+			break;
+		case OPT_FETCH:
+			parse_fetch(o, optarg);
+			break;
+		case OPT_FETCH_ALL:
+			o->fetch_all = 1;
 			break;
 		case OPT_AT:
 			set_style(o, STYLE_AT);
@@ -251,6 +292,9 @@ parse_recv_options(int argc, char **argv, struct recv_options *o)
 			bad_option("recv", argv, ch);
 		}
 	}
+	/* A holder listens; whoever fetches connects. */
+	if ((o->nfetch > 0 || o->fetch_all) && !listen_given)
+		o->sock.listen = 0;
 	if (o->use_stdin) {
 		o->socket_arg = "stdin";
 		/* Unless -l said otherwise, which check_recv_options refuses. */
@@ -312,6 +356,8 @@ cmd_recv(int argc, char **argv)
 	handoff_keep_stderr();
 	if (o.use_stdin)
 		status = serve_stdin(&run);
+	else if (o.nfetch > 0 || o.fetch_all)
+		status = serve_fetch(&run);
 	else if (!o.sock.listen)
 		status = serve_connected(&run);
 	else {
@@ -322,5 +368,6 @@ cmd_recv(int argc, char **argv)
 		status = serve_once(&run, l);
 	}
 	free(o.at);
+	free(o.fetch);
 	return status;
 }

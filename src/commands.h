@@ -14,8 +14,10 @@
 
 extern const char send_usage[];
 extern const char recv_usage[];
+extern const char hold_usage[];
 
 int	cmd_send(int, char **);
 int	cmd_recv(int, char **);
+int	cmd_hold(int, char **);
 
 #endif

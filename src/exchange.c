@@ -103,6 +103,13 @@ refused(const struct send_options *o, const struct outgoing *out,
 		errx(1, "send to %s: the receiver refused the transfer: they "
 		    "are not what its command takes (--at, --inetd, --ucspi)",
 		    o->socket_arg);
+	case WIRE_UNNAMED:
+		errx(1, "send to %s: the holder refused the transfer: it keeps "
+		    "only named descriptors (--name)", o->socket_arg);
+	case WIRE_HOLD_FULL:
+		errx(1, "send to %s: the holder refused the transfer: %zu more "
+		    "descriptors would pass its --max-fds", o->socket_arg,
+		    out->nfds);
 	default:
 		errx(1, "send to %s: the receiver refused the transfer",
 		    o->socket_arg);

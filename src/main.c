@@ -10,12 +10,13 @@
  * main.c	dispatch to a subcommand
  * cmd_send.c	fdpass send: its options, and the order of its steps
  * cmd_recv.c	fdpass recv: its options, and which way it serves
+ * cmd_hold.c	fdpass hold: its options, and serve, list or remove
  *
  * The commands' helpers, which may report and exit.
  * sources.c	what send passes: --fd, --from-pid, sockets made, FILEs, ...
  * send_data.c	the data send passes with them: --data, --data-file
  * exchange.c	send's exchange: reach the receiver, offer, send, its word
- * serve.c	recv's ways to serve: --connect, --stdin, --once, -k
+ * serve.c	recv's ways to serve: --connect, --stdin, --fetch, --once, -k
  * turn.c	one sender's turn: receive, check, hand over or print, release
  * record.c	recv's output, put out once a transfer is accepted
  * render.c	recv's text and JSON lines for what arrived
@@ -24,6 +25,8 @@
  * options.c	options the subcommands share, usage errors
  * background.c	--background, --ready-fd and --pid-file
  * stdstreams.c	closed standard streams, and checked output at exit
+ * hold_serve.c	the holder: its main loop, and a thread per client
+ * hold_ask.c	hold --list and --remove, asking a holder
  *
  * System helpers, which never print or exit.
  * access.c	who may be the peer: the access rules, as verdicts
@@ -43,12 +46,15 @@
  * cleanup.c	the files fdpass made, undone at exit or on a signal
  * signals.c	dispositions and the mask, put back as found before exec
  * children.c	recv's children: reaped, and passed the stop signals
+ * held.c	the table of held descriptors, by name
+ * holder.c	that table behind its lock: store, copy, remove, drop hung
  *
  * The protocol: fdpass's transfers, framed on the wire.
  * sender.c	sending a whole transfer: header, descriptors, names, data
  * receiver.c	receiving one, and the replies to its sender
  * wire.c	the wire header and name list, as bytes
  * forward.c	signals send --wait forwards to the receiver's command
+ * request.c	requests to a holder: fetch and remove, by name
  *
  * The core, the library that is installed (fdpass(3)).
  * msg.c	sendmsg/recvmsg, SCM_RIGHTS in batches, peer credentials
@@ -71,6 +77,7 @@ struct command {
 static const struct command commands[] = {
 	{ "send",	cmd_send,	send_usage },
 	{ "recv",	cmd_recv,	recv_usage },
+	{ "hold",	cmd_hold,	hold_usage },
 };
 
 static void

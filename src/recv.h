@@ -35,6 +35,9 @@ struct recv_options {
 	int			 ready_fd;	/* -1: none */
 	const char		*pid_file;
 	int			 json;
+	char			**fetch;	/* --fetch NAME,..., or NULL */
+	size_t			 nfetch;
+	int			 fetch_all;	/* --fetch-all */
 };
 
 /* Data held for COMMAND's environment or a --json line. */

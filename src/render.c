@@ -33,6 +33,27 @@ field(const char *s, size_t len, char *buf)
 }
 
 /*
+ * Prints the fields of a line that follow fd's name: its path, and for a
+ * socket its own and its peer's address, then the line's end.  link is
+ * its path, NULL when it has none.
+ */
+static void
+render_place(FILE *out, int fd, const char *link)
+{
+	static char path[4 * PATH_MAX + 1];
+	static char local[4 * 128 + 1], remote[4 * 128 + 1];
+	char addr[128];
+	int len;
+
+	fprintf(out, " %s", field(link, link != NULL ? strlen(link) : 0,
+	    path));
+	len = describe_address(fd, 0, addr, sizeof(addr));
+	fprintf(out, " %s", field(addr, len > 0 ? len : 0, local));
+	len = describe_address(fd, 1, addr, sizeof(addr));
+	fprintf(out, " %s\n", field(addr, len > 0 ? len : 0, remote));
+}
+
+/*
  * Prints to out an "fd" line for each of the descriptors from the first
  * on: its index in the transfer, kind, name, path, and for a socket its
  * own and its peer's address (fdpass(1), OUTPUT).
@@ -40,24 +61,45 @@ field(const char *s, size_t len, char *buf)
 void
 render_fds(FILE *out, const struct receiver *r, size_t first)
 {
-	static char name[4 * WIRE_NAME_MAX + 1], path[4 * PATH_MAX + 1];
-	static char local[4 * 128 + 1], remote[4 * 128 + 1];
-	char link[PATH_MAX], addr[128];
+	static char name[4 * WIRE_NAME_MAX + 1];
+	char link[PATH_MAX];
 	size_t i;
-	int known, len;
+	int known;
 
 	for (i = first; i < r->nfds; i++) {
 		known = describe_path(r->fds[i], link, sizeof(link)) == 0;
-		fprintf(out, "fd %zu %s %s %s", i - first,
+		fprintf(out, "fd %zu %s %s", i - first,
 		    describe_type(r->fds[i], known ? link : NULL),
 		    field(r->names[i], r->names[i] != NULL ?
+		    strlen(r->names[i]) : 0, name));
+		render_place(out, r->fds[i], known ? link : NULL);
+	}
+}
+
+/*
+ * Prints to out what a holder holds, as received: a line per descriptor,
+ * its name, kind, path and addresses, as in an "fd" line; with json, a
+ * JSON object per descriptor.
+ */
+void
+render_held(FILE *out, const struct receiver *r, int json)
+{
+	static char name[4 * WIRE_NAME_MAX + 1];
+	char link[PATH_MAX];
+	size_t i;
+	int known;
+
+	for (i = 0; i < r->nfds; i++) {
+		if (json) {
+			json_fd(out, r->fds[i], r->names[i]);
+			putc('\n', out);
+			continue;
+		}
+		known = describe_path(r->fds[i], link, sizeof(link)) == 0;
+		fprintf(out, "%s %s", field(r->names[i], r->names[i] != NULL ?
 		    strlen(r->names[i]) : 0, name),
-		    field(known ? link : NULL, known ? strlen(link) : 0,
-		    path));
-		len = describe_address(r->fds[i], 0, addr, sizeof(addr));
-		fprintf(out, " %s", field(addr, len > 0 ? len : 0, local));
-		len = describe_address(r->fds[i], 1, addr, sizeof(addr));
-		fprintf(out, " %s\n", field(addr, len > 0 ? len : 0, remote));
+		    describe_type(r->fds[i], known ? link : NULL));
+		render_place(out, r->fds[i], known ? link : NULL);
 	}
 }
 

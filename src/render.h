@@ -21,6 +21,7 @@ struct data_lines {
 };
 
 void	render_fds(FILE *, const struct receiver *, size_t);
+void	render_held(FILE *, const struct receiver *, int);
 void	render_json(FILE *, const struct receiver *, size_t, const void *,
 	    size_t, const struct fdp_peer *);
 void	render_data(FILE *, struct data_lines *, const char *, size_t);

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include "children.h"
 #include "describe.h"
 #include "dispose.h"
+#include "request.h"
 #include "serve.h"
 #include "turn.h"
 
@@ -43,6 +45,65 @@ serve_connected(struct recv_run *run)
 	if ((t = turn_receive(run, sock, &d)) == TURN_EMPTY)
 		t = turn_fail(run, "connection closed before anything "
 		    "arrived");
+	status = turn_end(run, t);
+	dispose_connection(sock);
+	return status;
+}
+
+/* The first name --fetch asked for that nothing came under, or NULL. */
+static const char *
+not_fetched(const struct recv_run *run)
+{
+	const struct receiver *r = &run->receiver;
+	size_t i, j;
+
+	for (i = 0; i < run->opt->nfetch; i++) {
+		for (j = 0; j < r->nfds; j++)
+			if (r->names[j] != NULL &&
+			    strcmp(r->names[j], run->opt->fetch[i]) == 0)
+				break;
+		if (j == r->nfds)
+			return run->opt->fetch[i];
+	}
+	return NULL;
+}
+
+/*
+ * recv --fetch: asks the holder at SOCKET for copies of what it holds
+ * under the names, and takes them as from any sender.  A name that holds
+ * nothing fails the turn, before anything is printed or run.
+ */
+int
+serve_fetch(struct recv_run *run)
+{
+	const struct recv_options *o = run->opt;
+	struct outcome v;
+	struct deadline d;
+	const char *missing;
+	enum turn t;
+	int sock, status, n;
+
+	deadline_set_ms(&d, o->sock.timeout_ms);
+	sock = endpoint_connect(o->socket_arg, SOCK_STREAM, &o->sock.access,
+	    &d, &run->peer, NULL);
+	run->have_peer = 1;
+	if (request_send(sock, WIRE_FETCH, o->fetch, o->nfetch, &d) == -1 ||
+	    (n = request_declined(sock, &d, &v)) == -1)
+		err(1, "fetch from %s", o->socket_arg);
+	if (n == 1 && v.what == WIRE_DECLINED && v.status == WIRE_NOT_HOLDER)
+		errx(1, "fetch from %s: not a holder (fdpass hold)",
+		    o->socket_arg);
+	if (n == 1)
+		errx(1, "fetch from %s: the holder refused", o->socket_arg);
+	t = turn_receive(run, sock, &d);
+	if (t == TURN_EMPTY)
+		t = turn_fail(run, "the holder hung up");
+	if (t == TURN_TAKEN && (missing = not_fetched(run)) != NULL) {
+		if (asprintf(&run->why, "nothing held under %s", missing) ==
+		    -1)
+			err(1, "memory");
+		t = TURN_FAILED;
+	}
 	status = turn_end(run, t);
 	dispose_connection(sock);
 	return status;

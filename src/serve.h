@@ -11,6 +11,7 @@
 
 int	serve_connected(struct recv_run *);
 int	serve_stdin(struct recv_run *);
+int	serve_fetch(struct recv_run *);
 int	serve_once(struct recv_run *, const struct listener *);
 void	serve_forever(struct recv_run *, const struct listener *)
 	    __attribute__((noreturn));

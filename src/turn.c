@@ -319,6 +319,11 @@ vet_transfer(struct receiver *r, const struct wire_header *h, void *arg)
 	}
 	if (h == NULL)
 		return 0;
+	if (h->flags & WIRE_REQUESTS) {
+		r->reason = WIRE_NOT_HOLDER;
+		r->why = "a request for a holder (fdpass hold)";
+		return -1;
+	}
 	if (o->count > 0 && r->nfds + h->nfds != o->count) {
 		r->reason = WIRE_OTHER_COUNT;
 		if (r->nfds + h->nfds > o->count)
@@ -342,6 +347,9 @@ vet_transfer(struct receiver *r, const struct wire_header *h, void *arg)
 		    DATA_HELD_MAX, held_for);
 		return -1;
 	}
+	/* Nothing under the names asked for: serve_fetch names them. */
+	if (o->nfetch > 0 && r->nfds + h->nfds == 0)
+		return 0;
 	if (o->handoff.command != NULL)
 		return vet_placement(r, h, &o->handoff);
 	return 0;

@@ -98,6 +98,13 @@ wire_decode(const unsigned char *buf, size_t len, struct wire_header *h)
 		errno = EBADMSG;
 		return -1;
 	}
+	/* A request is one of them, its names in its data, and no more. */
+	if ((h->flags & WIRE_REQUESTS) && (h->nfds != 0 ||
+	    (h->flags & WIRE_REQUESTS) == WIRE_REQUESTS ||
+	    (h->flags & (WIRE_WAIT | WIRE_PROVE)))) {
+		errno = EBADMSG;
+		return -1;
+	}
 	return 0;
 }
 

@@ -20,7 +20,18 @@
 #define WIRE_ACK		0x01	/* say when the fds are delivered */
 #define WIRE_WAIT		0x02	/* and how the command exited */
 #define WIRE_PROVE		0x04	/* answer the lone header first */
-#define WIRE_FLAGS		(WIRE_ACK | WIRE_WAIT | WIRE_PROVE)
+
+/*
+ * Requests to a holder (fdpass hold), which carry no descriptors: their
+ * data is the names asked for, each ended by a NUL byte.  A fetch is
+ * answered with a transfer of copies of the descriptors held under those
+ * names (all that are held, for no names), a removal with a reply.
+ */
+#define WIRE_FETCH		0x08	/* send me copies of these */
+#define WIRE_REMOVE		0x10	/* drop these */
+#define WIRE_REQUESTS		(WIRE_FETCH | WIRE_REMOVE)
+#define WIRE_FLAGS		(WIRE_ACK | WIRE_WAIT | WIRE_PROVE | \
+				    WIRE_REQUESTS)
 
 /* Replies, from receiver to sender, WIRE_REPLY_SIZE bytes each. */
 #define WIRE_REPLY_MAGIC	"FDPR"
@@ -58,6 +69,10 @@ enum wire_reason {
 	WIRE_OTHER_COUNT,	/* not the number of fds it waits for */
 	WIRE_TOO_MUCH_DATA,	/* more data than it holds */
 	WIRE_UNPLACED,		/* not what its command takes (--at, ...) */
+	WIRE_UNNAMED,		/* a holder keeps named descriptors only */
+	WIRE_HOLD_FULL,		/* a holder would pass its --max-fds */
+	WIRE_NOT_HELD,		/* a holder holds nothing under a name asked */
+	WIRE_NOT_HOLDER,	/* a request, and this is no holder */
 };
 
 struct wire_header {

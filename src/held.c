@@ -1,0 +1,123 @@
+/*
+ * The table of held descriptors.  A name may hold several, as in
+ * systemd's fd store: a store adds to what a name holds, but the same
+ * open file twice under one name is kept once, so that a daemon that
+ * stores its listener again at each start does not pile up copies.
+ */
+#include <sys/syscall.h>
+
+#include <linux/kcmp.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "held.h"
+
+/*
+ * Tells whether e holds, under name, the same open file as fd.  Where
+ * kcmp(2) is not there, files are taken as different: a copy more,
+ * never one lost.
+ */
+int
+held_same(const struct held_entry *e, int fd, const char *name)
+{
+	pid_t self = getpid();
+
+	return strcmp(e->name, name) == 0 &&
+	    syscall(SYS_kcmp, self, self, KCMP_FILE, e->fd, fd) == 0;
+}
+
+/* Makes room for n more entries, so that the next n held_add succeed. */
+int
+held_reserve(struct held *t, size_t n)
+{
+	struct held_entry *e;
+	size_t cap = t->cap ? t->cap : 16;
+
+	while (cap < t->n + n)
+		cap *= 2;
+	if (cap == t->cap)
+		return 0;
+	if ((e = reallocarray(t->entries, cap, sizeof(*e))) == NULL)
+		return -1;
+	t->entries = e;
+	t->cap = cap;
+	return 0;
+}
+
+/*
+ * Adds fd under name, the table owning it from then on, in room that
+ * held_reserve made.  Fails with ENOMEM.
+ */
+int
+held_add(struct held *t, int fd, const char *name, int watched)
+{
+	struct held_entry *e = &t->entries[t->n];
+
+	if ((e->name = strdup(name)) == NULL)
+		return -1;
+	e->fd = fd;
+	e->watched = watched;
+	t->n++;
+	return 0;
+}
+
+/* Tells whether name holds anything. */
+int
+held_has(const struct held *t, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (strcmp(t->entries[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Takes out of the table the i-th entry and returns its descriptor, now
+ * the caller's; the order of the others stays.
+ */
+int
+held_drop(struct held *t, size_t i)
+{
+	int fd = t->entries[i].fd;
+
+	free(t->entries[i].name);
+	memmove(&t->entries[i], &t->entries[i + 1],
+	    (t->n - i - 1) * sizeof(t->entries[0]));
+	t->n--;
+	return fd;
+}
+
+/*
+ * Takes out every descriptor name holds into fds, which has room for all
+ * of the table's, and returns how many: they are the caller's now.
+ */
+size_t
+held_take(struct held *t, const char *name, int *fds)
+{
+	size_t i = 0, n = 0;
+
+	while (i < t->n)
+		if (strcmp(t->entries[i].name, name) == 0)
+			fds[n++] = held_drop(t, i);
+		else
+			i++;
+	return n;
+}
+
+/* Frees the table, its descriptors taken out beforehand. */
+void
+held_clear(struct held *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		free(t->entries[i].name);
+	free(t->entries);
+	t->entries = NULL;
+	t->n = t->cap = 0;
+}

@@ -1,0 +1,269 @@
+/*
+ * The holder's table behind its lock.  Every change wakes the main loop
+ * (a byte on its pipe), which watches the entries for POLLHUP and POLLERR
+ * and so must see the new ones.  Copies handed out and entries taken out
+ * are disposed of after the lock is released: the last close of what a
+ * client sent may wait as long as that client likes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dispose.h"
+#include "holder.h"
+#include "wire.h"
+
+/* Tells the main loop that the table changed. */
+static void
+wake_main_loop(const struct holder *h)
+{
+	char c = 0;
+
+	/* A full pipe has a wake-up in it already. */
+	(void)!write(h->changed, &c, 1);
+}
+
+/* The index of what name holds of the same open file as fd, or -1. */
+static ssize_t
+find_same(const struct held *t, int fd, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (held_same(&t->entries[i], fd, name))
+			return i;
+	return -1;
+}
+
+/* Counts the n descriptors that their names do not hold already. */
+static size_t
+count_new(const struct held *t, const int *fds, char *const *names,
+    size_t n)
+{
+	size_t i, count = 0;
+
+	for (i = 0; i < n; i++)
+		count += find_same(t, fds[i], names[i]) == -1;
+	return count;
+}
+
+/*
+ * Adds the n descriptors to the table, locked, with room for them, or
+ * none of them: fails with ENOMEM having taken back what it added.
+ * Returns how many were held already, which it disposes of.
+ */
+static ssize_t
+add_all(struct held *t, const int *fds, char *const *names, size_t n,
+    int watched)
+{
+	size_t i, had = t->n, again = 0;
+	int *same;
+
+	if ((same = calloc(n, sizeof(*same))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		same[i] = find_same(t, fds[i], names[i]) != -1;
+		if (same[i])
+			continue;
+		if (held_add(t, fds[i], names[i], watched) == -1) {
+			while (t->n > had)
+				held_drop(t, t->n - 1);
+			free(same);
+			errno = ENOMEM;
+			return -1;
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (same[i]) {
+			dispose_fd(fds[i]);
+			again++;
+		}
+	free(same);
+	return again;
+}
+
+/*
+ * Stores the n descriptors at fds, each under its name, all or none:
+ * returns 0, the table owning them from then on (the same open file under
+ * the same name again is kept once, as systemd's fd store does); or -1
+ * with *no saying why, the descriptors still the caller's and nothing
+ * held changed.
+ */
+int
+holder_store(struct holder *h, const int *fds, char *const *names, size_t n,
+    int watched, struct refusal *no)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (names[i] == NULL || names[i][0] == '\0') {
+			no->reason = WIRE_UNNAMED;
+			no->why = "a descriptor without a name";
+			return -1;
+		}
+	pthread_mutex_lock(&h->lock);
+	if (h->table.n + count_new(&h->table, fds, names, n) > h->max_fds) {
+		pthread_mutex_unlock(&h->lock);
+		no->reason = WIRE_HOLD_FULL;
+		no->why = "that many more would pass --max-fds";
+		return -1;
+	}
+	if (held_reserve(&h->table, n) == -1 ||
+	    add_all(&h->table, fds, names, n, watched) == -1) {
+		pthread_mutex_unlock(&h->lock);
+		no->reason = WIRE_UNSAID;
+		no->why = "out of memory";
+		return -1;
+	}
+	pthread_mutex_unlock(&h->lock);
+	wake_main_loop(h);
+	return 0;
+}
+
+/* How many descriptors are held. */
+size_t
+holder_count(struct holder *h)
+{
+	size_t n;
+
+	pthread_mutex_lock(&h->lock);
+	n = h->table.n;
+	pthread_mutex_unlock(&h->lock);
+	return n;
+}
+
+/* Adds a copy of e to c; fails with EMFILE, ENOMEM. */
+static int
+copy_entry(struct copies *c, const struct held_entry *e)
+{
+	if ((c->names[c->n] = strdup(e->name)) == NULL)
+		return -1;
+	if ((c->fds[c->n] = fcntl(e->fd, F_DUPFD_CLOEXEC, 0)) == -1) {
+		free(c->names[c->n]);
+		return -1;
+	}
+	c->n++;
+	return 0;
+}
+
+/* Copies into c, locked, what the n names hold (all, for none). */
+static int
+copy_held(const struct held *t, char *const *names, size_t n,
+    struct copies *c)
+{
+	size_t i, j;
+
+	if (t->n == 0)
+		return 0;
+	if ((c->fds = calloc(t->n * (n > 0 ? n : 1), sizeof(*c->fds))) ==
+	    NULL || (c->names = calloc(t->n * (n > 0 ? n : 1),
+	    sizeof(*c->names))) == NULL)
+		return -1;
+	for (i = 0; i < (n > 0 ? n : 1); i++)
+		for (j = 0; j < t->n; j++)
+			if ((n == 0 || strcmp(t->entries[j].name,
+			    names[i]) == 0) &&
+			    copy_entry(c, &t->entries[j]) == -1)
+				return -1;
+	return 0;
+}
+
+/*
+ * Copies of what the n names hold, in the order asked and then stored,
+ * or of all that is held for no names, into *c, which copies_release
+ * ends; a name that holds nothing adds nothing.  Fails with EMFILE,
+ * ENOMEM.
+ */
+int
+holder_copies(struct holder *h, char *const *names, size_t n,
+    struct copies *c)
+{
+	int ret;
+
+	memset(c, 0, sizeof(*c));
+	pthread_mutex_lock(&h->lock);
+	ret = copy_held(&h->table, names, n, c);
+	pthread_mutex_unlock(&h->lock);
+	if (ret == -1)
+		copies_release(c);
+	return ret;
+}
+
+/*
+ * Disposes of the copies, which may be the last of an entry taken out
+ * meanwhile, and frees c's memory.
+ */
+void
+copies_release(struct copies *c)
+{
+	size_t i;
+
+	dispose_fds(c->fds, c->n);
+	for (i = 0; i < c->n; i++)
+		free(c->names[i]);
+	free(c->fds);
+	free(c->names);
+	memset(c, 0, sizeof(*c));
+}
+
+/*
+ * Takes out all that the n names hold, all or none: fails with ENOENT,
+ * *missing the first name that holds nothing, leaving the table as it
+ * was.  Returns how many descriptors went, disposed of.
+ */
+ssize_t
+holder_remove(struct holder *h, char *const *names, size_t n,
+    const char **missing)
+{
+	size_t i, count = 0;
+	int *fds;
+
+	pthread_mutex_lock(&h->lock);
+	for (i = 0; i < n; i++)
+		if (!held_has(&h->table, names[i])) {
+			pthread_mutex_unlock(&h->lock);
+			*missing = names[i];
+			errno = ENOENT;
+			return -1;
+		}
+	if ((fds = calloc(h->table.n + 1, sizeof(*fds))) == NULL) {
+		pthread_mutex_unlock(&h->lock);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		count += held_take(&h->table, names[i], fds + count);
+	pthread_mutex_unlock(&h->lock);
+	wake_main_loop(h);
+	dispose_fds(fds, count);
+	free(fds);
+	return count;
+}
+
+/*
+ * Takes out the watched entries whose descriptors report POLLHUP or
+ * POLLERR, as systemd drops them from its fd store: a connection whose
+ * peer has gone, a pipe whose other end is closed.
+ */
+void
+holder_drop_hung(struct holder *h)
+{
+	struct pollfd p;
+	size_t i = 0;
+	int fd;
+
+	pthread_mutex_lock(&h->lock);
+	while (i < h->table.n) {
+		p.fd = h->table.entries[i].fd;
+		p.events = 0;
+		if (h->table.entries[i].watched && poll(&p, 1, 0) == 1 &&
+		    (p.revents & (POLLHUP | POLLERR))) {
+			fd = held_drop(&h->table, i);
+			dispose_fd(fd);
+		} else
+			i++;
+	}
+	pthread_mutex_unlock(&h->lock);
+}

@@ -1,0 +1,47 @@
+/*
+ * What fdpass hold holds and how it is changed: the table of named
+ * descriptors behind one lock, shared by the threads that serve clients,
+ * the sd_notify socket and the main loop.  Descriptors a client sent are
+ * never closed here, but disposed of (dispose.c): the holder serves on.
+ */
+#ifndef FDPASS_HOLDER_H
+#define FDPASS_HOLDER_H
+
+#include <sys/types.h>
+
+#include <pthread.h>
+#include <stddef.h>
+
+#include "held.h"
+
+struct holder {
+	pthread_mutex_t	 lock;
+	struct held	 table;
+	size_t		 max_fds;	/* --max-fds */
+	int		 changed;	/* the write end of the main loop's pipe */
+};
+
+/* Why a store was refused, for a reply (enum wire_reason) and a log. */
+struct refusal {
+	int		 reason;
+	const char	*why;
+};
+
+/* Copies of held descriptors, with their names, for a fetch. */
+struct copies {
+	int		*fds;
+	char		**names;
+	size_t		 n;
+};
+
+int	holder_store(struct holder *, const int *, char *const *, size_t,
+	    int, struct refusal *);
+size_t	holder_count(struct holder *);
+int	holder_copies(struct holder *, char *const *, size_t,
+	    struct copies *);
+void	copies_release(struct copies *);
+ssize_t	holder_remove(struct holder *, char *const *, size_t,
+	    const char **);
+void	holder_drop_hung(struct holder *);
+
+#endif
