@@ -573,6 +573,8 @@ receiver_next(struct receiver *r, size_t limit)
 
 	r->framed = 0;
 	r->data_left = 0;
+	/* A vet counts those of earlier transfers: these may have come too. */
+	r->first = before;
 	if (r->off == r->len) {
 		/*
 		 * The limit waits until the header is read: a sender that

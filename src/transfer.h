@@ -93,6 +93,7 @@ struct receiver {
 	int			*fds;
 	char			**names;	/* parallel to fds, NULL: unnamed */
 	size_t			 nfds;
+	size_t			 first;		/* where this transfer's begin */
 	size_t			 cap;
 	int			 framed;
 	int			 flags;		/* all the transfers asked for */

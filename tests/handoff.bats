@@ -396,3 +396,20 @@ PY
 	bg_wait
 	assert_equal "$BG_STATUS" 3
 }
+
+@test "--at and --count count a header's descriptors that came with it once" {
+	bg "$FDPASS" recv --ready-fd 4 --count 1 --at 3 s sh -c 'readlink /proc/self/fd/3' 4>ready
+	wait_until test -s ready
+	peer <<'PY'
+from peer import *
+sock = connect("s")
+fd = os.open("/dev/null", os.O_RDONLY)
+# No WIRE_PROVE: the header and its descriptor in one message.
+sock.sendmsg([header(1)], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
+    struct.pack("i", fd)), credentials()])
+sock.close()
+PY
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(cat bg.out)" /dev/null
+}
