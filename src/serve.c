@@ -50,28 +50,10 @@ serve_connected(struct recv_run *run)
 	return status;
 }
 
-/* The first name --fetch asked for that nothing came under, or NULL. */
-static const char *
-not_fetched(const struct recv_run *run)
-{
-	const struct receiver *r = &run->receiver;
-	size_t i, j;
-
-	for (i = 0; i < run->opt->nfetch; i++) {
-		for (j = 0; j < r->nfds; j++)
-			if (r->names[j] != NULL &&
-			    strcmp(r->names[j], run->opt->fetch[i]) == 0)
-				break;
-		if (j == r->nfds)
-			return run->opt->fetch[i];
-	}
-	return NULL;
-}
-
 /*
  * recv --fetch: asks the holder at SOCKET for copies of what it holds
- * under the names, and takes them as from any sender.  A name that holds
- * nothing fails the turn, before anything is printed or run.
+ * under the names, and takes them as from any sender (turn.c checks that
+ * every name came).
  */
 int
 serve_fetch(struct recv_run *run)
@@ -79,7 +61,6 @@ serve_fetch(struct recv_run *run)
 	const struct recv_options *o = run->opt;
 	struct outcome v;
 	struct deadline d;
-	const char *missing;
 	enum turn t;
 	int sock, status, n;
 
@@ -95,15 +76,8 @@ serve_fetch(struct recv_run *run)
 		    o->socket_arg);
 	if (n == 1)
 		errx(1, "fetch from %s: the holder refused", o->socket_arg);
-	t = turn_receive(run, sock, &d);
-	if (t == TURN_EMPTY)
+	if ((t = turn_receive(run, sock, &d)) == TURN_EMPTY)
 		t = turn_fail(run, "the holder hung up");
-	if (t == TURN_TAKEN && (missing = not_fetched(run)) != NULL) {
-		if (asprintf(&run->why, "nothing held under %s", missing) ==
-		    -1)
-			err(1, "memory");
-		t = TURN_FAILED;
-	}
 	status = turn_end(run, t);
 	dispose_connection(sock);
 	return status;

@@ -252,7 +252,7 @@ vet_placement(struct receiver *r, const struct wire_header *h,
     const struct handoff *handoff)
 {
 	static char why[WIRE_NAME_MAX + 64];
-	size_t n = r->nfds + h->nfds, np;
+	size_t n = r->first + h->nfds, np;
 	struct placement *plan;
 	const char *refusal;
 	char **names;
@@ -269,10 +269,10 @@ vet_placement(struct receiver *r, const struct wire_header *h,
 	/* Those that came before this transfer are in r->names. */
 	if ((names = calloc(n, sizeof(*names))) == NULL)
 		err(1, "memory");
-	if (r->nfds > 0)
-		memcpy(names, r->names, r->nfds * sizeof(*names));
+	if (r->first > 0)
+		memcpy(names, r->names, r->first * sizeof(*names));
 	if (r->ahead != NULL)
-		memcpy(names + r->nfds, r->ahead, h->nfds * sizeof(*names));
+		memcpy(names + r->first, r->ahead, h->nfds * sizeof(*names));
 	plan = handoff_plan(handoff, names, n, &np, &refusal);
 	free(names);
 	if (plan == NULL) {
@@ -324,13 +324,13 @@ vet_transfer(struct receiver *r, const struct wire_header *h, void *arg)
 		r->why = "a request for a holder (fdpass hold)";
 		return -1;
 	}
-	if (o->count > 0 && r->nfds + h->nfds != o->count) {
+	if (o->count > 0 && r->first + h->nfds != o->count) {
 		r->reason = WIRE_OTHER_COUNT;
-		if (r->nfds + h->nfds > o->count)
+		if (r->first + h->nfds > o->count)
 			r->why = "more descriptors than expected";
 		else
 			snprintf(why, sizeof(why), "expected %zu descriptors, "
-			    "got %zu", o->count, r->nfds + h->nfds);
+			    "got %zu", o->count, r->first + h->nfds);
 		return -1;
 	}
 	if (fds_free() < h->nfds) {
@@ -348,11 +348,32 @@ vet_transfer(struct receiver *r, const struct wire_header *h, void *arg)
 		return -1;
 	}
 	/* Nothing under the names asked for: serve_fetch names them. */
-	if (o->nfetch > 0 && r->nfds + h->nfds == 0)
+	if (o->nfetch > 0 && r->first + h->nfds == 0)
 		return 0;
 	if (o->handoff.command != NULL)
 		return vet_placement(r, h, &o->handoff);
 	return 0;
+}
+
+/*
+ * The first name --fetch asked for that the holder sent nothing under,
+ * or NULL.
+ */
+static const char *
+not_fetched(const struct recv_run *run)
+{
+	const struct receiver *r = &run->receiver;
+	size_t i, j;
+
+	for (i = 0; i < run->opt->nfetch; i++) {
+		for (j = 0; j < r->nfds; j++)
+			if (r->names[j] != NULL &&
+			    strcmp(r->names[j], run->opt->fetch[i]) == 0)
+				break;
+		if (j == r->nfds)
+			return run->opt->fetch[i];
+	}
+	return NULL;
 }
 
 /*
@@ -366,6 +387,7 @@ turn_receive(struct recv_run *run, int sock, const struct deadline *d)
 	const struct recv_options *o = run->opt;
 	struct receiver *r = &run->receiver;
 	size_t limit = o->count > 0 ? o->count : SIZE_MAX, shown;
+	const char *missing;
 	int n, transfers = 0, last;
 	enum turn t;
 
@@ -393,6 +415,13 @@ turn_receive(struct recv_run *run, int sock, const struct deadline *d)
 			    "descriptors", shown, o->count);
 		}
 		transfers++;
+		/* Before anything is printed or run. */
+		if ((missing = not_fetched(run)) != NULL) {
+			if (asprintf(&run->why, "nothing held under %s",
+			    missing) == -1)
+				err(1, "memory");
+			return TURN_FAILED;
+		}
 		last = o->count == 0 || r->nfds == o->count;
 		if ((t = take_transfer(run, shown, last)) != TURN_TAKEN)
 			return t;

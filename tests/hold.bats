@@ -1,0 +1,303 @@
+#!/usr/bin/env bats
+# fdpass hold: descriptors kept by name.  send --name stores, recv --fetch
+# gets copies and places them as any transfer, hold --list and --remove
+# ask the holder; only its own user may, and no client can stall it.
+
+load test_helper
+
+# bg_hold ARG...: a holder in the background as bg starts it, its
+# --ready-fd on 4 writing to ready; returns once it listens.
+bg_hold() {
+	bg "$FDPASS" hold --ready-fd 4 "$@" 4>ready
+	HOLDER=$BG
+	wait_until test -s ready
+}
+
+# listed [SOCKET]: the names hold --list shows for the holder at SOCKET
+# (hs), one a line.
+listed() {
+	"$FDPASS" hold --list "${1:-hs}" | cut -d' ' -f1
+}
+
+@test "a descriptor stored under a name is fetched into a command" {
+	bg_hold hs
+	echo kept >f
+	run "$FDPASS" send --name conf hs f
+	assert_success
+	assert_output ""
+	run "$FDPASS" recv --fetch conf hs cat
+	assert_success
+	assert_output "kept"
+}
+
+@test "a fetch gets a copy: the holder keeps its own" {
+	bg_hold hs
+	echo kept >f
+	"$FDPASS" send --name conf hs f
+	rm f
+	"$FDPASS" recv --fetch conf hs true
+	run "$FDPASS" recv --fetch conf hs cat
+	assert_success
+	assert_output "kept"
+}
+
+@test "hold --list prints a line per descriptor: name, kind, path" {
+	bg_hold hs
+	: >f
+	# The sockets made come first, then the FILEs.
+	"$FDPASS" send --name sock --name conf --tcp-listen 127.0.0.1:0 hs f
+	run "$FDPASS" hold --list hs
+	assert_success
+	assert_line --index 0 --regexp '^sock socket socket:\[[0-9]+\] 127\.0\.0\.1:[0-9]+ -$'
+	assert_line --index 1 "conf regular $PWD/f - -"
+	assert_equal "${#lines[@]}" 2
+}
+
+@test "hold --list --json prints a JSON object per descriptor" {
+	bg_hold hs
+	: >f
+	"$FDPASS" send --name conf hs f
+	run "$FDPASS" hold --list --json hs
+	assert_success
+	assert_output --partial '"name":"conf"'
+	/usr/bin/python3 -c 'import json, sys; d = json.loads(sys.argv[1]); assert d["path"] == sys.argv[2], d' "$output" "$PWD/f"
+}
+
+@test "recv --fetch places by name, with LISTEN_FDNAMES in the order asked" {
+	bg_hold hs
+	: >a
+	: >b
+	"$FDPASS" send --name one hs a
+	"$FDPASS" send --name two hs b
+	run "$FDPASS" recv --fetch two,one --listen-fds hs sh -c 'echo $LISTEN_FDS $LISTEN_FDNAMES; readlink /proc/self/fd/3'
+	assert_success
+	assert_line --index 0 "2 two:one"
+	assert_line --index 1 "$PWD/b"
+}
+
+@test "recv --fetch-all gets everything held" {
+	bg_hold hs
+	: >a
+	: >b
+	"$FDPASS" send --name one hs a
+	"$FDPASS" send --name two hs b
+	run "$FDPASS" recv --fetch-all --listen-fds hs sh -c 'echo $LISTEN_FDS $LISTEN_FDNAMES'
+	assert_success
+	assert_output "2 one:two"
+}
+
+@test "recv --fetch of a name not held runs nothing, names it and exits 1" {
+	bg_hold hs
+	: >a
+	"$FDPASS" send --name one hs a
+	run "$FDPASS" recv --fetch one,nope hs touch ran
+	assert_failure 1
+	assert_output "fdpass: receive on hs: nothing held under nope"
+	assert [ ! -e ran ]
+	run "$FDPASS" recv --fetch nope hs
+	assert_failure 1
+	assert_output "fdpass: receive on hs: nothing held under nope"
+}
+
+@test "hold --remove drops what a name holds; the holder serves on" {
+	bg_hold hs
+	: >a
+	: >b
+	"$FDPASS" send --name one hs a
+	"$FDPASS" send --name two hs b
+	run "$FDPASS" hold --remove one hs
+	assert_success
+	assert_output ""
+	assert_equal "$(listed)" "two"
+}
+
+@test "hold --remove of a name not held removes nothing and exits 1" {
+	bg_hold hs
+	: >a
+	"$FDPASS" send --name one hs a
+	run "$FDPASS" hold --remove one --remove nope hs
+	assert_failure 1
+	assert_output "fdpass: hold hs: nothing held under one of the names; none removed"
+	assert_equal "$(listed)" "one"
+	run "$FDPASS" hold --remove nope hs
+	assert_failure 1
+	assert_output "fdpass: hold hs: nothing held under nope"
+}
+
+@test "a store without names is refused with the reason, and nothing is held" {
+	bg_hold hs
+	: >a
+	run "$FDPASS" send hs a
+	assert_failure 1
+	assert_output "fdpass: send to hs: the holder refused the transfer: it keeps only named descriptors (--name)"
+	run "$FDPASS" send --name one hs a a
+	assert_failure 1
+	assert_equal "$(listed)" ""
+}
+
+@test "a name holds several descriptors, but the same open file once" {
+	bg_hold hs
+	: >a
+	: >b
+	"$FDPASS" send --name web hs a
+	"$FDPASS" send --name web hs b
+	# The same open file, stored again under the same name.
+	"$FDPASS" recv --fetch web --at 3,4 hs "$FDPASS" send --name web --fd 3 hs
+	run "$FDPASS" recv --fetch web --listen-fds hs sh -c 'echo $LISTEN_FDS $LISTEN_FDNAMES'
+	assert_success
+	assert_output "2 web:web"
+}
+
+@test "--max-fds refuses a store that would pass it, all of it, and keeps the rest" {
+	bg_hold --max-fds 2 hs
+	: >a
+	"$FDPASS" send --name one hs a
+	run "$FDPASS" send --name two --name three hs a a
+	assert_failure 1
+	assert_output "fdpass: send to hs: the holder refused the transfer: 2 more descriptors would pass its --max-fds"
+	assert_equal "$(listed)" "one"
+	"$FDPASS" send --name two hs a
+	assert_equal "$(listed | tr '\n' ' ')" "one two "
+}
+
+@test "another user may not store, fetch, list or remove" {
+	mkdir -m 777 shared
+	bg_hold shared/hs
+	chmod 666 shared/hs
+	: >a
+	"$FDPASS" send --name one shared/hs a
+	chmod 644 a
+	run fdpass_as_nobody send --allow-uid 0 --name two shared/hs a
+	assert_failure 1
+	run fdpass_as_nobody recv --allow-uid 0 --fetch one shared/hs
+	assert_failure 1
+	refute_output --partial "$PWD/a"
+	run fdpass_as_nobody hold --allow-uid 0 --list shared/hs
+	assert_failure 1
+	refute_output --partial one
+	run fdpass_as_nobody hold --allow-uid 0 --remove one shared/hs
+	assert_failure 1
+	assert_equal "$(listed shared/hs)" "one"
+	run cat bg.err
+	assert_output --partial "uid 65534"
+}
+
+@test "--allow-uid lets another user store and fetch" {
+	mkdir -m 777 shared
+	bg_hold --allow-uid 65534 --mode 666 shared/hs
+	echo theirs >shared/a
+	chmod 644 shared/a
+	run fdpass_as_nobody send --allow-uid 0 --name one shared/hs shared/a
+	assert_success
+	run fdpass_as_nobody recv --allow-uid 0 --fetch one shared/hs cat
+	assert_success
+	assert_output "theirs"
+}
+
+@test "recv --fetch refuses a holder of another user" {
+	mkdir -m 777 shared
+	bg_as_nobody hold --allow-uid 0 --mode 666 --ready-fd 4 shared/hs 4>ready
+	wait_until test -s ready
+	run "$FDPASS" recv --fetch one shared/hs true
+	assert_failure 1
+	assert_output --partial "uid 65534"
+}
+
+@test "an abstract holder socket works the same" {
+	name=$(abstract_name)
+	bg_hold "$name"
+	echo kept >f
+	"$FDPASS" send --name conf "$name" f
+	run "$FDPASS" recv --fetch conf "$name" cat
+	assert_success
+	assert_output "kept"
+}
+
+@test "a client that stalls holds up nobody else" {
+	bg_hold -t 60 hs
+	: >a
+	peer <<'PY' &
+from peer import *
+sock = connect("hs")
+sock.send(b"FDPM")
+time.sleep(30)
+PY
+	BG_PIDS+=($!)
+	wait_until test -S hs
+	run "$FDPASS" send -t 5 --name one hs a
+	assert_success
+	run "$FDPASS" recv -t 5 --fetch one hs true
+	assert_success
+}
+
+@test "removing a lingering socket does not stall the holder" {
+	bg_hold hs
+	peer <<'PY' &
+from peer import *
+end, far = lingering_socket()
+os.set_inheritable(end.fileno(), True)
+import subprocess
+subprocess.run([os.environ["FDPASS"], "send", "--name", "slow", "--fd",
+    str(end.fileno()), "hs"], pass_fds=[end.fileno()], check=True)
+end.close()
+print("stored", flush=True)
+time.sleep(60)
+PY
+	BG_PIDS+=($!)
+	wait_until listed_is slow
+	SECONDS=0
+	run "$FDPASS" hold -t 3 --remove slow hs
+	assert_success
+	run "$FDPASS" send -t 3 --name next hs /dev/null
+	assert_success
+	assert [ "$SECONDS" -lt 3 ]
+}
+
+# listed_is NAMES: hold --list at hs shows just NAMES, space-separated.
+listed_is() {
+	[ "$(listed | tr '\n' ' ')" = "${1:+$1 }" ]
+}
+
+@test "an entry whose descriptor hangs up is dropped" {
+	bg_hold hs
+	mkfifo p
+	exec 5<>p
+	"$FDPASS" send --name pipe -w hs p
+	exec 5>&-
+	wait_until listed_is ""
+}
+
+@test "a request to a plain receiver says it is not a holder" {
+	bg "$FDPASS" recv --ready-fd 4 rs 4>ready
+	wait_until test -s ready
+	run "$FDPASS" recv --fetch one rs
+	assert_failure 1
+	assert_output "fdpass: fetch from rs: not a holder (fdpass hold)"
+}
+
+@test "SIGTERM ends the holder with status 0 and removes its socket file" {
+	bg_hold hs
+	"$FDPASS" send --name one hs /dev/null
+	kill -TERM "$HOLDER"
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert [ ! -e hs ]
+}
+
+# bats test_tags=rss
+@test "the holder's descriptors and memory stay flat over store, fetch and remove cycles" {
+	bg_hold hs
+	: >a
+	cycle() {
+		"$FDPASS" send --name f hs a &&
+			"$FDPASS" recv --fetch f hs true &&
+			"$FDPASS" hold --remove f hs
+	}
+	for i in $(seq 50); do cycle; done
+	fds=$(count_fds "$HOLDER")
+	rss=$(awk '/VmRSS/ { print $2 }' /proc/"$HOLDER"/status)
+	for i in $(seq 300); do cycle; done
+	assert_equal "$(count_fds "$HOLDER")" "$fds"
+	# Some slack for the allocator's arenas, none for a leak per cycle.
+	assert [ "$(awk '/VmRSS/ { print $2 }' /proc/"$HOLDER"/status)" -lt $((rss + 512)) ]
+}
