@@ -39,7 +39,7 @@
 #define CLIENT_SECONDS		10
 
 /* The stack of a client's thread: its receiver is on the heap. */
-#define CLIENT_STACK		(256 * 1024)
+#define CLIENT_STACK		((size_t)256 * 1024)
 
 /* What the main loop polls before the held descriptors. */
 enum { POLL_SIGNALS, POLL_WAKE, POLL_LISTENER, POLL_NOTIFY, POLL_FIRST };
@@ -317,7 +317,7 @@ poll_set(struct server *s, struct pollfd **pfd, size_t *cap)
 	size_t i, n = POLL_FIRST;
 
 	pthread_mutex_lock(&s->holder.lock);
-	if (*cap < POLL_FIRST + t->n) {
+	if (*pfd == NULL || *cap < POLL_FIRST + t->n) {
 		if ((p = reallocarray(*pfd, POLL_FIRST + t->n, sizeof(*p))) ==
 		    NULL) {
 			pthread_mutex_unlock(&s->holder.lock);

@@ -98,6 +98,8 @@ holder_store(struct holder *h, const int *fds, char *const *names, size_t n,
 {
 	size_t i;
 
+	if (n == 0)
+		return 0;
 	for (i = 0; i < n; i++)
 		if (names[i] == NULL || names[i][0] == '\0') {
 			no->reason = WIRE_UNNAMED;
