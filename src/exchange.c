@@ -108,8 +108,8 @@ refused(const struct send_options *o, const struct outgoing *out,
 		    "only named descriptors (--name)", o->socket_arg);
 	case WIRE_HOLD_FULL:
 		errx(1, "send to %s: the holder refused the transfer: %zu more "
-		    "descriptors would pass its --max-fds", o->socket_arg,
-		    out->nfds);
+		    "descriptor%s would pass its --max-fds", o->socket_arg,
+		    out->nfds, out->nfds == 1 ? "" : "s");
 	default:
 		errx(1, "send to %s: the receiver refused the transfer",
 		    o->socket_arg);

@@ -4,6 +4,7 @@
  * reports the answer; a listing is a fetch of everything, described as
  * recv describes what it received, its copies then disposed of.
  */
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <err.h>
@@ -79,8 +80,14 @@ hold_list(const struct hold_options *o)
 	static struct receiver r;
 	struct deadline d;
 	struct outcome v;
+	struct rlimit rl;
 	int sock, n;
 
+	/* Room for a copy of all a holder holds, which runs no command. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
 	deadline_set_ms(&d, o->sock.timeout_ms);
 	sock = ask(o, WIRE_FETCH, &d);
 	if ((n = request_declined(sock, &d, &v)) == 1)
