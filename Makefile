@@ -56,7 +56,7 @@ SHELL = /bin/bash
 # them: the core, the protocol, system helpers that never print or exit,
 # the commands' helpers, and the commands.
 CORE_SRCS = msg.c
-PROTOCOL_SRCS = wire.c sender.c receiver.c forward.c request.c
+PROTOCOL_SRCS = wire.c sender.c receiver.c intake.c forward.c request.c
 SYSTEM_SRCS = access.c address.c appear.c sockets.c resolve.c netns.c \
 	haproxy.c haproxy_names.c grab.c placement.c describe.c json.c \
 	deadline.c dispose.c cleanup.c signals.c children.c held.c holder.c
@@ -168,7 +168,7 @@ $(OBJDIR)/bench_start: tests/bench/bench_start.c $(OBJDIR)/config.mk
 
 # The fuzzer: clang's libFuzzer over the receiver, for FUZZ_SECONDS.
 FUZZ_SECONDS ?= 60
-FUZZ_SRCS = tests/fuzz/fuzz_receiver.c src/msg.c src/wire.c src/receiver.c \
+FUZZ_SRCS = tests/fuzz/fuzz_receiver.c src/msg.c src/wire.c src/receiver.c src/intake.c \
 	src/deadline.c src/dispose.c src/signals.c
 
 fuzz: $(OBJDIR)/fuzz_receiver

@@ -52,6 +52,7 @@
  * The protocol: fdpass's transfers, framed on the wire.
  * sender.c	sending a whole transfer: header, descriptors, names, data
  * receiver.c	receiving one, and the replies to its sender
+ * intake.c	its bytes, descriptors and sender's credentials, as read
  * wire.c	the wire header and name list, as bytes
  * forward.c	signals send --wait forwards to the receiver's command
  * request.c	requests to a holder: fetch and remove, by name

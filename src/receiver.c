@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "dispose.h"
+#include "intake.h"
 #include "msg.h"
 #include "transfer.h"
 #include "wire.h"
@@ -63,255 +64,6 @@ receiver_init(struct receiver *r, int sock, const struct deadline *deadline)
 	return 0;
 }
 
-/* Records a protocol failure: why for the user, EBADMSG for the caller. */
-static int
-fail(struct receiver *r, const char *why)
-{
-	r->why = why;
-	errno = EBADMSG;
-	return -1;
-}
-
-/* Makes room for n more descriptors in r. */
-static int
-grow(struct receiver *r, size_t n)
-{
-	size_t cap;
-	int *fds;
-	char **names;
-
-	if (r->nfds + n <= r->cap)
-		return 0;
-	cap = r->cap * 2 > r->nfds + n ? r->cap * 2 : r->nfds + n;
-	if ((fds = reallocarray(r->fds, cap, sizeof(*fds))) == NULL)
-		return -1;
-	r->fds = fds;
-	if ((names = reallocarray(r->names, cap, sizeof(*names))) == NULL)
-		return -1;
-	r->names = names;
-	r->cap = cap;
-	return 0;
-}
-
-/*
- * Notes who sent what was read: the credentials the kernel reports for
- * the first read since the buffer was last filled, and whether a later
- * one came from another process.  The kernel never joins two senders'
- * messages in one read.
- */
-static void
-note_sender(struct receiver *r, const struct fdp_ancil *item)
-{
-	struct fdp_peer who;
-
-	if (fdp_credentials(item, &who) == -1)
-		return;
-	/* Queued before credentials were asked for: as if none came. */
-	if (who.pid == 0 && r->queued_unnamed)
-		return;
-	if (r->sender_known && (who.pid != r->sender.pid ||
-	    who.uid != r->sender.uid || who.gid != r->sender.gid)) {
-		r->sender_mixed = 1;
-		return;
-	}
-	r->sender = who;
-	r->sender_known = 1;
-}
-
-/*
- * Keeps the descriptors an fdp_recv of len bytes found, unnamed, while
- * they stay within r->limit and came as SCM_RIGHTS, and notes the
- * sender's credentials; disposes of the descriptors if any other item
- * came.  The end of a stream is no message: the credentials the kernel
- * attaches to it (pid 0) name nobody.
- */
-static int
-keep_fds(struct receiver *r, const struct fdp_control *ctl, ssize_t len)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < ctl->nitems; i++) {
-		if (ctl->items[i].level == SOL_SOCKET &&
-		    ctl->items[i].type == SCM_CREDENTIALS)
-			continue;
-		if (ctl->items[i].level != SOL_SOCKET ||
-		    ctl->items[i].type != SCM_RIGHTS) {
-			dispose_rights(ctl);
-			return fail(r, "unexpected control message");
-		}
-		n += ctl->items[i].len / sizeof(int);
-	}
-	for (i = 0; i < ctl->nitems && (len > 0 || n > 0); i++)
-		if (ctl->items[i].type == SCM_CREDENTIALS)
-			note_sender(r, &ctl->items[i]);
-	if (n > r->limit - r->nfds) {
-		dispose_rights(ctl);
-		return fail(r, "more descriptors than expected");
-	}
-	if (grow(r, n) == -1) {
-		dispose_rights(ctl);
-		return -1;
-	}
-	for (i = 0; i < ctl->nitems; i++) {
-		if (ctl->items[i].type != SCM_RIGHTS)
-			continue;
-		memcpy(r->fds + r->nfds, ctl->items[i].data,
-		    ctl->items[i].len);
-		n = ctl->items[i].len / sizeof(int);
-		memset(r->names + r->nfds, 0, n * sizeof(*r->names));
-		r->nfds += n;
-	}
-	return 0;
-}
-
-/*
- * Takes a message of size bytes, more than there is room for, whole into
- * memory of its own: cut short, fdp_recv would close its descriptors
- * itself, and the last close may wait (dispose.c).  So they are r's, to
- * be disposed of, and the message is refused as too long.
- */
-static int
-take_too_long(struct receiver *r, size_t size)
-{
-	struct transfer_control c;
-	struct iovec iov = { malloc(size), size };
-	ssize_t n;
-
-	if (iov.iov_base == NULL)
-		return -1;
-	transfer_control_init(&c);
-	n = fdp_recv(r->sock, &iov, 1, &c.ctl, MSG_DONTWAIT);
-	free(iov.iov_base);
-	if (n == -1 || keep_fds(r, &c.ctl, n) == -1)
-		return -1;
-	return fail(r, "message truncated (MSG_TRUNC)");
-}
-
-/* Reads up to len bytes into dst, keeping any descriptors they bring. */
-static ssize_t
-recv_into(struct receiver *r, void *dst, size_t len, int flags)
-{
-	struct transfer_control c;
-	struct iovec iov = { dst, len };
-	ssize_t n;
-
-	transfer_control_init(&c);
-	if (!(flags & MSG_DONTWAIT) &&
-	    deadline_wait(r->deadline, r->sock, POLLIN) == -1)
-		return -1;
-	/* A message's whole length; a peek without control takes no fds. */
-	if (r->type != SOCK_STREAM && (n = recv(r->sock, NULL, 0,
-	    MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT)) > (ssize_t)len)
-		return take_too_long(r, n);
-	if ((n = fdp_recv(r->sock, &iov, 1, &c.ctl, flags)) == -1) {
-		if (errno == EMSGSIZE)
-			r->why = c.ctl.msg_flags & MSG_CTRUNC ?
-			    "control data truncated (MSG_CTRUNC)" :
-			    "message truncated (MSG_TRUNC)";
-		return -1;
-	}
-	if (keep_fds(r, &c.ctl, n) == -1)
-		return -1;
-	/* Once its sender passed, the whole transfer is that process's. */
-	if (r->sender_vetted && r->sender_mixed)
-		return fail(r, "part of the transfer came from another process "
-		    "than its header");
-	return n;
-}
-
-/*
- * Tells whether the len bytes in buf could still begin a header: they
- * are shorter than one, and as far as they go they are the magic.
- */
-static int
-header_begun(const unsigned char *buf, size_t len)
-{
-	size_t n = len < WIRE_MAGIC_SIZE ? len : WIRE_MAGIC_SIZE;
-
-	return len < WIRE_HEADER_SIZE && memcmp(buf, WIRE_MAGIC, n) == 0;
-}
-
-/*
- * Reads the first bytes of a transfer into the empty buffer; 0 at end of
- * file.  On a stream, only a header's worth: a longer read would run on
- * into the next transfer and take its descriptors, as the kernel joins
- * data up to the next message that carries some.  A header may come in
- * pieces, so while what came could still be one, it reads on.  A plain
- * sender's message may be longer than a header, so for one the rest of
- * what has already arrived is added.  That may take in the plain sender's
- * next batch of descriptors too; the NUL byte such a batch rides on is no
- * data.  Descriptors that come while a header is still incomplete are
- * refused at once: nothing has vetted them, and a sender feeding a header
- * in pieces could otherwise pile up a batch with each piece.  But bytes
- * short of the magic ("F", "FD") with descriptors are a plain message:
- * the descriptors end it, as they end any plain message.
- */
-static ssize_t
-fill(struct receiver *r)
-{
-	size_t want = sizeof(r->buf), had = r->nfds;
-	ssize_t n, more;
-
-	if (r->type == SOCK_STREAM)
-		want = WIRE_HEADER_SIZE;
-	r->off = r->len = 0;
-	r->sender_known = r->sender_mixed = r->sender_vetted = 0;
-	if ((n = recv_into(r, r->buf, want, 0)) <= 0)
-		return n;
-	r->len = n;
-	while (r->type == SOCK_STREAM && header_begun(r->buf, r->len)) {
-		if (r->nfds > had && r->len < WIRE_MAGIC_SIZE)
-			break;
-		if (r->nfds > had)
-			return fail(r, "descriptors came before the header "
-			    "was whole");
-		if ((more = recv_into(r, r->buf + r->len, want - r->len,
-		    0)) == -1)
-			return -1;
-		if (more == 0)
-			break;
-		r->len += more;
-	}
-	if (r->type == SOCK_STREAM && r->len == want &&
-	    !wire_is_framed(r->buf, r->len)) {
-		had = r->nfds;
-		more = recv_into(r, r->buf + r->len, sizeof(r->buf) - r->len,
-		    MSG_DONTWAIT);
-		if (more == -1 && errno != EAGAIN)
-			return -1;
-		if (more > 0)
-			r->len += more;
-		if (more > 0 && r->nfds > had && r->buf[r->len - 1] == '\0')
-			r->len--;
-	}
-	return r->len;
-}
-
-/*
- * Copies the next len bytes of the transfer to dst: what is buffered, then
- * straight from the socket.  The whole of a datagram is in the buffer, so
- * there a shortfall means the message was cut short.
- */
-static int
-take(struct receiver *r, void *dst, size_t len)
-{
-	size_t got = r->len - r->off < len ? r->len - r->off : len;
-	ssize_t n;
-
-	memcpy(dst, r->buf + r->off, got);
-	r->off += got;
-	while (got < len) {
-		if (r->type != SOCK_STREAM)
-			return fail(r, "message shorter than its header says");
-		if ((n = recv_into(r, (char *)dst + got, len - got, 0)) == -1)
-			return -1;
-		if (n == 0)
-			return fail(r, "connection closed in mid-transfer");
-		got += n;
-	}
-	return 0;
-}
-
 /*
  * Takes the names list of len bytes, nfds names, and keeps it split in
  * r->ahead until the descriptors it names have come.
@@ -324,10 +76,10 @@ read_names(struct receiver *r, size_t nfds, size_t len)
 	if ((list = malloc(len)) == NULL ||
 	    (split = reallocarray(NULL, nfds, sizeof(*split))) == NULL)
 		goto fail;
-	if (take(r, list, len) == -1)
+	if (intake_take(r, list, len) == -1)
 		goto fail;
 	if (wire_split_names(list, len, nfds, split) == -1) {
-		fail(r, "bad descriptor names");
+		intake_fail(r, "bad descriptor names");
 		goto fail;
 	}
 	r->ahead = split;
@@ -404,11 +156,11 @@ read_next(struct receiver *r, size_t before, size_t want)
 	r->off = r->len = 0;
 	if (r->type == SOCK_STREAM && want == 0)
 		return 0;
-	if ((n = recv_into(r, r->buf, r->type == SOCK_STREAM ? want :
+	if ((n = intake_recv(r, r->buf, r->type == SOCK_STREAM ? want :
 	    sizeof(r->buf), 0)) == -1)
 		return -1;
 	if (n == 0 && r->nfds == before)
-		return fail(r, "connection closed in mid-transfer");
+		return intake_fail(r, "connection closed in mid-transfer");
 	r->len = n;
 	return 0;
 }
@@ -425,9 +177,9 @@ vet(struct receiver *r, const struct wire_header *h)
 	int verdict = 0;
 
 	if (r->sender_mixed)
-		return fail(r, "the transfer came from more than one process");
+		return intake_fail(r, "the transfer came from more than one process");
 	if (r->vet != NULL && (verdict = r->vet(r, h, r->vet_arg)) == -1)
-		return fail(r, r->why);
+		return intake_fail(r, r->why);
 	/* What fails from here on says why itself, or errno does. */
 	r->why = NULL;
 	r->sender_vetted = 1;
@@ -451,9 +203,9 @@ ask_names(struct receiver *r, const struct wire_header *h, size_t before)
 	if (read_names(r, h->nfds, h->names_len) == -1)
 		return -1;
 	if (r->nfds > before)
-		return fail(r, "descriptors came with the names");
+		return intake_fail(r, "descriptors came with the names");
 	if (r->off != r->len)
-		return fail(r, "message longer than its names");
+		return intake_fail(r, "message longer than its names");
 	if (vet(r, h) == -1)
 		return -1;
 	return answer_ready(r, 0) == -1 ? -1 : 1;
@@ -471,11 +223,11 @@ answer_proof(struct receiver *r, const struct wire_header *h, size_t before,
 	int asked;
 
 	if (r->type == SOCK_DGRAM)
-		return fail(r, "bad header");
+		return intake_fail(r, "bad header");
 	if (r->nfds > before)
-		return fail(r, "descriptors came with a lone header");
+		return intake_fail(r, "descriptors came with a lone header");
 	if (r->off != r->len)
-		return fail(r, "message longer than its header says");
+		return intake_fail(r, "message longer than its header says");
 	if (names_wanted && h->names_len > 0) {
 		if ((asked = ask_names(r, h, before)) != 1)
 			return asked;
@@ -498,10 +250,10 @@ next_framed(struct receiver *r, size_t before)
 	unsigned char header[WIRE_HEADER_SIZE], nul;
 	int vetted = 0;
 
-	if (take(r, header, sizeof(header)) == -1)
+	if (intake_take(r, header, sizeof(header)) == -1)
 		return -1;
 	if (wire_decode(header, sizeof(header), &h) == -1)
-		return fail(r, errno == EPROTONOSUPPORT ?
+		return intake_fail(r, errno == EPROTONOSUPPORT ?
 		    "unsupported protocol version" : "bad header");
 	/*
 	 * Known from here on, so that even a refusal can be reported; a
@@ -512,10 +264,10 @@ next_framed(struct receiver *r, size_t before)
 	if ((vetted = vet(r, &h)) == -1)
 		return -1;
 	if (h.nfds > r->limit - before)
-		return fail(r, "more descriptors than expected");
+		return intake_fail(r, "more descriptors than expected");
 	r->limit = before + h.nfds;
 	if (r->nfds > r->limit)
-		return fail(r, "more descriptors than the header says");
+		return intake_fail(r, "more descriptors than the header says");
 	batches = (h.nfds + FDP_MAX_FDS_PER_MSG - 1) / FDP_MAX_FDS_PER_MSG;
 	/* After a header alone, the first batch too rides on a NUL byte. */
 	if (h.flags & WIRE_PROVE) {
@@ -524,38 +276,21 @@ next_framed(struct receiver *r, size_t before)
 		batches++;
 	}
 	while (batches-- > 1) {
-		if (take(r, &nul, 1) == -1)
+		if (intake_take(r, &nul, 1) == -1)
 			return -1;
 		if (nul != '\0')
-			return fail(r, "bad batch marker");
+			return intake_fail(r, "bad batch marker");
 	}
 	if (r->nfds != r->limit)
-		return fail(r, "fewer descriptors than the header says");
+		return intake_fail(r, "fewer descriptors than the header says");
 	if (take_names(r, h.nfds, h.names_len) == -1)
 		return -1;
 	/* What a message holds beyond its transfer cannot be meant. */
 	if (r->type != SOCK_STREAM && r->len - r->off > h.data_len)
-		return fail(r, "message longer than its header says");
+		return intake_fail(r, "message longer than its header says");
 	r->framed = 1;
 	r->data_left = h.data_len;
 	return 0;
-}
-
-/*
- * Tells whether bytes that no transfer taken so far accounts for already
- * wait on r's stream socket.  Peeked without room for descriptors, so
- * that any they carry stay the kernel's.
- */
-static int
-more_waits(const struct receiver *r)
-{
-	char c;
-	ssize_t n;
-
-	do
-		n = recv(r->sock, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-	while (n == -1 && errno == EINTR);
-	return n > 0;
 }
 
 /*
@@ -581,7 +316,7 @@ receiver_next(struct receiver *r, size_t limit)
 		 * asked for a reply gets one even when refused for it.
 		 */
 		r->limit = SIZE_MAX;
-		if ((n = fill(r)) == -1)
+		if ((n = intake_fill(r)) == -1)
 			return -1;
 		/*
 		 * An empty datagram is a message; on a stream or seqpacket
@@ -599,7 +334,7 @@ receiver_next(struct receiver *r, size_t limit)
 		return 1;
 	}
 	if (r->nfds > limit)
-		return fail(r, "more descriptors than expected");
+		return intake_fail(r, "more descriptors than expected");
 	/* A plain message: its sender, where known, passes the rules too. */
 	if (vet(r, NULL) == -1)
 		return -1;
@@ -617,8 +352,8 @@ receiver_next(struct receiver *r, size_t limit)
 	 */
 	_Static_assert(RECEIVER_BUF == 65536, "the message below says 65536");
 	if (r->type == SOCK_STREAM && r->len == sizeof(r->buf) &&
-	    more_waits(r))
-		return fail(r, "a plain message longer than 65536 bytes");
+	    intake_more_waits(r))
+		return intake_fail(r, "a plain message longer than 65536 bytes");
 	return 1;
 }
 
@@ -631,9 +366,9 @@ receiver_next(struct receiver *r, size_t limit)
 int
 receiver_plain_end(struct receiver *r)
 {
-	if (r->framed || r->type != SOCK_STREAM || !more_waits(r))
+	if (r->framed || r->type != SOCK_STREAM || !intake_more_waits(r))
 		return 0;
-	return fail(r, "more came after the transfer (see --count)");
+	return intake_fail(r, "more came after the transfer (see --count)");
 }
 
 /*
@@ -656,13 +391,13 @@ receiver_data(struct receiver *r, void *buf, size_t len)
 		r->off += n;
 	} else {
 		if (r->type != SOCK_STREAM)
-			return fail(r, "message shorter than its header says");
+			return intake_fail(r, "message shorter than its header says");
 		/* No further descriptors may come with the data. */
 		r->limit = r->nfds;
-		if ((n = recv_into(r, buf, len, 0)) == -1)
+		if ((n = intake_recv(r, buf, len, 0)) == -1)
 			return -1;
 		if (n == 0)
-			return fail(r, "connection closed in mid-transfer");
+			return intake_fail(r, "connection closed in mid-transfer");
 	}
 	r->data_left -= n;
 	return n;
