@@ -434,8 +434,12 @@ turn_receive(struct recv_run *run, int sock, const struct deadline *d)
 				return print_data(run, 1);
 			return TURN_TAKEN;
 		}
-		/* An fdpass sender sends all it has in one transfer. */
-		if (r->framed)
+		/*
+		 * An fdpass sender sends all it has in one transfer; under
+		 * --keep-listening so does any datagram sender, or the next
+		 * datagram, anybody's, would have to wait for the rest.
+		 */
+		if (r->framed || (o->keep && r->type == SOCK_DGRAM))
 			return refuse(run, "expected %zu descriptors, got %zu",
 			    o->count, r->nfds);
 	}

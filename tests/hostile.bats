@@ -532,3 +532,20 @@ PY
 	bg_wait
 	assert_equal "$(cat bg.out)" "b''"
 }
+
+@test "recv -k --dgram --count takes each transfer in one datagram: a short one stalls nobody" {
+	bg "$FDPASS" recv -k --dgram --count 2 --ready-fd 4 s 4>ready
+	wait_until test -s ready
+	peer <<'PY'
+from peer import *
+sock = connect("s", socket.SOCK_DGRAM)
+socket.send_fds(sock, [b"\0"], null_fds(1))
+PY
+	echo a >a
+	echo b >b
+	run "$FDPASS" send --dgram -t "$WAIT" s a b
+	assert_success
+	wait_until grep -q "$PWD/b" bg.out
+	run cat bg.err
+	assert_output --partial "expected 2 descriptors, got 1"
+}
