@@ -355,6 +355,13 @@ vet_transfer(struct receiver *r, const struct wire_header *h, void *arg)
 	return 0;
 }
 
+/* Tells whether a and b are the same process, as the kernel named them. */
+static int
+same_process(const struct fdp_peer *a, const struct fdp_peer *b)
+{
+	return a->pid == b->pid && a->uid == b->uid && a->gid == b->gid;
+}
+
 /*
  * The first name --fetch asked for that the holder sent nothing under,
  * or NULL.
@@ -387,8 +394,9 @@ turn_receive(struct recv_run *run, int sock, const struct deadline *d)
 	const struct recv_options *o = run->opt;
 	struct receiver *r = &run->receiver;
 	size_t limit = o->count > 0 ? o->count : SIZE_MAX, shown;
+	struct fdp_peer first = { 0 };
 	const char *missing;
-	int n, transfers = 0, last;
+	int n, transfers = 0, last, first_known = 0;
 	enum turn t;
 
 	/* A COMMAND gets the descriptors; nothing is printed to hold. */
@@ -415,6 +423,17 @@ turn_receive(struct recv_run *run, int sock, const struct deadline *d)
 			    "descriptors", shown, o->count);
 		}
 		transfers++;
+		/*
+		 * The first message the kernel names a sender for names it;
+		 * the rest it names must agree (a datagram always has one).
+		 */
+		if (r->sender_known && !first_known) {
+			first = r->sender;
+			first_known = 1;
+		} else if (r->sender_known && !same_process(&first,
+		    &r->sender))
+			return refuse(run, "the descriptors came from more "
+			    "than one process");
 		/* Before anything is printed or run. */
 		if ((missing = not_fetched(run)) != NULL) {
 			if (asprintf(&run->why, "nothing held under %s",

@@ -549,3 +549,19 @@ PY
 	run cat bg.err
 	assert_output --partial "expected 2 descriptors, got 1"
 }
+
+@test "recv --dgram --count refuses descriptors that came from more than one process" {
+	bg "$FDPASS" recv --dgram --count 2 --ready-fd 4 s 4>ready
+	wait_until test -s ready
+	for i in 1 2; do
+		peer <<'PY'
+from peer import *
+sock = connect("s", socket.SOCK_DGRAM)
+socket.send_fds(sock, [b"\0"], null_fds(1))
+PY
+	done
+	bg_wait
+	assert_equal "$BG_STATUS" 3
+	assert_equal "$(cat bg.err)" "fdpass: receive on s: the descriptors came from more than one process"
+	assert_equal "$(cat bg.out)" ""
+}
