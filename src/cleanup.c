@@ -138,7 +138,7 @@ cleanup_listener(struct listener *l)
 	take_on();
 	block_fatal_signals(&old);
 	if ((grown = reallocarray(listeners, nlisteners + 1,
-	    sizeof(*listeners))) == NULL)
+	    sizeof(struct listener *))) == NULL)
 		err(1, "memory");
 	listeners = grown;
 	listeners[nlisteners++] = l;
