@@ -209,6 +209,37 @@ systemd.daemon.notify("FDSTORE=1\nFDNAME=short", fds=[os.open("file", os.O_RDONL
 	grep -q "notify from pid [0-9]*: longer than 4096 bytes (MSG_TRUNC)" bg.err
 }
 
+@test "a datagram with a NUL byte in it is refused" {
+	start_holder
+	NOTIFY_SOCKET=$NOTIFY /usr/bin/python3 -c '
+import os, socket, systemd.daemon
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.connect(os.environ["NOTIFY_SOCKET"])
+socket.send_fds(s, [b"FDSTORE=1\nFDNAME=nul\0"], [os.open("file", os.O_RDONLY)])
+systemd.daemon.notify("FDSTORE=1\nFDNAME=good", fds=[os.open("file", os.O_RDONLY)])'
+	wait_until listed good
+	not_listed nul
+	grep -q "notify from pid [0-9]*: a NUL byte in it$" bg.err
+}
+
+@test "200 stores and removals leave the holder's descriptors as they were" {
+	start_holder
+	local before
+	before=$(count_fds "$HOLDER")
+	NOTIFY_SOCKET=$NOTIFY /usr/bin/python3 -c '
+import os, systemd.daemon
+for i in range(200):
+    fd = os.open("file", os.O_RDONLY)
+    systemd.daemon.notify("FDSTORE=1\nFDNAME=cycle", fds=[fd])
+    os.close(fd)
+    systemd.daemon.notify("FDSTOREREMOVE=1\nFDNAME=cycle")
+systemd.daemon.notify("FDSTORE=1\nFDNAME=end", fds=[os.open("file", os.O_RDONLY)])'
+	wait_until listed end
+	not_listed cycle
+	wait_until test "$(count_fds "$HOLDER")" -eq $((before + 1))
+	[ ! -s bg.err ]
+}
+
 @test "SIGTERM removes the notify socket file with the holder's" {
 	start_holder
 	test -S notify
