@@ -32,7 +32,8 @@ struct made {
 static const int fatal_signals[] = { SIGHUP, SIGINT, SIGPIPE, SIGTERM };
 
 static pid_t owner;			/* 0 until there is something to undo */
-static struct listener *listener;	/* its file, while listening */
+static struct listener **listeners;	/* their files, while listening */
+static size_t nlisteners;
 static struct made pid_file;
 static struct made *made;		/* files made for the transfer */
 static size_t nmade;
@@ -60,8 +61,8 @@ undo_all(void)
 
 	if (owner == 0 || getpid() != owner)
 		return;
-	if (listener != NULL)
-		listener_remove(listener);
+	for (i = 0; i < nlisteners; i++)
+		listener_remove(listeners[i]);
 	remove_made(&pid_file);
 	for (i = 0; i < nmade; i++)
 		remove_made(&made[i]);
@@ -123,12 +124,25 @@ record(struct made *f, const char *path, dev_t dev, ino_t ino)
 	f->ino = ino;
 }
 
-/* Removes l's socket file when the process ends, unless done before. */
+/*
+ * Removes l's socket file when the process ends, unless done before: the
+ * listener's, and a holder's --notify-socket beside it.  Exits 1 on no
+ * memory.
+ */
 void
 cleanup_listener(struct listener *l)
 {
+	struct listener **grown;
+	sigset_t old;
+
 	take_on();
-	listener = l;
+	block_fatal_signals(&old);
+	if ((grown = reallocarray(listeners, nlisteners + 1,
+	    sizeof(struct listener *))) == NULL)
+		err(1, "memory");
+	listeners = grown;
+	listeners[nlisteners++] = l;
+	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
 /*
@@ -140,11 +154,14 @@ void
 cleanup_listener_done(void)
 {
 	sigset_t old;
+	size_t i;
 
 	block_fatal_signals(&old);
-	if (listener != NULL)
-		listener_remove(listener);
-	listener = NULL;
+	for (i = 0; i < nlisteners; i++)
+		listener_remove(listeners[i]);
+	free(listeners);
+	listeners = NULL;
+	nlisteners = 0;
 	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 

@@ -1,6 +1,6 @@
 /*
  * What this process must undo when it ends, in one place: the socket
- * file it listens on, its pid file, and the files it made for a transfer
+ * files it listens on, its pid file, and the files it made for a transfer
  * (--unix-listen sockets, --create files) until the receiver has them.
  * All of it is undone at exit or on a fatal signal, and only by the
  * process that took it on: a child forked meanwhile leaves it alone.

@@ -42,6 +42,11 @@ const char hold_usage[] =
 "      --remove NAME      drop what the holder at SOCKET holds under NAME;\n"
 "                         may be repeated\n"
 "      --max-fds N        hold at most N descriptors (default 1000)\n"
+"      --notify-socket PATH\n"
+"                         also take sd_notify datagrams at PATH (a path or\n"
+"                         @name): FDSTORE=1 stores what comes with them\n"
+"                         under FDNAME= (\"stored\" without), FDPOLL=0 keeps\n"
+"                         it past a hang-up, FDSTOREREMOVE=1 removes\n"
 "  -b, --background       return once listening; serve in the background\n"
 "      --ready-fd N       write a newline to descriptor N once listening\n"
 "      --pid-file FILE    write the holder's pid to FILE\n"
@@ -54,6 +59,7 @@ static const struct option hold_longopts[] = {
 	{ "json",		no_argument,		NULL, OPT_JSON },
 	{ "remove",		required_argument,	NULL, OPT_REMOVE },
 	{ "max-fds",		required_argument,	NULL, OPT_MAX_FDS },
+	{ "notify-socket",	required_argument,	NULL, OPT_NOTIFY_SOCKET },
 	{ "background",		no_argument,		NULL, 'b' },
 	{ "ready-fd",		required_argument,	NULL, OPT_READY_FD },
 	{ "pid-file",		required_argument,	NULL, OPT_PID_FILE },
@@ -109,7 +115,8 @@ parse_hold_options(int argc, char **argv, struct hold_options *o)
 		if (socket_option(&o->sock, ch, optarg))
 			continue;
 		serving_only |= ch == 'b' || ch == OPT_READY_FD ||
-		    ch == OPT_PID_FILE || ch == OPT_MAX_FDS;
+		    ch == OPT_PID_FILE || ch == OPT_MAX_FDS ||
+		    ch == OPT_NOTIFY_SOCKET;
 		switch (ch) {
 		case OPT_LIST:
 			o->list = 1;
@@ -135,6 +142,9 @@ parse_hold_options(int argc, char **argv, struct hold_options *o)
 			break;
 		case OPT_PID_FILE:
 			o->pid_file = optarg;
+			break;
+		case OPT_NOTIFY_SOCKET:
+			o->notify_socket = optarg;
 			break;
 		case 'h':
 			print_help(hold_usage);

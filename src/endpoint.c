@@ -110,21 +110,22 @@ endpoint_check_peer(const struct access *acc, int sock, const char *what,
 }
 
 /*
- * Listens on SOCKET text; the socket file is removed when the process
+ * Listens on SOCKET text, the address in *a, with l, both of which last
+ * as long as the process; the socket file is removed when the process
  * exits or is killed (cleanup.c).
  */
-const struct listener *
-endpoint_listen(const char *text, int type, mode_t mode)
+static void
+listen_on(const char *text, int type, mode_t mode, struct address *a,
+    struct listener *l)
 {
-	static struct address a;	/* listener.path points into it */
 	int on = 1;
 
-	parse_address(text, &a);
+	parse_address(text, a);
 	/* From the bind on, under its temporary name too. */
-	cleanup_listener(&listener);
-	if (address_listen(&a, type, mode, &listener) == -1) {
-		if (listener.why != NULL)
-			errx(1, "listen %s: %s", text, listener.why);
+	cleanup_listener(l);
+	if (address_listen(a, type, mode, l) == -1) {
+		if (l->why != NULL)
+			errx(1, "listen %s: %s", text, l->why);
 		err(1, "listen %s", text);
 	}
 	/*
@@ -132,10 +133,33 @@ endpoint_listen(const char *text, int type, mode_t mode)
 	 * credentials even to what it sends before the accept; on a
 	 * datagram socket they name each datagram's sender.
 	 */
-	if (setsockopt(listener.fd, SOL_SOCKET, SO_PASSCRED, &on,
-	    sizeof(on)) == -1)
+	if (setsockopt(l->fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) == -1)
 		err(1, "listen %s: SO_PASSCRED", text);
+}
+
+/* Listens on SOCKET text, as the process's one listener. */
+const struct listener *
+endpoint_listen(const char *text, int type, mode_t mode)
+{
+	static struct address a;	/* listener.path points into it */
+
+	listen_on(text, type, mode, &a, &listener);
 	return &listener;
+}
+
+/*
+ * Listens on a second socket at text, beside the listener, as a holder
+ * does for sd_notify datagrams (--notify-socket); its file goes as the
+ * listener's does, but it is no listener to claim or close.
+ */
+const struct listener *
+endpoint_listen_also(const char *text, int type, mode_t mode)
+{
+	static struct address a;
+	static struct listener also;
+
+	listen_on(text, type, mode, &a, &also);
+	return &also;
 }
 
 /*

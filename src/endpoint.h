@@ -16,6 +16,7 @@
 int	endpoint_connect(const char *, int, const struct access *,
 	    const struct deadline *, struct fdp_peer *, struct appear *);
 const struct listener *endpoint_listen(const char *, int, mode_t);
+const struct listener *endpoint_listen_also(const char *, int, mode_t);
 void	endpoint_check_peer(const struct access *, int, const char *,
 	    const char *, struct fdp_peer *);
 int	endpoint_accept(const struct listener *, const char *,

@@ -26,6 +26,7 @@
 #include "dispose.h"
 #include "endpoint.h"
 #include "hold.h"
+#include "hold_notify.h"
 #include "holder.h"
 #include "request.h"
 #include "signals.h"
@@ -401,6 +402,8 @@ serve(struct server *s)
 			drain(s->wake[0]);
 		if (pfd[POLL_LISTENER].revents & POLLIN)
 			accept_client(s);
+		if (pfd[POLL_NOTIFY].revents & POLLIN)
+			hold_notify_take(s->notify, &s->holder, s->opt);
 		if (any_hung(pfd, n))
 			holder_drop_hung(&s->holder);
 	}
@@ -468,6 +471,8 @@ hold_serve(const struct hold_options *o)
 	s.holder.changed = s.wake[1];
 	raise_fd_limit(o->max_fds);
 	s.listener = endpoint_listen(o->socket_arg, SOCK_STREAM, o->sock.mode);
+	if (o->notify_socket != NULL)
+		s.notify = hold_notify_open(o);
 	/* A client that leaves while answered is no reason to die. */
 	if (signals_set(SIGPIPE, SIG_IGN) == -1)
 		err(1, "signals");
