@@ -15,6 +15,7 @@
 
 #include "commands.h"
 #include "hold.h"
+#include "hold_restart.h"
 #include "stdstreams.h"
 #include "wire.h"
 
@@ -130,7 +131,8 @@ parse_hold_options(int argc, char **argv, struct hold_options *o)
 		case OPT_READY_FD:
 			o->ready_fd = parse_number("--ready-fd", optarg, 0,
 			    INT32_MAX);
-			if (fcntl(o->ready_fd, F_GETFD) == -1)
+			/* Written to and closed by the holder before. */
+			if (!restarting() && fcntl(o->ready_fd, F_GETFD) == -1)
 				err(1, "--ready-fd %d", o->ready_fd);
 			break;
 		case OPT_PID_FILE:
@@ -144,6 +146,7 @@ parse_hold_options(int argc, char **argv, struct hold_options *o)
 	}
 	if (optind == argc)
 		usage_error("hold", "missing SOCKET");
+	o->argv = argv;
 	o->socket_arg = argv[optind++];
 	if (optind < argc)
 		usage_error("hold", "'%s' after SOCKET: a holder runs no "
