@@ -27,6 +27,7 @@
 #include "dispose.h"
 #include "endpoint.h"
 #include "hold.h"
+#include "hold_manager.h"
 #include "hold_restart.h"
 #include "holder.h"
 #include "request.h"
@@ -41,7 +42,7 @@
 #define CLIENT_SECONDS		10
 
 /* The stack of a client's thread: its receiver is on the heap. */
-#define CLIENT_STACK		(256 * 1024)
+#define CLIENT_STACK		((size_t)256 * 1024)
 
 /* What the main loop polls before the held descriptors. */
 enum { POLL_SIGNALS, POLL_WAKE, POLL_LISTENER, POLL_NOTIFY, POLL_FIRST };
@@ -54,6 +55,7 @@ struct server {
 	int				 signals;	/* a signalfd */
 	int				 wake[2];	/* holder.changed is [1] */
 	atomic_size_t			 clients;
+	struct manager			 manager;
 	char				*binary;	/* to exec on SIGHUP */
 	int				 pid_fd;	/* locks the pid file */
 	const char			*pid_path;
@@ -322,7 +324,7 @@ poll_set(struct server *s, struct pollfd **pfd, size_t *cap)
 	size_t i, n = POLL_FIRST;
 
 	pthread_mutex_lock(&s->holder.lock);
-	if (*cap < POLL_FIRST + t->n) {
+	if (*pfd == NULL || *cap < POLL_FIRST + t->n) {
 		if ((p = reallocarray(*pfd, POLL_FIRST + t->n, sizeof(*p))) ==
 		    NULL) {
 			pthread_mutex_unlock(&s->holder.lock);
@@ -555,6 +557,11 @@ hold_serve(const struct hold_options *o)
 	s.holder.max_fds = o->max_fds;
 	/* First, so that no descriptor opened lands where one was handed. */
 	restarted = take_over(&s);
+	if (!restarted)
+		manager_take_listen_fds(&s.holder.table, o->max_fds,
+		    o->socket_arg);
+	s.holder.mirror = manager_mirror(&s.manager, o->socket_arg,
+	    o->notify_socket);
 	s.binary = restart_binary();
 	if ((errno = pthread_mutex_init(&s.holder.lock, NULL)) != 0 ||
 	    pipe2(s.wake, O_CLOEXEC | O_NONBLOCK) == -1)

@@ -35,7 +35,7 @@
 #define STATE_MAX_ENTRIES	65536
 
 /* More than 65536 entries of the longest name and widest numbers. */
-#define STATE_MAX_BYTES		(32 * 1024 * 1024)
+#define STATE_MAX_BYTES		((size_t)32 * 1024 * 1024)
 
 /* Where the parser is in the text, and why it stopped. */
 struct cursor {
@@ -147,13 +147,14 @@ take_word(struct cursor *c, const char *w)
 static int
 take_number(struct cursor *c, uintmax_t max, char after, uintmax_t *v)
 {
-	uintmax_t n = 0;
+	uintmax_t n = 0, digit;
 	char *start = c->p;
 
 	while (c->p < c->end && *c->p >= '0' && *c->p <= '9') {
-		if (n > (max - (*c->p - '0')) / 10)
+		digit = *c->p++ - '0';
+		if (digit > max || n > (max - digit) / 10)
 			return stop(c, "a number out of range");
-		n = n * 10 + (*c->p++ - '0');
+		n = n * 10 + digit;
 	}
 	if (c->p == start || (*start == '0' && c->p - start > 1))
 		return stop(c, "not a number where one belongs");
@@ -168,7 +169,7 @@ take_number(struct cursor *c, uintmax_t max, char after, uintmax_t *v)
 static int
 take_fd(struct cursor *c, int *fd)
 {
-	uintmax_t v;
+	uintmax_t v = 0;
 
 	if (take_number(c, INT_MAX, ' ', &v) == -1)
 		return -1;
@@ -185,7 +186,7 @@ take_fd(struct cursor *c, int *fd)
 static int
 take_string(struct cursor *c, size_t max, char **s)
 {
-	uintmax_t len;
+	uintmax_t len = 0;
 
 	if (take_number(c, max, ':', &len) == -1)
 		return -1;
@@ -203,8 +204,8 @@ take_string(struct cursor *c, size_t max, char **s)
 static int
 take_socket(struct cursor *c, struct state_socket *s)
 {
-	uintmax_t dev, ino;
-	char *path;
+	uintmax_t dev = 0, ino = 0;
+	char *path = NULL;
 
 	if (take_fd(c, &s->fd) == -1 ||
 	    take_number(c, UINTMAX_MAX, ' ', &dev) == -1 ||
@@ -223,9 +224,9 @@ take_socket(struct cursor *c, struct state_socket *s)
 static int
 take_entry(struct cursor *c, struct held *t)
 {
-	uintmax_t watched;
-	char *name;
-	int fd;
+	uintmax_t watched = 0;
+	char *name = NULL;
+	int fd = -1;
 
 	if (t->n == STATE_MAX_ENTRIES)
 		return stop(c, "more entries than any holder keeps");
@@ -243,7 +244,7 @@ take_entry(struct cursor *c, struct held *t)
 static int
 take_lines(struct cursor *c, struct hold_state *st)
 {
-	char *path;
+	char *path = NULL;
 
 	if (!take_word(c, "listener") || take_socket(c, &st->listener) == -1)
 		return stop(c, "no listener");

@@ -195,3 +195,142 @@ time.sleep(5)' "$PWD/hs"
 	assert_failure 1
 	assert_output "fdpass: hold hs: restart: FDPASS_HOLD_STATE is 'x', not a descriptor"
 }
+
+# fake_manager: a service manager's notify socket at $PWD/notify that
+# logs each datagram to store.log as one line: its text, newlines as
+# spaces, then "|" and where each descriptor that came with it leads.
+fake_manager() {
+	bg_peer manager.py <<'PY'
+import array, os, socket
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("notify")
+log = open("store.log", "a", buffering=1)
+while True:
+    msg, anc, flags, addr = s.recvmsg(4096, socket.CMSG_SPACE(64 * 4))
+    fds = array.array("i")
+    for level, kind, data in anc:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            fds.frombytes(data[:len(data) - len(data) % fds.itemsize])
+    where = [os.readlink("/proc/self/fd/%d" % fd) for fd in fds]
+    for fd in fds:
+        os.close(fd)
+    log.write(msg.decode().replace("\n", " ") + "|" + " ".join(where) + "\n")
+PY
+	wait_until test -S notify
+}
+
+@test "NOTIFY_SOCKET: each store goes to the fd store, with its descriptor" {
+	fake_manager
+	NOTIFY_SOCKET=$PWD/notify start_holder
+	"$FDPASS" send --name x hs /etc/hostname
+	wait_until grep -qx "FDSTORE=1 FDNAME=x |/etc/hostname" store.log
+	"$FDPASS" send --name y --name y hs /etc/passwd /etc/group
+	wait_until grep -qx "FDSTORE=1 FDNAME=y |/etc/group" store.log
+	run cat store.log
+	assert_output "FDSTORE=1 FDNAME=x |/etc/hostname
+FDSTORE=1 FDNAME=y |/etc/passwd
+FDSTORE=1 FDNAME=y |/etc/group"
+}
+
+@test "NOTIFY_SOCKET: a removal goes to the fd store, once per name" {
+	fake_manager
+	NOTIFY_SOCKET=$PWD/notify start_holder
+	"$FDPASS" send --name x --name x hs /etc/hostname /etc/passwd
+	"$FDPASS" hold --remove x hs
+	wait_until grep -qx "FDSTOREREMOVE=1 FDNAME=x |" store.log
+	run grep -c FDSTOREREMOVE store.log
+	assert_output 1
+}
+
+@test "NOTIFY_SOCKET: what a restart hands over is not stored again" {
+	fake_manager
+	NOTIFY_SOCKET=$PWD/notify start_holder
+	"$FDPASS" send --name x hs /etc/hostname
+	kill -HUP "$HOLDER"
+	wait_until restarted "$HOLDER"
+	"$FDPASS" send --name y hs /etc/passwd
+	wait_until grep -q "FDNAME=y" store.log
+	run cat store.log
+	assert_output "FDSTORE=1 FDNAME=x |/etc/hostname
+FDSTORE=1 FDNAME=y |/etc/passwd"
+}
+
+@test "NOTIFY_SOCKET nobody listens on: the store succeeds, the holder says why" {
+	NOTIFY_SOCKET=$PWD/nothing start_holder
+	run "$FDPASS" send --name x hs /etc/hostname
+	assert_success
+	run "$FDPASS" hold --list hs
+	assert_output --partial "x regular /etc/hostname"
+	run cat bg.err
+	assert_output "fdpass: hold $PWD/hs: NOTIFY_SOCKET: FDSTORE x: No such file or directory"
+}
+
+# handed CMD...: runs CMD in the background as bg does, with LISTEN_FDS=2
+# naming /etc/hostname (fd 3) and /etc/passwd (fd 4), LISTEN_PID its own
+# pid, and LISTEN_FDNAMES as $NAMES unless that is unset.
+handed() {
+	bg sh -c 'exec 3</etc/hostname 4</etc/passwd
+		export LISTEN_PID=$$ LISTEN_FDS=2
+		if [ -n "${NAMES+set}" ]; then export LISTEN_FDNAMES=$NAMES; fi
+		exec "$@"' sh "$@"
+	HOLDER=$BG
+}
+
+@test "LISTEN_FDS for the holder: held under their names, not stored again" {
+	fake_manager
+	NAMES=a:b NOTIFY_SOCKET=$PWD/notify handed "$FDPASS" hold hs
+	wait_for_socket hs
+	run "$FDPASS" hold --list hs
+	assert_success
+	assert_line --index 0 --partial "a regular /etc/hostname"
+	assert_line --index 1 --partial "b regular /etc/passwd"
+	"$FDPASS" send --name c hs /etc/group
+	wait_until grep -q "FDNAME=c" store.log
+	run cat store.log
+	assert_output "FDSTORE=1 FDNAME=c |/etc/group"
+	run "$FDPASS" recv --fetch b hs head -1
+	assert_output "$(head -1 /etc/passwd)"
+}
+
+@test "LISTEN_FDS without names: held as \"stored\"" {
+	NAMES=a: handed "$FDPASS" hold hs
+	wait_for_socket hs
+	run "$FDPASS" hold --list hs
+	assert_line --index 0 --partial "a regular /etc/hostname"
+	assert_line --index 1 --partial "stored regular /etc/passwd"
+	unset NAMES
+	kill "$HOLDER"
+	wait_until gone "$HOLDER"
+	handed "$FDPASS" hold hs
+	wait_for_socket hs
+	run "$FDPASS" hold --list hs
+	assert_line --index 0 --partial "stored regular /etc/hostname"
+	assert_line --index 1 --partial "stored regular /etc/passwd"
+}
+
+@test "LISTEN_FDS count toward --max-fds" {
+	NAMES=a:b handed "$FDPASS" hold --max-fds 1 hs
+	wait_for_socket hs
+	run "$FDPASS" hold --list hs
+	assert_output --partial "a regular /etc/hostname"
+	refute_output --partial "/etc/passwd"
+	run "$FDPASS" send --name c hs /etc/group
+	assert_failure
+	run cat bg.err
+	assert_line --index 0 "fdpass: hold hs: LISTEN_FDS: 1 past --max-fds 1, closed"
+}
+
+@test "LISTEN_FDS for another process: nothing taken, the variables unset" {
+	bg env LISTEN_PID=1 LISTEN_FDS=1 "$FDPASS" hold --pid-file "$PWD/hp" hs
+	HOLDER=$BG
+	wait_until test -s hp
+	run "$FDPASS" hold --list hs
+	assert_success
+	assert_output ""
+	run grep -z LISTEN_ /proc/"$HOLDER"/environ
+	assert_success
+	kill -HUP "$HOLDER"
+	wait_until restarted "$HOLDER"
+	run grep -z LISTEN_ /proc/"$HOLDER"/environ
+	assert_failure
+}
