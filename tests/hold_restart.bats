@@ -255,6 +255,23 @@ FDSTORE=1 FDNAME=y |/etc/group"
 FDSTORE=1 FDNAME=y |/etc/passwd"
 }
 
+@test "NOTIFY_SOCKET: an entry dropped as it hung up is removed from it" {
+	fake_manager
+	NOTIFY_SOCKET=$PWD/notify start_holder
+	peer "$FDPASS" <<'PY'
+import os, subprocess, sys
+r, w = os.pipe()
+subprocess.run([sys.argv[1], "send", "--name", "p", "hs", "/dev/fd/%d" % r],
+               pass_fds=[r], check=True)
+os.close(w)
+PY
+	wait_until grep -qx "FDSTOREREMOVE=1 FDNAME=p |" store.log
+	run cat store.log
+	assert_line --index 0 --regexp "^FDSTORE=1 FDNAME=p \|pipe:"
+	run "$FDPASS" hold --list hs
+	assert_output ""
+}
+
 @test "NOTIFY_SOCKET nobody listens on: the store succeeds, the holder says why" {
 	NOTIFY_SOCKET=$PWD/nothing start_holder
 	run "$FDPASS" send --name x hs /etc/hostname
@@ -333,4 +350,20 @@ handed() {
 	wait_until restarted "$HOLDER"
 	run grep -z LISTEN_ /proc/"$HOLDER"/environ
 	assert_failure
+}
+
+@test "SIGHUP with 1000 entries: all go across" {
+	start_holder --max-fds 1000
+	local names=() files=() i
+	for ((i = 0; i < 1000; i++)); do
+		names+=(--name "n$i")
+		files+=(/etc/hostname)
+	done
+	"$FDPASS" send "${names[@]}" hs "${files[@]}"
+	kill -HUP "$HOLDER"
+	wait_until restarted "$HOLDER"
+	run "$FDPASS" hold --list hs
+	assert_success
+	assert_equal "${#lines[@]}" 1000
+	assert_line --index 999 --partial "n999 regular /etc/hostname"
 }
