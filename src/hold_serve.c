@@ -544,7 +544,8 @@ take_over(struct server *s)
 /*
  * Listens on SOCKET and holds what its clients store until SIGTERM or
  * SIGINT; then exits 0, its socket file removed (cleanup.c) and what it
- * held closed with it.
+ * held closed with it.  SIGHUP execs the holder anew (start_anew), which
+ * takes over here (take_over) instead of listening and announcing.
  */
 void
 hold_serve(const struct hold_options *o)
