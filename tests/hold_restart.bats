@@ -284,11 +284,13 @@ PY
 
 # handed CMD...: runs CMD in the background as bg does, with LISTEN_FDS=2
 # naming /etc/hostname (fd 3) and /etc/passwd (fd 4), LISTEN_PID its own
-# pid, and LISTEN_FDNAMES as $NAMES unless that is unset.
+# pid, LISTEN_FDNAMES as $NAMES and LISTEN_PIDFDID as $PIDFDID unless
+# they are unset.
 handed() {
 	bg sh -c 'exec 3</etc/hostname 4</etc/passwd
 		export LISTEN_PID=$$ LISTEN_FDS=2
 		if [ -n "${NAMES+set}" ]; then export LISTEN_FDNAMES=$NAMES; fi
+		if [ -n "${PIDFDID+set}" ]; then export LISTEN_PIDFDID=$PIDFDID; fi
 		exec "$@"' sh "$@"
 	HOLDER=$BG
 }
@@ -335,6 +337,15 @@ handed() {
 	assert_failure
 	run cat bg.err
 	assert_line --index 0 "fdpass: hold hs: LISTEN_FDS: 1 past --max-fds 1, closed"
+}
+
+@test "LISTEN_FDS whose LISTEN_PIDFDID names another process: none taken" {
+	need_pidfs
+	PIDFDID=1 handed "$FDPASS" hold hs
+	wait_for_socket hs
+	run "$FDPASS" hold --list hs
+	assert_success
+	assert_output ""
 }
 
 @test "LISTEN_FDS for another process: nothing taken, the variables unset" {
