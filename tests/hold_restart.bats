@@ -113,6 +113,22 @@ time.sleep(5)' "$PWD/hs"
 	assert_line --index 1 --partial "y regular /etc/passwd"
 }
 
+@test "SIGTERM while SIGHUP waits for a client: the holder exits, cleaned up" {
+	start_holder -t 8
+	wait_until serving "$HOLDER" 0
+	bg /usr/bin/python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+time.sleep(10)' "$PWD/hs"
+	wait_until serving "$HOLDER" 1
+	kill -HUP "$HOLDER"
+	kill -TERM "$HOLDER"
+	wait_until gone "$HOLDER"
+	assert [ ! -e hs ]
+	assert [ ! -e hp ]
+}
+
 @test "SIGHUP among stores: none is refused, none is lost" {
 	start_holder
 	local i
