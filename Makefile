@@ -59,10 +59,11 @@ CORE_SRCS = msg.c
 PROTOCOL_SRCS = wire.c sender.c receiver.c intake.c forward.c request.c
 SYSTEM_SRCS = access.c address.c appear.c sockets.c resolve.c netns.c \
 	haproxy.c haproxy_names.c grab.c placement.c describe.c json.c \
-	deadline.c dispose.c cleanup.c signals.c children.c held.c holder.c
+	deadline.c dispose.c cleanup.c signals.c children.c held.c holder.c \
+	hold_state.c fdstore.c
 CLI_SRCS = sources.c send_data.c exchange.c serve.c turn.c record.c render.c \
 	handoff.c endpoint.c options.c background.c stdstreams.c hold_serve.c \
-	hold_ask.c hold_notify.c
+	hold_ask.c hold_notify.c hold_restart.c hold_manager.c
 LIB_SRCS = $(CORE_SRCS) $(PROTOCOL_SRCS) $(SYSTEM_SRCS) $(CLI_SRCS)
 CMD_SRCS = main.c cmd_send.c cmd_recv.c cmd_hold.c
 LIB_OBJS = $(LIB_SRCS:%.c=$(OBJDIR)/%.o)
@@ -70,7 +71,7 @@ CMD_OBJS = $(CMD_SRCS:%.c=$(OBJDIR)/%.o)
 UNIT_TESTS = $(OBJDIR)/test_msg $(OBJDIR)/test_wire $(OBJDIR)/test_json \
 	$(OBJDIR)/test_sockets $(OBJDIR)/test_access $(OBJDIR)/test_placement \
 	$(OBJDIR)/test_handoff $(OBJDIR)/test_dispose $(OBJDIR)/test_haproxy_names \
-	$(OBJDIR)/test_deadline $(OBJDIR)/test_holder
+	$(OBJDIR)/test_deadline $(OBJDIR)/test_holder $(OBJDIR)/test_hold_state
 
 BIN = $(OBJDIR)/fdpass
 # The core (src/msg.c, see fdpass(3)) is the library that is installed;

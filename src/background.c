@@ -85,12 +85,13 @@ stale_pid_file(int fd, const char **why)
 }
 
 /*
- * Writes the pid file, locked for as long as the process lives.  It never
- * follows a symbolic link, and replaces only a stale pid file, so that
- * --pid-file cannot be turned against a file that is not fdpass's.
- * libbsd's pidfile_open would truncate whatever it found, through a link.
+ * Writes the pid file, locked for as long as the process lives, and
+ * returns the descriptor that holds the lock.  It never follows a
+ * symbolic link, and replaces only a stale pid file, so that --pid-file
+ * cannot be turned against a file that is not fdpass's.  libbsd's
+ * pidfile_open would truncate whatever it found, through a link.
  */
-static void
+static int
 write_pid_file(const char *path)
 {
 	const char *why = NULL;
@@ -120,6 +121,7 @@ write_pid_file(const char *path)
 	if (ftruncate(fd, 0) == -1 || pwrite(fd, pid, len, 0) != len)
 		err(1, "--pid-file %s", path);
 	/* fd stays open, unseen by COMMAND, to hold the lock. */
+	return fd;
 }
 
 /*
@@ -177,16 +179,17 @@ release_fd(int fd)
 /*
  * Says that the listener is ready: to the parent with background, as a
  * newline on ready_fd (unless -1), and by the pid file (unless NULL).
+ * Returns the descriptor that locks the pid file, or -1 for none.
  */
-void
+int
 announce_listening(int background, int ready_fd, const char *pid_file)
 {
-	int parent = -1;
+	int parent = -1, pid_fd = -1;
 
 	if (background)
 		parent = fork_and_wait();
 	if (pid_file != NULL)
-		write_pid_file(pid_file);
+		pid_fd = write_pid_file(pid_file);
 	if (ready_fd != -1) {
 		if (write(ready_fd, "\n", 1) != 1)
 			err(1, "--ready-fd %d", ready_fd);
@@ -197,4 +200,5 @@ announce_listening(int background, int ready_fd, const char *pid_file)
 			err(1, "background");
 		close(parent);
 	}
+	return pid_fd;
 }

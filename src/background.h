@@ -5,6 +5,6 @@
 #ifndef FDPASS_BACKGROUND_H
 #define FDPASS_BACKGROUND_H
 
-void	announce_listening(int, int, const char *);
+int	announce_listening(int, int, const char *);
 
 #endif

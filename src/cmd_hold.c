@@ -15,6 +15,7 @@
 
 #include "commands.h"
 #include "hold.h"
+#include "hold_restart.h"
 #include "stdstreams.h"
 #include "wire.h"
 
@@ -33,7 +34,12 @@ const char hold_usage[] =
 "--name NAME SOCKET FILE' stores, `fdpass recv --fetch NAME SOCKET CMD'\n"
 "runs CMD with a copy.  A store adds to what a name holds; the same open\n"
 "file twice under one name is kept once.  An entry whose descriptor hangs\n"
-"up (POLLHUP, POLLERR) is dropped.\n"
+"up (POLLHUP, POLLERR) is dropped.  On SIGHUP the holder runs the fdpass\n"
+"now at the path it was started from, which takes over its socket, pid\n"
+"file and entries under the same pid.  With NOTIFY_SOCKET set, each entry\n"
+"is also stored in that service manager's fd store (FDSTORE=1), and removed\n"
+"from it with its name; on start, what LISTEN_FDS hands the holder is held\n"
+"again, under its LISTEN_FDNAMES name or \"stored\".\n"
 "\n"
 "      --list             list what the holder at SOCKET holds: a line per\n"
 "                         descriptor (name, kind, path, local and peer\n"
@@ -137,7 +143,8 @@ parse_hold_options(int argc, char **argv, struct hold_options *o)
 		case OPT_READY_FD:
 			o->ready_fd = parse_number("--ready-fd", optarg, 0,
 			    INT32_MAX);
-			if (fcntl(o->ready_fd, F_GETFD) == -1)
+			/* Written to and closed by the holder before. */
+			if (!restarting() && fcntl(o->ready_fd, F_GETFD) == -1)
 				err(1, "--ready-fd %d", o->ready_fd);
 			break;
 		case OPT_PID_FILE:
@@ -154,6 +161,7 @@ parse_hold_options(int argc, char **argv, struct hold_options *o)
 	}
 	if (optind == argc)
 		usage_error("hold", "missing SOCKET");
+	o->argv = argv;
 	o->socket_arg = argv[optind++];
 	if (optind < argc)
 		usage_error("hold", "'%s' after SOCKET: a holder runs no "

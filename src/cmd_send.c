@@ -14,6 +14,7 @@
 
 #include "commands.h"
 #include "exchange.h"
+#include "fdstore.h"
 #include "options.h"
 #include "send_data.h"
 #include "sources.h"
@@ -301,8 +302,7 @@ parse_send_options(int argc, char **argv, struct send_options *o)
 int
 cmd_send(int argc, char **argv)
 {
-	char fdstore[sizeof("FDSTOREREMOVE=1\nFDNAME=\nFDPOLL=0\n") +
-	    WIRE_NAME_MAX];
+	char fdstore[FDSTORE_MESSAGE_MAX];
 	struct send_options parsed;
 	const struct send_options *o = &parsed;
 	struct payload p;
@@ -329,10 +329,9 @@ cmd_send(int argc, char **argv)
 	out.data_fd = p.data_fd;
 	out.data_fd_len = p.data_fd_len;
 	if (o->fdstore_name != NULL) {
-		out.datalen = snprintf(fdstore, sizeof(fdstore),
-		    "%s\nFDNAME=%s\n%s", o->remove ? "FDSTOREREMOVE=1" :
-		    "FDSTORE=1", o->fdstore_name, o->no_fdpoll ? "FDPOLL=0\n" :
-		    "");
+		out.datalen = fdstore_message(fdstore, o->remove ?
+		    FDSTORE_REMOVE : o->no_fdpoll ? FDSTORE_KEEP :
+		    FDSTORE_STORE, o->fdstore_name);
 		out.data = fdstore;
 	}
 	if (o->sock.listen)

@@ -64,16 +64,22 @@ held_add(struct held *t, int fd, const char *name, int watched)
 	return 0;
 }
 
+/* How many descriptors name holds. */
+size_t
+held_count(const struct held *t, const char *name)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < t->n; i++)
+		n += strcmp(t->entries[i].name, name) == 0;
+	return n;
+}
+
 /* Tells whether name holds anything. */
 int
 held_has(const struct held *t, const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < t->n; i++)
-		if (strcmp(t->entries[i].name, name) == 0)
-			return 1;
-	return 0;
+	return held_count(t, name) > 0;
 }
 
 /*

@@ -22,6 +22,7 @@ struct held {
 int	held_same(const struct held_entry *, int, const char *);
 int	held_reserve(struct held *, size_t);
 int	held_add(struct held *, int, const char *, int);
+size_t	held_count(const struct held *, const char *);
 int	held_has(const struct held *, const char *);
 size_t	held_take(struct held *, const char *, int *);
 int	held_drop(struct held *, size_t);

@@ -20,6 +20,7 @@ struct hold_options {
 	int			 json;
 	char			**remove;	/* --remove NAME..., or NULL */
 	size_t			 nremove;
+	char			**argv;		/* "hold" and its arguments */
 };
 
 void	hold_serve(const struct hold_options *) __attribute__((noreturn));

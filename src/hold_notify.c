@@ -60,9 +60,9 @@ struct fields {
 /*
  * Binds the --notify-socket, which goes with the holder's socket file at
  * exit, non-blocking and with its senders' credentials; exits 1 if it
- * cannot.  Returns its descriptor.
+ * cannot.  Returns it, with the file it made.
  */
-int
+const struct listener *
 hold_notify_open(const struct hold_options *o)
 {
 	const struct listener *l;
@@ -72,7 +72,7 @@ hold_notify_open(const struct hold_options *o)
 	if ((flags = fcntl(l->fd, F_GETFL)) == -1 ||
 	    fcntl(l->fd, F_SETFL, flags | O_NONBLOCK) == -1)
 		err(1, "listen %s", o->notify_socket);
-	return l->fd;
+	return l;
 }
 
 /* Notes in n the descriptors and the credentials that came in msg. */

@@ -6,10 +6,11 @@
 #ifndef FDPASS_HOLD_NOTIFY_H
 #define FDPASS_HOLD_NOTIFY_H
 
+#include "address.h"
 #include "hold.h"
 #include "holder.h"
 
-int	hold_notify_open(const struct hold_options *);
+const struct listener *hold_notify_open(const struct hold_options *);
 void	hold_notify_take(int, struct holder *, const struct hold_options *);
 
 #endif

@@ -23,10 +23,13 @@
 
 #include "access.h"
 #include "background.h"
+#include "cleanup.h"
 #include "dispose.h"
 #include "endpoint.h"
 #include "hold.h"
+#include "hold_manager.h"
 #include "hold_notify.h"
+#include "hold_restart.h"
 #include "holder.h"
 #include "request.h"
 #include "signals.h"
@@ -50,9 +53,14 @@ struct server {
 	struct holder			 holder;
 	const struct listener		*listener;
 	int				 notify;	/* or -1 */
+	const struct listener		*notify_file;	/* its file, or NULL */
 	int				 signals;	/* a signalfd */
 	int				 wake[2];	/* holder.changed is [1] */
 	atomic_size_t			 clients;
+	struct manager			 manager;
+	char				*binary;	/* to exec on SIGHUP */
+	int				 pid_fd;	/* locks the pid file */
+	const char			*pid_path;
 };
 
 /* One connection, served by a thread of its own. */
@@ -430,6 +438,17 @@ raise_fd_limit(size_t max_fds)
 		    (unsigned long long)rl.rlim_cur);
 }
 
+/* The signals that end or restart the holder, in *set. */
+static const sigset_t *
+stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+	return set;
+}
+
 /*
  * Takes the signals that end or restart the holder on a signalfd: blocked
  * before any thread starts, so that every thread has them blocked and the
@@ -441,48 +460,153 @@ signals_to_fd(void)
 	sigset_t stop;
 	int fd;
 
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGHUP);
-	if (signals_mask(SIG_BLOCK, &stop) == -1 ||
+	if (signals_mask(SIG_BLOCK, stop_signals(&stop)) == -1 ||
 	    (fd = signalfd(-1, &stop, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
 		err(1, "signals");
 	return fd;
 }
 
 /*
+ * Waits, accepting nobody, until the clients being served are done, as
+ * their deadline makes them soon; SIGTERM or SIGINT meanwhile exits.
+ */
+static void
+wait_for_clients(struct server *s)
+{
+	struct pollfd p[2];
+	int sig;
+
+	while (atomic_load(&s->clients) > 0) {
+		p[0] = (struct pollfd){ s->signals, POLLIN, 0 };
+		p[1] = (struct pollfd){ s->wake[0], POLLIN, 0 };
+		if (poll(p, 2, -1) == -1 && errno != EINTR)
+			err(1, "hold %s: poll", s->opt->socket_arg);
+		if ((p[0].revents & POLLIN) &&
+		    (sig = next_signal(s->signals)) != 0 && sig != SIGHUP)
+			exit(0);
+		if (p[1].revents & POLLIN)
+			drain(s->wake[0]);
+	}
+}
+
+/*
+ * On SIGHUP: once no client is served, execs the fdpass at the path it
+ * was started from, handing it all it has (hold_restart.c).  The signals
+ * go back as found, but for those the holder takes, which stay blocked
+ * through the exec: one sent meanwhile then waits for the new holder's
+ * signalfd, and does not kill it half started.  Should the exec fail, it
+ * serves on as before.
+ */
+static void
+start_anew(struct server *s)
+{
+	struct hold_state st;
+	sigset_t stop;
+
+	wait_for_clients(s);
+	hold_state_init(&st);
+	st.listener.fd = s->listener->fd;
+	st.listener.path = (char *)s->listener->path;
+	st.listener.dev = s->listener->dev;
+	st.listener.ino = s->listener->ino;
+	st.notify.fd = s->notify;
+	if (s->notify_file != NULL) {
+		st.notify.path = (char *)s->notify_file->path;
+		st.notify.dev = s->notify_file->dev;
+		st.notify.ino = s->notify_file->ino;
+	}
+	st.pid_fd = s->pid_fd;
+	st.pid_path = (char *)s->pid_path;
+	st.table = s->holder.table;
+	cleanup_before_exec();
+	if (signals_mask(SIG_BLOCK, stop_signals(&stop)) == -1)
+		err(1, "signals");
+	restart_exec(s->binary, s->opt->argv, s->opt->socket_arg, &st);
+	if (signals_set(SIGPIPE, SIG_IGN) == -1)
+		err(1, "signals");
+}
+
+/*
+ * Takes over from the holder that exec'd this one, if one did: its
+ * listener, notify socket, pid file and entries.  Returns whether it did.
+ */
+static int
+take_over(struct server *s)
+{
+	static struct listener notify_file;
+	struct hold_state st;
+
+	if ((s->listener = restart_take(s->opt->socket_arg, &st)) == NULL)
+		return 0;
+	s->notify = st.notify.fd;
+	/* Its file goes at exit (restart_take), and with the next restart. */
+	notify_file.fd = st.notify.fd;
+	notify_file.path = st.notify.path;
+	notify_file.dev = st.notify.dev;
+	notify_file.ino = st.notify.ino;
+	st.notify.path = NULL;
+	s->notify_file = &notify_file;
+	s->pid_fd = st.pid_fd;
+	s->pid_path = st.pid_path;
+	st.pid_path = NULL;
+	s->holder.table = st.table;
+	memset(&st.table, 0, sizeof(st.table));
+	hold_state_free(&st);
+	if (s->holder.table.n > s->holder.max_fds)
+		warnx("hold %s: restart: %zu held, more than --max-fds %zu",
+		    s->opt->socket_arg, s->holder.table.n, s->holder.max_fds);
+	return 1;
+}
+
+/*
  * Listens on SOCKET and holds what its clients store until SIGTERM or
  * SIGINT; then exits 0, its socket file removed (cleanup.c) and what it
- * held closed with it.
+ * held closed with it.  SIGHUP execs the holder anew (start_anew), which
+ * takes over here (take_over) instead of listening and announcing.
  */
 void
 hold_serve(const struct hold_options *o)
 {
 	static struct server s;
-	int sig;
+	int restarted, sig;
 
 	s.opt = o;
 	s.notify = -1;
 	s.holder.max_fds = o->max_fds;
+	/* First, so that no descriptor opened lands where one was handed. */
+	restarted = take_over(&s);
+	if (!restarted)
+		manager_take_listen_fds(&s.holder.table, o->max_fds,
+		    o->socket_arg);
+	s.holder.mirror = manager_mirror(&s.manager, o->socket_arg,
+	    o->notify_socket);
+	s.binary = restart_binary();
 	if ((errno = pthread_mutex_init(&s.holder.lock, NULL)) != 0 ||
 	    pipe2(s.wake, O_CLOEXEC | O_NONBLOCK) == -1)
 		err(1, "hold");
 	s.holder.changed = s.wake[1];
 	raise_fd_limit(o->max_fds);
-	s.listener = endpoint_listen(o->socket_arg, SOCK_STREAM, o->sock.mode);
-	if (o->notify_socket != NULL)
-		s.notify = hold_notify_open(o);
+	if (!restarted) {
+		s.listener = endpoint_listen(o->socket_arg, SOCK_STREAM,
+		    o->sock.mode);
+		if (o->notify_socket != NULL) {
+			s.notify_file = hold_notify_open(o);
+			s.notify = s.notify_file->fd;
+		}
+	}
 	/* A client that leaves while answered is no reason to die. */
 	if (signals_set(SIGPIPE, SIG_IGN) == -1)
 		err(1, "signals");
 	s.signals = signals_to_fd();
-	announce_listening(o->background, o->ready_fd, o->pid_file);
+	if (!restarted) {
+		s.pid_fd = announce_listening(o->background, o->ready_fd,
+		    o->pid_file);
+		s.pid_path = o->pid_file;
+	}
 	for (;;) {
 		sig = serve(&s);
 		if (sig != SIGHUP)
 			exit(0);
-		warnx("hold %s: SIGHUP: restarting is not there yet",
-		    o->socket_arg);
+		start_anew(&s);
 	}
 }

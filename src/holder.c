@@ -26,6 +26,22 @@ wake_main_loop(const struct holder *h)
 	(void)!write(h->changed, &c, 1);
 }
 
+/* Tells the mirror, if any, that fd came under name. */
+static void
+mirror_stored(const struct holder *h, const char *name, int fd, int watched)
+{
+	if (h->mirror != NULL)
+		h->mirror->stored(h->mirror->arg, name, fd, watched);
+}
+
+/* Tells the mirror, if any, that name holds nothing any more. */
+static void
+mirror_removed(const struct holder *h, const char *name)
+{
+	if (h->mirror != NULL)
+		h->mirror->removed(h->mirror->arg, name);
+}
+
 /* The index of what name holds of the same open file as fd, or -1. */
 static ssize_t
 find_same(const struct held *t, int fd, const char *name)
@@ -53,15 +69,19 @@ count_new(const struct held *t, const int *fds, char *const *names,
 /*
  * Adds the n descriptors to the table, locked, with room for them, or
  * none of them: fails with ENOMEM having taken back what it added.
- * Returns how many were held already, which it disposes of.
+ * Returns how many were held already, which it disposes of; the mirror
+ * hears of the others.
  */
 static ssize_t
-add_all(struct held *t, const int *fds, char *const *names, size_t n,
+add_all(struct holder *h, const int *fds, char *const *names, size_t n,
     int watched)
 {
+	struct held *t = &h->table;
 	size_t i, had = t->n, again = 0;
 	int *same;
 
+	if (n == 0)
+		return 0;
 	if ((same = calloc(n, sizeof(*same))) == NULL)
 		return -1;
 	for (i = 0; i < n; i++) {
@@ -80,7 +100,8 @@ add_all(struct held *t, const int *fds, char *const *names, size_t n,
 		if (same[i]) {
 			dispose_fd(fds[i]);
 			again++;
-		}
+		} else
+			mirror_stored(h, names[i], fds[i], watched);
 	free(same);
 	return again;
 }
@@ -114,7 +135,7 @@ holder_store(struct holder *h, const int *fds, char *const *names, size_t n,
 		return -1;
 	}
 	if (held_reserve(&h->table, n) == -1 ||
-	    add_all(&h->table, fds, names, n, watched) == -1) {
+	    add_all(h, fds, names, n, watched) == -1) {
 		pthread_mutex_unlock(&h->lock);
 		no->reason = WIRE_UNSAID;
 		no->why = "out of memory";
@@ -220,7 +241,7 @@ ssize_t
 holder_remove(struct holder *h, char *const *names, size_t n,
     const char **missing)
 {
-	size_t i, count = 0;
+	size_t i, taken, count = 0;
 	int *fds;
 
 	pthread_mutex_lock(&h->lock);
@@ -235,8 +256,12 @@ holder_remove(struct holder *h, char *const *names, size_t n,
 		pthread_mutex_unlock(&h->lock);
 		return -1;
 	}
-	for (i = 0; i < n; i++)
-		count += held_take(&h->table, names[i], fds + count);
+	for (i = 0; i < n; i++) {
+		taken = held_take(&h->table, names[i], fds + count);
+		if (taken > 0)
+			mirror_removed(h, names[i]);
+		count += taken;
+	}
 	pthread_mutex_unlock(&h->lock);
 	wake_main_loop(h);
 	dispose_fds(fds, count);
@@ -247,7 +272,8 @@ holder_remove(struct holder *h, char *const *names, size_t n,
 /*
  * Takes out the watched entries whose descriptors report POLLHUP or
  * POLLERR, as systemd drops them from its fd store: a connection whose
- * peer has gone, a pipe whose other end is closed.
+ * peer has gone, a pipe whose other end is closed.  The mirror hears of
+ * each name that comes to hold nothing.
  */
 void
 holder_drop_hung(struct holder *h)
@@ -262,6 +288,8 @@ holder_drop_hung(struct holder *h)
 		p.events = 0;
 		if (h->table.entries[i].watched && poll(&p, 1, 0) == 1 &&
 		    (p.revents & (POLLHUP | POLLERR))) {
+			if (held_count(&h->table, h->table.entries[i].name) == 1)
+				mirror_removed(h, h->table.entries[i].name);
 			fd = held_drop(&h->table, i);
 			dispose_fd(fd);
 		} else

@@ -14,11 +14,23 @@
 
 #include "held.h"
 
+/*
+ * Told of each entry that comes and of each name that comes to hold
+ * nothing, under the lock, to mirror the table elsewhere (a service
+ * manager's fd store): it must never block.
+ */
+struct holder_mirror {
+	void	(*stored)(void *, const char *, int, int);
+	void	(*removed)(void *, const char *);
+	void	*arg;
+};
+
 struct holder {
-	pthread_mutex_t	 lock;
-	struct held	 table;
-	size_t		 max_fds;	/* --max-fds */
-	int		 changed;	/* the write end of the main loop's pipe */
+	pthread_mutex_t			 lock;
+	struct held			 table;
+	size_t				 max_fds;	/* --max-fds */
+	int				 changed;	/* the main loop's pipe */
+	const struct holder_mirror	*mirror;	/* or NULL */
 };
 
 /* Why a store was refused, for a reply (enum wire_reason) and a log. */

@@ -270,3 +270,25 @@ socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).bind("notify")'
 FDNAME=web" file
 	wait_until listed web
 }
+
+@test "SIGHUP: the notify socket goes across, heard, and its file removed at exit" {
+	start_holder
+	notify "FDSTORE=1
+FDNAME=before" file
+	wait_until listed before
+	kill -HUP "$HOLDER"
+	wait_until grep -qz "^FDPASS_HOLD_STATE=" /proc/"$HOLDER"/environ
+	notify "FDSTORE=1
+FDNAME=after" file
+	wait_until listed after
+	listed before
+	kill -HUP "$HOLDER"
+	wait_until grep -qz "^FDPASS_HOLD_STATE=" /proc/"$HOLDER"/environ
+	notify "FDSTOREREMOVE=1
+FDNAME=before"
+	wait_until not_listed before
+	kill -TERM "$HOLDER"
+	wait_until gone "$HOLDER"
+	assert [ ! -e "$NOTIFY" ]
+	assert [ ! -e hs ]
+}

@@ -65,13 +65,6 @@ print(data.split(b"\r\n\r\n", 1)[1].decode())
 PY
 }
 
-# need_pidfs: skips a test where pidfds do not name one process each
-# (no pidfs before Linux 6.9), as LISTEN_PIDFDID is not checked there.
-need_pidfs() {
-	/usr/bin/python3 -c 'import os, sys; sys.exit(os.fstat(os.pidfd_open(os.getpid())).st_ino == os.fstat(os.pidfd_open(1)).st_ino)' ||
-		skip "pidfds are not on pidfs (Linux 6.9 or later)"
-}
-
 # start_haproxy [ADDRESS]: a HAProxy answering "old" on ports $p1 and $p2,
 # with its stats socket at ADDRESS (by default admin.sock); its pid in
 # $HAPROXY.

@@ -130,6 +130,13 @@ need_package() {
 		fail "could not install $package"
 }
 
+# need_pidfs: skips a test where pidfds do not name one process each
+# (no pidfs before Linux 6.9), as LISTEN_PIDFDID is not checked there.
+need_pidfs() {
+	/usr/bin/python3 -c 'import os, sys; sys.exit(os.fstat(os.pidfd_open(os.getpid())).st_ino == os.fstat(os.pidfd_open(1)).st_ino)' ||
+		skip "pidfds are not on pidfs (Linux 6.9 or later)"
+}
+
 # free_port: a TCP port on 127.0.0.1 that nothing listens on just now.
 free_port() {
 	/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'

@@ -1,0 +1,214 @@
+/*
+ * The holder's exec of itself, both ends of it.  The old one has waited
+ * for its clients and stopped accepting: new connections wait in the
+ * listen backlog for the new one.  It passes every descriptor it owns
+ * open, at the same numbers, and the state that says what each is in a
+ * memfd named by FDPASS_HOLD_STATE; the new one checks it all, takes the
+ * socket files and the pid file over for removal at exit, and goes on.
+ * The pid stays, so the pid file stays true, and neither --background
+ * nor --ready-fd is announced twice.
+ */
+#include <sys/stat.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "hold_restart.h"
+
+extern char **environ;
+
+/* Tells whether this holder was exec'd by another, to take over from it. */
+int
+restarting(void)
+{
+	return getenv(HOLD_STATE_VAR) != NULL;
+}
+
+/* name made absolute, if it holds a slash; NULL otherwise. */
+static char *
+absolute(const char *name)
+{
+	char cwd[PATH_MAX], *path;
+
+	if (strchr(name, '/') == NULL)
+		return NULL;
+	if (name[0] == '/')
+		return strdup(name);
+	if (getcwd(cwd, sizeof(cwd)) == NULL ||
+	    asprintf(&path, "%s/%s", cwd, name) == -1)
+		return NULL;
+	return path;
+}
+
+/*
+ * The path to exec on SIGHUP, found at start: the one fdpass was run as
+ * (argv[0] made absolute, keeping the symbolic links in it, so that an
+ * upgrade that moves a link takes effect) while it names the running
+ * binary; else where /proc/self/exe leads.  Never /proc/self/exe
+ * itself, which stays the old binary.  NULL when neither is known.
+ */
+char *
+restart_binary(void)
+{
+	struct stat self, named;
+	char *path;
+
+	if (stat("/proc/self/exe", &self) == -1)
+		return NULL;
+	path = absolute(program_invocation_name);
+	if (path != NULL && stat(path, &named) == 0 &&
+	    named.st_dev == self.st_dev && named.st_ino == self.st_ino)
+		return path;
+	free(path);
+	return realpath("/proc/self/exe", NULL);
+}
+
+/* The state's number in FDPASS_HOLD_STATE; exits 1 if it is not one. */
+static int
+state_fd(const char *socket_arg)
+{
+	const char *text = getenv(HOLD_STATE_VAR), *errstr;
+	long long fd;
+
+	fd = strtonum(text, 3, INT_MAX, &errstr);
+	if (errstr != NULL)
+		errx(1, "hold %s: restart: %s is '%s', not a descriptor",
+		    socket_arg, HOLD_STATE_VAR, text);
+	return (int)fd;
+}
+
+/*
+ * Records the files of st's sockets and its pid file for removal at exit,
+ * as the holder that made them would have; returns the listener, which
+ * takes st's listener path.
+ */
+static const struct listener *
+adopt_files(struct hold_state *st)
+{
+	static struct listener l;
+	struct stat sb;
+
+	l.fd = st->listener.fd;
+	l.path = st->listener.path;
+	st->listener.path = NULL;
+	l.dev = st->listener.dev;
+	l.ino = st->listener.ino;
+	cleanup_listener(&l);
+	if (st->notify.path != NULL)
+		cleanup_made(st->notify.path, st->notify.dev, st->notify.ino);
+	if (st->pid_fd != -1 && fstat(st->pid_fd, &sb) == 0)
+		cleanup_pid_file(st->pid_path, sb.st_dev, sb.st_ino);
+	return &l;
+}
+
+/*
+ * Takes over from the holder that exec'd this one: reads the state it
+ * left into *st and the descriptors it names, all close-on-exec again,
+ * and unsets FDPASS_HOLD_STATE.  Returns the listener, or NULL when no
+ * holder left one.  Exits 1 on a state that is not sound: nothing in it
+ * is trusted past what is checked.
+ */
+const struct listener *
+restart_take(const char *socket_arg, struct hold_state *st)
+{
+	const char *why;
+	int fd;
+
+	if (!restarting())
+		return NULL;
+	fd = state_fd(socket_arg);
+	if (hold_state_read(fd, st, &why) == -1) {
+		if (why != NULL)
+			errx(1, "hold %s: restart: %s %d: %s", socket_arg,
+			    HOLD_STATE_VAR, fd, why);
+		err(1, "hold %s: restart: %s %d", socket_arg, HOLD_STATE_VAR,
+		    fd);
+	}
+	if (hold_state_fds_cloexec(st, 1) == -1)
+		err(1, "hold %s: restart: close-on-exec", socket_arg);
+	close(fd);
+	unsetenv(HOLD_STATE_VAR);
+	return adopt_files(st);
+}
+
+/*
+ * The environment as found, and FDPASS_HOLD_STATE naming fd; NULL on no
+ * memory.  The variable is this process's only addition.
+ */
+static char **
+environment_with(int fd)
+{
+	static char var[sizeof(HOLD_STATE_VAR) + 16];
+	size_t n = 0;
+	char **env;
+
+	while (environ[n] != NULL)
+		n++;
+	if ((env = calloc(n + 2, sizeof(*env))) == NULL)
+		return NULL;
+	memcpy(env, environ, n * sizeof(*env));
+	snprintf(var, sizeof(var), "%s=%d", HOLD_STATE_VAR, fd);
+	env[n] = var;
+	return env;
+}
+
+/* argv with binary before it, for execve; NULL on no memory. */
+static char **
+arguments(const char *binary, char *const *argv)
+{
+	size_t n = 0;
+	char **args;
+
+	while (argv[n] != NULL)
+		n++;
+	if ((args = calloc(n + 2, sizeof(*args))) == NULL)
+		return NULL;
+	args[0] = (char *)binary;
+	memcpy(args + 1, argv, n * sizeof(*args));
+	return args;
+}
+
+/*
+ * Execs binary with "hold" and the holder's arguments in argv, handing it
+ * st: every descriptor in it passes the exec, and the state goes in a
+ * memfd (hold_state.c).  The caller has put the signals back as found.
+ * Returns only on failure, having said why; everything is as it was
+ * then, the descriptors close-on-exec again.
+ */
+void
+restart_exec(const char *binary, char *const *argv, const char *socket_arg,
+    const struct hold_state *st)
+{
+	char **args = NULL, **env = NULL;
+	int fd;
+
+	if (binary == NULL) {
+		warnx("hold %s: restart: the path of fdpass is not known",
+		    socket_arg);
+		return;
+	}
+	if ((fd = hold_state_write(st)) == -1) {
+		warn("hold %s: restart: the state", socket_arg);
+		return;
+	}
+	if ((args = arguments(binary, argv)) == NULL ||
+	    (env = environment_with(fd)) == NULL ||
+	    hold_state_fds_cloexec(st, 0) == -1 ||
+	    fcntl(fd, F_SETFD, 0) == -1)
+		warn("hold %s: restart", socket_arg);
+	else {
+		execve(binary, args, env);
+		warn("hold %s: restart: %s", socket_arg, binary);
+	}
+	hold_state_fds_cloexec(st, 1);
+	close(fd);
+	free(args);
+	free(env);
+}
