@@ -2,7 +2,8 @@
 #
 # Installed as share/bash-completion/completions/fdpass; needs the
 # bash-completion package.  tests/consistency.bats checks the option lists
-# below against `fdpass send --help` and `fdpass recv --help`.
+# below against `fdpass send --help`, `fdpass recv --help` and
+# `fdpass hold --help`.
 
 # Replies for SOCKET when it starts with @: the abstract sockets bound now,
 # which /proc/net/unix lists with an @ in its last field.
@@ -78,19 +79,30 @@ _fdpass()
 		--peer-gid --peer-pid
 	)
 	local -a recv_opts=(
-		--listen --connect --stdin --at --listen-fds --inetd --ucspi
-		--blocking --count --json --once --keep-listening --max-children
-		--background --ready-fd --pid-file --seqpacket --dgram --timeout --mode
-		--allow-uid --allow-gid --peer-uid --peer-gid --peer-pid --help
+		--listen --connect --stdin --fetch --fetch-all --at --listen-fds
+		--inetd --ucspi --blocking --count --json --once --keep-listening
+		--max-children --background --ready-fd --pid-file --seqpacket --dgram
+		--timeout --mode --allow-uid --allow-gid --peer-uid --peer-gid
+		--peer-pid --help
 	)
 	local -a recv_args=(
-		--at --count --max-children --ready-fd --pid-file -t --timeout
+		--fetch --at --count --max-children --ready-fd --pid-file -t
+		--timeout -m --mode --allow-uid --allow-gid --peer-uid --peer-gid
+		--peer-pid
+	)
+	local -a hold_opts=(
+		--list --json --remove --max-fds --notify-socket --background
+		--ready-fd --pid-file --timeout --mode --allow-uid --allow-gid
+		--peer-uid --peer-gid --peer-pid --help
+	)
+	local -a hold_args=(
+		--remove --max-fds --notify-socket --ready-fd --pid-file -t --timeout
 		-m --mode --allow-uid --allow-gid --peer-uid --peer-gid --peer-pid
 	)
 	local -a main_opts=(--help --version)
 
 	if ((cword == 1)); then
-		local words1="recv send"
+		local words1="hold recv send"
 		[[ $cur == -* ]] && words1=${main_opts[*]}
 		mapfile -t COMPREPLY < <(compgen -W "$words1" -- "$cur")
 		return
@@ -105,6 +117,10 @@ _fdpass()
 	recv)
 		opts=${recv_opts[*]}
 		args=" ${recv_args[*]} "
+		;;
+	hold)
+		opts=${hold_opts[*]}
+		args=" ${hold_args[*]} "
 		;;
 	*)
 		return
@@ -165,11 +181,13 @@ _fdpass()
 		((first++))
 	fi
 
-	# After SOCKET: send takes FILEs, recv a COMMAND and its arguments.
+	# After SOCKET: send takes FILEs, recv a COMMAND and its arguments,
+	# hold nothing.
 	if [[ $command == send ]]; then
 		_filedir
 		return
 	fi
+	[[ $command == hold ]] && return
 	if [[ ${words[first]} == -- ]] && ((cword > first)); then
 		((first++))
 	fi
@@ -184,7 +202,7 @@ _fdpass_argument()
 	-D | --data-file | --pid-file)
 		_filedir
 		;;
-	--unix-listen | --from-haproxy)
+	--unix-listen | --from-haproxy | --notify-socket)
 		_fdpass_socket
 		;;
 	--netns)

@@ -2,10 +2,10 @@
 #
 # Installed as share/fish/vendor_completions.d/fdpass.fish.
 # tests/consistency.bats checks the options below against
-# `fdpass send --help` and `fdpass recv --help`.
+# `fdpass send --help`, `fdpass recv --help` and `fdpass hold --help`.
 
 # Reads the command line up to the cursor into globals: __fdpass_cmd, the
-# command (send or recv); __fdpass_where, what the current word may be
+# command (send, recv or hold); __fdpass_where, what the current word may be
 # (command, options, socket, after, file-arg, socket-arg or arg); and
 # __fdpass_rest, the operands after SOCKET.
 function __fdpass_scan
@@ -23,8 +23,11 @@ function __fdpass_scan
                 unix-listen backlog netns name data data-file timeout mode \
                 notify-fdstore allow-uid allow-gid peer-uid peer-gid peer-pid
         case recv
-            set args n t m at count max-children ready-fd pid-file timeout mode \
-                allow-uid allow-gid peer-uid peer-gid peer-pid
+            set args n t m fetch at count max-children ready-fd pid-file timeout \
+                mode allow-uid allow-gid peer-uid peer-gid peer-pid
+        case hold
+            set args t m remove max-fds notify-socket ready-fd pid-file timeout \
+                mode allow-uid allow-gid peer-uid peer-gid peer-pid
         case '*'
             set __fdpass_where unknown
             return
@@ -71,7 +74,7 @@ function __fdpass_scan
         switch $skip
             case -D --data-file --pid-file
                 set __fdpass_where file-arg
-            case --unix-listen --from-haproxy
+            case --unix-listen --from-haproxy --notify-socket
                 set __fdpass_where socket-arg
             case --netns
                 set __fdpass_where netns-arg
@@ -152,6 +155,7 @@ complete -c fdpass -f
 # fdpass itself
 complete -c fdpass -n __fdpass_top -a send -d 'Pass descriptors to the receiver at SOCKET'
 complete -c fdpass -n __fdpass_top -a recv -d 'Receive descriptors and run COMMAND with them'
+complete -c fdpass -n __fdpass_top -a hold -d 'Hold descriptors by name for later'
 complete -c fdpass -n __fdpass_top -s h -l help -d 'Show help and exit'
 complete -c fdpass -n __fdpass_top -s V -l version -d 'Show the version and exit'
 
@@ -203,6 +207,8 @@ complete -c fdpass -n '__fdpass_at send netns-arg' -a '(__fdpass_netns)'
 complete -c fdpass -n '__fdpass_at recv options' -s l -l listen -d 'Listen on SOCKET (the default)'
 complete -c fdpass -n '__fdpass_at recv options' -s c -l connect -d 'Connect to SOCKET, where a sender listens'
 complete -c fdpass -n '__fdpass_at recv options' -l stdin -d 'Receive on the unix socket that is standard input'
+complete -c fdpass -n '__fdpass_at recv options' -l fetch -x -d 'Get copies of what the holder at SOCKET holds under NAME,...'
+complete -c fdpass -n '__fdpass_at recv options' -l fetch-all -d 'Get copies of all the holder at SOCKET holds'
 complete -c fdpass -n '__fdpass_at recv options' -l at -x -d 'Place the descriptors at N[=NAME],... in COMMAND'
 complete -c fdpass -n '__fdpass_at recv options' -l listen-fds -d 'Place them from 3, set LISTEN_FDS etc.'
 complete -c fdpass -n '__fdpass_at recv options' -l inetd -d 'Place the first on 0 and 1'
@@ -229,3 +235,23 @@ complete -c fdpass -n '__fdpass_at recv options' -s h -l help -d 'Show help and 
 complete -c fdpass -n '__fdpass_at recv socket' -a '(__fdpass_socket)'
 complete -c fdpass -n '__fdpass_at recv file-arg' -F
 complete -c fdpass -n '__fdpass_at recv after' -a '(__fdpass_command)'
+
+# fdpass hold
+complete -c fdpass -n '__fdpass_at hold options' -l list -d 'List what the holder at SOCKET holds'
+complete -c fdpass -n '__fdpass_at hold options' -l json -d 'With --list, a JSON object per descriptor'
+complete -c fdpass -n '__fdpass_at hold options' -l remove -x -d 'Drop what the holder at SOCKET holds under NAME'
+complete -c fdpass -n '__fdpass_at hold options' -l max-fds -x -d 'Hold at most N descriptors'
+complete -c fdpass -n '__fdpass_at hold options' -l notify-socket -x -d 'Also take sd_notify messages at PATH'
+complete -c fdpass -n '__fdpass_at hold options' -s b -l background -d 'Return once listening; serve in the background'
+complete -c fdpass -n '__fdpass_at hold options' -l ready-fd -x -d 'Write a newline to descriptor N once listening'
+complete -c fdpass -n '__fdpass_at hold options' -l pid-file -r -F -d 'Write the holder\'s pid to FILE'
+complete -c fdpass -n '__fdpass_at hold options' -s t -l timeout -x -d 'Give each client SECONDS for its request'
+complete -c fdpass -n '__fdpass_at hold options' -s m -l mode -x -d 'Socket file mode'
+complete -c fdpass -n '__fdpass_at hold options' -l allow-uid -x -d 'Also serve clients of user UID'
+complete -c fdpass -n '__fdpass_at hold options' -l allow-gid -x -d 'Also serve clients of group GID'
+complete -c fdpass -n '__fdpass_at hold options' -l peer-uid -x -d 'Serve only clients of user UID'
+complete -c fdpass -n '__fdpass_at hold options' -l peer-gid -x -d 'Serve only clients of group GID'
+complete -c fdpass -n '__fdpass_at hold options' -l peer-pid -x -d 'Serve only the process with id PID'
+complete -c fdpass -n '__fdpass_at hold options' -s h -l help -d 'Show help and exit'
+complete -c fdpass -n '__fdpass_at hold socket socket-arg' -a '(__fdpass_socket)'
+complete -c fdpass -n '__fdpass_at hold file-arg' -F

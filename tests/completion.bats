@@ -111,7 +111,8 @@ teardown() {
 	need_bash_completion
 	run bash_complete "fdpass "
 	assert_success
-	assert_output "recv
+	assert_output "hold
+recv
 send"
 }
 
@@ -137,6 +138,32 @@ send"
 	assert_line --at
 	assert_line --listen-fds
 	refute_line --tcp-listen
+}
+
+@test "bash: hold's options after fdpass hold --, recv's --fetch" {
+	need_bash_completion
+	run bash_complete "fdpass hold --"
+	assert_line --list
+	assert_line --remove
+	assert_line --notify-socket
+	refute_line --at
+	refute_line --dgram
+	run bash_complete "fdpass recv --fe"
+	assert_output "--fetch
+--fetch-all"
+}
+
+@test "bash: hold takes SOCKET and nothing after it" {
+	need_bash_completion
+	make_files
+	run bash_complete "fdpass hold --remove x a"
+	assert_output "adir
+asock"
+	run bash_complete "fdpass hold asock a"
+	assert_output ""
+	run bash_complete "fdpass hold --notify-socket a"
+	assert_output "adir
+asock"
 }
 
 @test "bash: a number after --at, so no file names" {
@@ -237,7 +264,8 @@ asock"
 	need zsh
 	make_files
 	run zsh_complete "fdpass "
-	assert_output "recv
+	assert_output "hold
+recv
 send"
 	run zsh_complete "fdpass send --tcp"
 	assert_output "--tcp-connect
@@ -251,6 +279,14 @@ asock"
 	assert_line cat
 	run zsh_complete "fdpass recv --stdin ca"
 	assert_line cat
+	run zsh_complete "fdpass hold --li"
+	assert_output "--list"
+	run zsh_complete "fdpass hold --remove x a"
+	assert_output "adir
+asock"
+	run zsh_complete "fdpass recv --fetch"
+	assert_output "--fetch
+--fetch-all"
 }
 
 @test "fish: the completions parse" {
@@ -263,7 +299,8 @@ asock"
 	need fish
 	make_files
 	run fish_complete "fdpass "
-	assert_output "recv
+	assert_output "hold
+recv
 send"
 	run fish_complete "fdpass recv --li"
 	assert_output "--listen
@@ -277,4 +314,14 @@ asock"
 	assert_output ""
 	run fish_complete "fdpass recv s -- ca"
 	assert_line cat
+	run fish_complete "fdpass hold --li"
+	assert_output "--list"
+	run fish_complete "fdpass hold --remove x a"
+	assert_output "adir/
+asock"
+	run fish_complete "fdpass hold asock a"
+	assert_output ""
+	run fish_complete "fdpass recv --fe"
+	assert_output "--fetch
+--fetch-all"
 }

@@ -13,8 +13,10 @@ load test_helper
 ROOT=$BATS_TEST_DIRNAME/..
 
 # help_options [COMMAND]: the options `fdpass [COMMAND] --help` lists.
+# hold's lists the shared --seqpacket and --dgram too, which it refuses:
+# they are left out.
 help_options() {
-	"$FDPASS" "$@" --help | awk '
+	"$FDPASS" "$@" --help | awk -v cmd="${1:-}" '
 		/^ +-/ {
 			if ($1 ~ /^-[[:alnum:]],$/) {
 				opt = substr($1, 1, 2) "/" $2
@@ -23,11 +25,14 @@ help_options() {
 				opt = $1
 				metavar = $2
 			}
+			if (cmd == "hold" && (opt == "--seqpacket" ||
+			    opt == "--dgram"))
+				next
 			print opt, (metavar ~ /^[A-Z[]/ ? "arg" : "-")
 		}' | sort
 }
 
-# man_options main|send|recv: the options in the tag list of fdpass(1)
+# man_options main|send|recv|hold: the options in the tag list of fdpass(1)
 # for fdpass itself (DESCRIPTION before its first subsection), or for
 # COMMAND (subsection "fdpass COMMAND").
 man_options() {
@@ -36,6 +41,7 @@ man_options() {
 		/^\.Ss / { sec = "" }
 		$0 == ".Ss fdpass send" { sec = "send" }
 		$0 == ".Ss fdpass recv" { sec = "recv" }
+		$0 == ".Ss fdpass hold" { sec = "hold" }
 		sec == want && /^\.It Fl / {
 			if ($4 == "," && $5 == "Fl") {
 				opt = "-" $3 "/-" $6
@@ -48,7 +54,7 @@ man_options() {
 		}' "$ROOT/man/fdpass.1" | sort
 }
 
-# bash_array main|send|recv: from the arrays in _fdpass, NAME_opts (the
+# bash_array main|send|recv|hold: from the arrays in _fdpass, NAME_opts (the
 # long options offered) and NAME_args (those, long and short, that take an
 # argument).  Short options without an argument do not appear there.
 bash_array() {
@@ -140,9 +146,13 @@ same() {
 	same "$(help_options recv)" "$(man_options recv)"
 }
 
+@test "fdpass hold --help: the man page lists the same options" {
+	same "$(help_options hold)" "$(man_options hold)"
+}
+
 @test "the man page's SYNOPSIS has every option of each command" {
 	local cmd expected actual
-	for cmd in send recv; do
+	for cmd in send recv hold; do
 		# Short forms, but -h, and the options that have only a long one.
 		expected=$(help_options "$cmd" | awk '{
 			n = split($1, names, "/")
@@ -173,7 +183,8 @@ same() {
 
 @test "every option the man page mentions exists" {
 	local known mentioned
-	known=$({ help_options; help_options send; help_options recv; } |
+	known=$({ help_options; help_options send; help_options recv
+		help_options hold; } |
 		awk '{ n = split($1, names, "/"); print names[n] }' | sort -u)
 	mentioned=$(grep -oE 'Fl -[a-z][a-z-]*' "$ROOT/man/fdpass.1" |
 		sed 's/^Fl -/--/' | sort -u)
@@ -193,6 +204,10 @@ same() {
 	same "$(help_options_for_bash recv | sort)" "$(bash_options recv | sort)"
 }
 
+@test "fdpass hold --help: the bash completion offers the same options" {
+	same "$(help_options_for_bash hold | sort)" "$(bash_options hold | sort)"
+}
+
 @test "fdpass --help: the zsh completion offers the same options" {
 	same "$(help_options)" "$(zsh_options _fdpass)"
 }
@@ -205,9 +220,13 @@ same() {
 	same "$(help_options recv)" "$(zsh_options _fdpass_recv)"
 }
 
+@test "fdpass hold --help: the zsh completion offers the same options" {
+	same "$(help_options hold)" "$(zsh_options _fdpass_hold)"
+}
+
 @test "the zsh completion's exclusion lists name only real options" {
 	local fn known named
-	for fn in _fdpass _fdpass_send _fdpass_recv; do
+	for fn in _fdpass _fdpass_send _fdpass_recv _fdpass_hold; do
 		known=$(zsh_options "$fn" | awk '{ print $1 }' | tr / '\n' | sort -u)
 		# Lists in specs, '(-c --connect)' or "($where -c)", and in the
 		# arrays they use, local -a where=(-c --connect).
@@ -230,4 +249,8 @@ same() {
 
 @test "fdpass recv --help: the fish completion offers the same options" {
 	same "$(help_options recv)" "$(fish_options "'__fdpass_at recv options'")"
+}
+
+@test "fdpass hold --help: the fish completion offers the same options" {
+	same "$(help_options hold)" "$(fish_options "'__fdpass_at hold options'")"
 }
