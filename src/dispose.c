@@ -98,11 +98,11 @@ interrupt(int sig)
 
 /*
  * The disposer: closes every descriptor but sock, leaves the directory,
- * blocks every signal but SIGALRM, then closes what each message brings, each close(2) cut
- * short by a SIGALRM within DISPOSE_CLOSE_US, until the other end is
- * closed; then its exit closes what it still has, without lingering.  Only
- * async-signal-safe calls: the process it was forked from may have had
- * threads.
+ * blocks every signal but SIGALRM, then closes what each message brings,
+ * each close(2) cut short by a SIGALRM within DISPOSE_CLOSE_US, until
+ * the other end is closed; then its exit closes what it still has,
+ * without lingering.  Only async-signal-safe calls: the process it was
+ * forked from may have had threads.
  */
 static void __attribute__((noreturn))
 dispose_forever(int sock)
@@ -192,8 +192,12 @@ start(void)
 	close(sv[1]);
 	while (pid > 0 && waitpid(pid, NULL, 0) == -1 && errno == EINTR)
 		continue;
-	/* The child has sent the pidfd, or gone with its end: no wait. */
-	if (pid == -1 || fstat(sv[0], &st) == -1 ||
+	/*
+	 * Once the child has gone, its word is there or never comes: no
+	 * wait.  Nor does any send here wait, but as send_in_time says.
+	 */
+	if (pid == -1 || fcntl(sv[0], F_SETFL, O_NONBLOCK) == -1 ||
+	    fstat(sv[0], &st) == -1 ||
 	    fdp_recv_fds(sv[0], &pidfd, 1, &n, &c, 1) != 1) {
 		close(sv[0]);
 		return -1;
