@@ -14,5 +14,7 @@ void	dispose_fds(const int *, size_t);
 void	dispose_fd(int);
 void	dispose_connection(int);
 void	dispose_rights(const struct fdp_control *);
+int	dispose_start(void);
+void	dispose_end(void);
 
 #endif

@@ -603,6 +603,8 @@ hold_serve(const struct hold_options *o)
 		    o->pid_file);
 		s.pid_path = o->pid_file;
 	}
+	/* Now, so that the holder's descriptors stay as they are. */
+	dispose_start();
 	for (;;) {
 		sig = serve(&s);
 		if (sig != SIGHUP)

@@ -42,7 +42,7 @@
  * describe.c	what a descriptor is, for printing
  * json.c	JSON text: strings, and descriptors for recv --json
  * deadline.c	--timeout over a whole exchange: timed waits, sends, opens
- * dispose.c	closing a peer's descriptors without waiting in close()
+ * dispose.c	closing a peer's descriptors without waiting: the disposer
  * cleanup.c	the files fdpass made, undone at exit or on a signal
  * signals.c	dispositions and the mask, put back as found before exec
  * children.c	recv's children: reaped, and passed the stop signals

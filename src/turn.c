@@ -347,8 +347,12 @@ vet_transfer(struct receiver *r, const struct wire_header *h, void *arg)
 		    DATA_HELD_MAX, held_for);
 		return -1;
 	}
-	/* Nothing under the names asked for: serve_fetch names them. */
-	if (o->nfetch > 0 && r->first + h->nfds == 0)
+	/*
+	 * Nothing under the names asked for: not_fetched names them; and an
+	 * empty holder's all is nothing, which COMMAND starts with, as a
+	 * service whose fd store is empty does.
+	 */
+	if ((o->nfetch > 0 || o->fetch_all) && r->first + h->nfds == 0)
 		return 0;
 	if (o->handoff.command != NULL)
 		return vet_placement(r, h, &o->handoff);
@@ -496,7 +500,7 @@ hand_over(struct recv_run *run)
 	int reply = r->flags & WIRE_ACK ? r->sock : -1;
 	enum turn t;
 
-	if (r->nfds == 0)
+	if (r->nfds == 0 && !run->opt->fetch_all)
 		return refuse(run, "no descriptors arrived for %s",
 		    h.command[0]);
 	h.peer = sender(run);

@@ -301,3 +301,17 @@ listed_is() {
 	# Some slack for the allocator's arenas, none for a leak per cycle.
 	assert [ "$(awk '/VmRSS/ { print $2 }' /proc/"$HOLDER"/status)" -lt $((rss + 512)) ]
 }
+
+@test "recv --fetch-all from an empty holder starts COMMAND with no descriptors" {
+	bg_hold hs
+	run "$FDPASS" recv --fetch-all --listen-fds hs sh -c 'echo "[$LISTEN_FDS]"'
+	assert_success
+	assert_output "[0]"
+}
+
+@test "hold --peer-pid of no process is refused at start" {
+	run timeout "$WAIT" "$FDPASS" hold --peer-pid 2147483647 hs
+	assert_failure 1
+	assert_output --partial "fdpass: --peer-pid 2147483647:"
+	assert [ ! -e hs ]
+}

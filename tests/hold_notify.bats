@@ -62,6 +62,12 @@ not_listed() {
 	! listed "$1"
 }
 
+# holds_fds N: true when the holder has N descriptors open, counted anew
+# each time wait_until asks.
+holds_fds() {
+	[ "$(count_fds "$HOLDER")" -eq "$1" ]
+}
+
 @test "FDSTORE=1 with FDNAME= stores, and recv --fetch hands it on" {
 	start_holder
 	notify "FDSTORE=1
@@ -107,7 +113,7 @@ FDNAME=good" file
 	assert_output --regexp "^good "
 	refute_output --partial "a:b"
 	grep -q "^fdpass: hold hs: notify from pid [0-9]*: FDNAME= is not a valid name$" bg.err
-	wait_until test "$(count_fds "$HOLDER")" -eq $((before + 1))
+	wait_until holds_fds $((before + 1))
 }
 
 @test "descriptors without FDSTORE=1 are disposed of, not held" {
@@ -117,7 +123,7 @@ FDNAME=good" file
 	notify "READY=1
 FDNAME=web" file
 	wait_until grep -q "notify from pid [0-9]*: descriptors without FDSTORE=1, disposed of" bg.err
-	wait_until test "$(count_fds "$HOLDER")" -eq "$before"
+	wait_until holds_fds "$before"
 	run "$FDPASS" hold --list hs
 	assert_success
 	assert_output ""
@@ -236,7 +242,7 @@ for i in range(200):
 systemd.daemon.notify("FDSTORE=1\nFDNAME=end", fds=[os.open("file", os.O_RDONLY)])'
 	wait_until listed end
 	not_listed cycle
-	wait_until test "$(count_fds "$HOLDER")" -eq $((before + 1))
+	wait_until holds_fds $((before + 1))
 	[ ! -s bg.err ]
 }
 

@@ -4,13 +4,19 @@
  * this process waiting, and the process that waits instead holds nothing
  * else.
  */
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <netinet/in.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -159,6 +165,8 @@ test_the_closer_holds_nothing_else(void)
 		unit_close_all(p, 2);
 		return;
 	}
+	/* The next drop starts a disposer while the pipe is open. */
+	dispose_end();
 	dispose_fd(l.fd);
 	close(p[1]);
 	/* End of file at once: no other process has the write end. */
@@ -234,6 +242,231 @@ test_received_rights_are_not_waited_for(void)
 	close(l.peer);
 }
 
+/*
+ * Counts this process's children, those ended included, and reaps the
+ * ended ones; with live, counts the live ones there.  Made the reaper of
+ * its orphans, it counts the disposers started since, grandchildren.
+ */
+static int
+count_children(int *live)
+{
+	char path[64], state;
+	FILE *f, *stat;
+	int n = 0, pid;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children", gettid());
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	if (live != NULL)
+		*live = 0;
+	while (fscanf(f, "%d", &pid) == 1) {
+		n++;
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		if (live == NULL || (stat = fopen(path, "re")) == NULL)
+			continue;
+		if (fscanf(stat, "%*d %*s %c", &state) == 1 && state != 'Z')
+			++*live;
+		fclose(stat);
+	}
+	fclose(f);
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		continue;
+	return n;
+}
+
+/*
+ * Waits a second at most for one live child at most, as a disposer that
+ * was killed takes a moment to go; tells whether *live is known.
+ */
+static int
+settled(int *live)
+{
+	double start = now();
+
+	while (count_children(live) >= 0) {
+		if (*live <= 1 || now() - start > 1)
+			return 1;
+		usleep(10000);
+	}
+	return 0;
+}
+
+/*
+ * Tells whether a TCP socket bound to port on loopback is open in some
+ * process: /proc/net/tcp gives an orphan, closed everywhere but still
+ * sending, inode 0.
+ */
+static int
+open_somewhere(unsigned port)
+{
+	unsigned local, inode;
+	char line[512];
+	FILE *f;
+	int found = 0;
+
+	if ((f = fopen("/proc/net/tcp", "re")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "%*d: %*x:%x %*x:%*x %*x %*x:%*x %*x:%*x "
+		    "%*x %*u %*u %u", &local, &inode) == 2 &&
+		    local == port && inode != 0)
+			found = 1;
+	fclose(f);
+	return found;
+}
+
+static void
+test_lingering_close_is_cut_short(void)
+{
+	struct lingering l = { -1, -1 };
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	double start;
+
+	if (!CHECK(lingering_socket(&l) == 0))
+		return;
+	if (!CHECK(getsockname(l.fd, (struct sockaddr *)&sin, &len) == 0)) {
+		close(l.fd);
+		close(l.peer);
+		return;
+	}
+	CHECK(open_somewhere(ntohs(sin.sin_port)) == 1);
+	start = now();
+	dispose_fd(l.fd);
+	/* The disposer's close is cut short in 100 ms, not 10 s. */
+	while (open_somewhere(ntohs(sin.sin_port)) == 1 && now() - start < 5)
+		usleep(10000);
+	CHECK(now() - start < 2);
+	close(l.peer);
+}
+
+/* How many lingering sockets fill the disposer's queue, and more. */
+#define FLOOD	300
+
+static void
+test_a_disposer_backed_up_is_replaced(void)
+{
+	struct lingering l[FLOOD];
+	double start, longest = 0;
+	int i, made, started, live = -1;
+
+	if (!CHECK(unit_want_fds(2 * FLOOD + 10)) ||
+	    !CHECK(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0))
+		return;
+	/* Started anew, the disposers counted are this process's orphans. */
+	dispose_end();
+	count_children(NULL);
+	for (made = 0; made < FLOOD; made++)
+		if (lingering_socket(&l[made]) == -1)
+			break;
+	CHECK(made == FLOOD);
+	for (i = 0; i < made; i++) {
+		start = now();
+		dispose_fd(l[i].fd);
+		if (now() - start > longest)
+			longest = now() - start;
+	}
+	CHECK(longest < 1);
+	/* Replaced at least once, each time by one process. */
+	started = count_children(&live);
+	CHECK(started >= 2 && started <= 4);
+	/* The ones replaced are gone at once, killed. */
+	CHECK(settled(&live) && live == 1);
+	for (i = 0; i < made; i++)
+		close(l[i].peer);
+	prctl(PR_SET_CHILD_SUBREAPER, 0);
+}
+
+/* How many descriptors the busy tests drop, in all. */
+#define DROPS	1000
+
+/*
+ * Drops DROPS / 8 socketpairs, both ends at once; returns NULL.  Another
+ * thread may open a closed one's number anew: the harness counts.
+ */
+static void *
+drop_pairs(void *failed)
+{
+	int i, sp[2];
+
+	for (i = 0; i < DROPS / 8; i++) {
+		if (unit_socketpair(SOCK_STREAM, sp) == -1) {
+			*(int *)failed = 1;
+			break;
+		}
+		dispose_fds(sp, 2);
+	}
+	return NULL;
+}
+
+static void
+test_a_thousand_drops_start_a_handful_of_processes(void)
+{
+	int i, failed = 0;
+
+	if (!CHECK(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0))
+		return;
+	count_children(NULL);
+	for (i = 0; i < 8; i++)
+		drop_pairs(&failed);
+	CHECK(!failed);
+	CHECK(count_children(NULL) <= 2);
+	prctl(PR_SET_CHILD_SUBREAPER, 0);
+}
+
+static void
+test_eight_threads_drop_at_once(void)
+{
+	pthread_t threads[8];
+	int i, started = 0, failed = 0;
+
+	if (!CHECK(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0))
+		return;
+	count_children(NULL);
+	for (i = 0; i < 8; i++)
+		if (pthread_create(&threads[i], NULL, drop_pairs, &failed) == 0)
+			started++;
+	for (i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	CHECK(started == 8);
+	CHECK(!failed);
+	CHECK(count_children(NULL) <= 2);
+	prctl(PR_SET_CHILD_SUBREAPER, 0);
+}
+
+/* Drops a new memfd; 0, or -1 if none opened. */
+static int
+drop_memfd(void)
+{
+	int fd;
+
+	if ((fd = memfd_create("unit", MFD_CLOEXEC)) == -1)
+		return -1;
+	dispose_fd(fd);
+	return 0;
+}
+
+static void
+test_a_forked_child_leaves_its_parents_disposer_alone(void)
+{
+	pid_t pid;
+	int status = -1, live = -1;
+
+	if (!CHECK(prctl(PR_SET_CHILD_SUBREAPER, 1) == 0))
+		return;
+	dispose_end();
+	count_children(NULL);
+	CHECK(drop_memfd() == 0);
+	if ((pid = fork()) == 0)
+		exit(drop_memfd() == 0 ? 0 : 1);
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && status == 0);
+	CHECK(drop_memfd() == 0);
+	/* The parent's and the child's own, which its exit ended. */
+	CHECK(count_children(&live) == 2);
+	CHECK(settled(&live) && live == 1);
+	prctl(PR_SET_CHILD_SUBREAPER, 0);
+}
+
 static const struct unit_test tests[] = {
 	{ "a socket that lingers on close is not waited for",
 	    test_lingering_socket_is_not_waited_for },
@@ -247,10 +480,22 @@ static const struct unit_test tests[] = {
 	    test_connection_with_a_socket_queued_is_not_waited_for },
 	{ "nor are the descriptors a message brought",
 	    test_received_rights_are_not_waited_for },
+	{ "a thousand drops start a handful of processes at most",
+	    test_a_thousand_drops_start_a_handful_of_processes },
+	{ "eight threads drop at once",
+	    test_eight_threads_drop_at_once },
+	{ "a forked child leaves its parent's disposer alone",
+	    test_a_forked_child_leaves_its_parents_disposer_alone },
+	{ "a lingering close is cut short",
+	    test_lingering_close_is_cut_short },
+	{ "a disposer backed up by lingering closes is replaced",
+	    test_a_disposer_backed_up_is_replaced },
 };
 
 int
 main(void)
 {
+	/* The disposer's own descriptors, open from the first drop on. */
+	drop_memfd();
 	return unit_run(tests, sizeof(tests) / sizeof(tests[0]));
 }

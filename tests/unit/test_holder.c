@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dispose.h"
 #include "holder.h"
 #include "unit.h"
 #include "wire.h"
@@ -202,5 +203,10 @@ static const struct unit_test tests[] = {
 int
 main(void)
 {
+	/*
+	 * The holder disposes of what it drops (dispose.c): the disposer's
+	 * two descriptors are open from a first drop on, before any count.
+	 */
+	dispose_start();
 	return unit_run(tests, sizeof(tests) / sizeof(tests[0]));
 }

@@ -6,12 +6,14 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "dispose.h"
 #include "msg.h"
 #include "transfer.h"
 #include "unit.h"
@@ -677,5 +679,10 @@ static const struct unit_test tests[] = {
 int
 main(void)
 {
+	/*
+	 * The receiver disposes of what it drops (dispose.c): the disposer's
+	 * two descriptors are open from a first drop on, before any count.
+	 */
+	dispose_start();
 	return unit_run(tests, sizeof(tests) / sizeof(tests[0]));
 }
