@@ -167,7 +167,12 @@ parse_hold_options(int argc, char **argv, struct hold_options *o)
 		usage_error("hold", "'%s' after SOCKET: a holder runs no "
 		    "command", argv[optind]);
 	check_hold_options(o, serving_only);
-	endpoint_pin_pid(&o->sock.access);
+	/*
+	 * Pinned at the first start; a holder restarted after that process
+	 * ended must not die of it, and lose all it holds.
+	 */
+	if (!restarting())
+		endpoint_pin_pid(&o->sock.access);
 }
 
 /* Parses the options, then serves, lists or removes as they say. */

@@ -228,6 +228,7 @@ answer(struct client *c)
 	}
 	if (request_names(r, &names, &n) == -1) {
 		report(c, "request", r->why);
+		reply(c, WIRE_DECLINED, WIRE_UNSAID);
 		return;
 	}
 	if (r->flags & WIRE_FETCH)

@@ -394,3 +394,19 @@ handed() {
 	assert_equal "${#lines[@]}" 1000
 	assert_line --index 999 --partial "n999 regular /etc/hostname"
 }
+
+@test "SIGHUP after the --peer-pid process ended: the holder restarts and serves on" {
+	sleep 60 3>&- &
+	local sleeper=$!
+	BG_PIDS+=("$sleeper")
+	start_holder --peer-pid "$sleeper"
+	kill "$sleeper"
+	wait_until gone "$sleeper"
+	kill -HUP "$HOLDER"
+	wait_until restarted "$HOLDER"
+	assert [ -S hs ]
+	kill -TERM "$HOLDER"
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert [ ! -e hs ]
+}
