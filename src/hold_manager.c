@@ -26,7 +26,10 @@
 #include "msg.h"
 #include "wire.h"
 
-/* Sends the manager one message, with fd unless it is -1. */
+/*
+ * Sends the manager one message, with fd unless it is -1, on the socket
+ * connected to it at start.
+ */
 static void
 tell(const struct manager *m, enum fdstore_ask what, const char *name,
     int fd)
@@ -34,18 +37,11 @@ tell(const struct manager *m, enum fdstore_ask what, const char *name,
 	char text[FDSTORE_MESSAGE_MAX];
 	struct iovec iov = { text, fdstore_message(text, what, name) };
 	struct fdp_ancil rights = { SOL_SOCKET, SCM_RIGHTS, sizeof(fd), &fd };
-	int sock;
 
-	/* A socket of its own, as sd_notify's: the manager may move. */
-	if ((sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1 ||
-	    connect(sock, (const struct sockaddr *)&m->notify.sun,
-	    m->notify.len) == -1 ||
-	    fdp_send(sock, &iov, 1, &rights, fd != -1,
+	if (fdp_send(m->sock, &iov, 1, &rights, fd != -1,
 	    MSG_DONTWAIT | MSG_NOSIGNAL) == -1)
 		warn("hold %s: NOTIFY_SOCKET: %s %s", m->socket_arg,
 		    what == FDSTORE_REMOVE ? "FDSTOREREMOVE" : "FDSTORE", name);
-	if (sock != -1)
-		close(sock);
 }
 
 /* The mirror's stored: FDSTORE=1 with the descriptor. */
@@ -79,6 +75,20 @@ manager_mirror(struct manager *m, const char *socket_arg, const char *own)
 	if (address_parse(path, &m->notify) == -1) {
 		warnx("hold %s: NOTIFY_SOCKET %s: not a unix socket: nothing "
 		    "is mirrored to it", socket_arg, path);
+		return NULL;
+	}
+	/*
+	 * Connected once, to the manager that is there now: should it go,
+	 * whoever binds its name next, an abstract name anybody may take,
+	 * gets nothing, as the sends then fail.
+	 */
+	if ((m->sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    connect(m->sock, (const struct sockaddr *)&m->notify.sun,
+	    m->notify.len) == -1) {
+		warn("hold %s: NOTIFY_SOCKET %s: nothing is mirrored to it",
+		    socket_arg, path);
+		if (m->sock != -1)
+			close(m->sock);
 		return NULL;
 	}
 	m->socket_arg = socket_arg;

@@ -19,6 +19,7 @@
 struct manager {
 	struct holder_mirror	 mirror;	/* arg: the struct itself */
 	struct address		 notify;	/* NOTIFY_SOCKET */
+	int			 sock;		/* connected to it */
 	const char		*socket_arg;
 };
 

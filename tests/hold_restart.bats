@@ -295,7 +295,25 @@ PY
 	run "$FDPASS" hold --list hs
 	assert_output --partial "x regular /etc/hostname"
 	run cat bg.err
-	assert_output "fdpass: hold $PWD/hs: NOTIFY_SOCKET: FDSTORE x: No such file or directory"
+	assert_output "fdpass: hold $PWD/hs: NOTIFY_SOCKET $PWD/nothing: nothing is mirrored to it: No such file or directory"
+}
+
+@test "NOTIFY_SOCKET: a socket bound at the manager's name once it went gets nothing" {
+	fake_manager
+	local manager=$BG
+	NOTIFY_SOCKET=$PWD/notify start_holder
+	"$FDPASS" send --name before hs /etc/hostname
+	wait_until grep -q "FDNAME=before" store.log
+	kill "$manager"
+	wait_until gone "$manager"
+	rm notify store.log
+	# Another takes the name the manager had.
+	fake_manager
+	"$FDPASS" send --name after hs /etc/passwd
+	run "$FDPASS" hold --list hs
+	assert_output --partial "after regular /etc/passwd"
+	wait_until grep -q "NOTIFY_SOCKET: FDSTORE after" bg.err
+	assert [ ! -s store.log ]
 }
 
 # handed CMD...: runs CMD in the background as bg does, with LISTEN_FDS=2
