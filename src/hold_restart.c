@@ -85,6 +85,84 @@ state_fd(const char *socket_arg)
 }
 
 /*
+ * Tells whether the socket file at path is the one of dev and ino: only
+ * such a file is removed at exit.
+ */
+static int
+same_socket_file(const char *path, dev_t dev, ino_t ino)
+{
+	struct stat sb;
+
+	return lstat(path, &sb) == 0 && S_ISSOCK(sb.st_mode) &&
+	    sb.st_dev == dev && sb.st_ino == ino;
+}
+
+/*
+ * Tells whether sock, the state's, names the socket file the command
+ * line's text would make (path NULL: an abstract one, whose file is none)
+ * and, if it has one, is that file.  text may be NULL: no such socket.
+ */
+static int
+socket_matches(const struct state_socket *sock, const char *text)
+{
+	struct address a;
+
+	if (sock->fd == -1)
+		return text == NULL;
+	if (text == NULL || address_parse(text, &a) == -1)
+		return 0;
+	if (sock->path == NULL)
+		return a.sun.sun_path[0] == '\0';
+	return a.sun.sun_path[0] != '\0' &&
+	    strcmp(a.sun.sun_path, sock->path) == 0 &&
+	    same_socket_file(sock->path, sock->dev, sock->ino);
+}
+
+/*
+ * Tells whether the pid file open on fd (for writing, and locked) is the
+ * file at path, and names this process.
+ */
+static int
+pid_file_mine(int fd, const char *path)
+{
+	struct stat open_one, named;
+	char text[24], want[24];
+	ssize_t n;
+	int rd;
+
+	if ((rd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(rd, text, sizeof(text) - 1);
+	if (fstat(rd, &named) == -1)
+		n = -1;
+	close(rd);
+	snprintf(want, sizeof(want), "%ld\n", (long)getpid());
+	return n > 0 && (size_t)n == strlen(want) &&
+	    memcmp(text, want, n) == 0 && fstat(fd, &open_one) == 0 &&
+	    open_one.st_dev == named.st_dev && open_one.st_ino == named.st_ino;
+}
+
+/*
+ * Why the files st names are not this holder's own, or NULL when they
+ * are: its SOCKET, --notify-socket and --pid-file, as the holder that
+ * made them left them.  The variable may have been set by anybody: a
+ * state must not make the holder remove at exit a file it never made.
+ */
+static const char *
+files_refusal(const struct hold_options *o, const struct hold_state *st)
+{
+	if (!socket_matches(&st->listener, o->socket_arg))
+		return "its socket is not SOCKET's";
+	if (!socket_matches(&st->notify, o->notify_socket))
+		return "its notify socket is not --notify-socket's";
+	if ((st->pid_fd == -1) != (o->pid_file == NULL) ||
+	    (st->pid_fd != -1 && (strcmp(st->pid_path, o->pid_file) != 0 ||
+	    !pid_file_mine(st->pid_fd, st->pid_path))))
+		return "its pid file is not --pid-file's, naming this process";
+	return NULL;
+}
+
+/*
  * Records the files of st's sockets and its pid file for removal at exit,
  * as the holder that made them would have; returns the listener, which
  * takes st's listener path.
@@ -116,9 +194,9 @@ adopt_files(struct hold_state *st)
  * is trusted past what is checked.
  */
 const struct listener *
-restart_take(const char *socket_arg, struct hold_state *st)
+restart_take(const struct hold_options *o, struct hold_state *st)
 {
-	const char *why;
+	const char *socket_arg = o->socket_arg, *why;
 	int fd;
 
 	if (!restarting())
@@ -131,6 +209,9 @@ restart_take(const char *socket_arg, struct hold_state *st)
 		err(1, "hold %s: restart: %s %d", socket_arg, HOLD_STATE_VAR,
 		    fd);
 	}
+	if ((why = files_refusal(o, st)) != NULL)
+		errx(1, "hold %s: restart: %s %d: %s", socket_arg,
+		    HOLD_STATE_VAR, fd, why);
 	if (hold_state_fds_cloexec(st, 1) == -1)
 		err(1, "hold %s: restart: close-on-exec", socket_arg);
 	close(fd);

@@ -7,11 +7,13 @@
 #define FDPASS_HOLD_RESTART_H
 
 #include "address.h"
+#include "hold.h"
 #include "hold_state.h"
 
 int	restarting(void);
 char	*restart_binary(void);
-const struct listener *restart_take(const char *, struct hold_state *);
+const struct listener *restart_take(const struct hold_options *,
+	    struct hold_state *);
 void	restart_exec(const char *, char *const *, const char *,
 	    const struct hold_state *);
 

@@ -537,7 +537,7 @@ take_over(struct server *s)
 	static struct listener notify_file;
 	struct hold_state st;
 
-	if ((s->listener = restart_take(s->opt->socket_arg, &st)) == NULL)
+	if ((s->listener = restart_take(s->opt, &st)) == NULL)
 		return 0;
 	s->notify = st.notify.fd;
 	/* Its file goes at exit (restart_take), and with the next restart. */

@@ -206,6 +206,33 @@ time.sleep(10)' "$PWD/hs"
 	assert_output --partial "FDPASS_HOLD_STATE 3: a descriptor that is not open"
 }
 
+@test "a state that names files not the holder's own is refused, and they stay" {
+	echo data >victim
+	echo 123 >victim2
+	# On a holder that took it, time would run out: it serves on.
+	run timeout "$WAIT" /usr/bin/python3 - <<'PY'
+import os, socket, sys
+lsn = socket.socket(socket.AF_UNIX)
+lsn.bind("\0fdpass-test-state-%d" % os.getpid())
+lsn.listen()
+pid_file = os.open("victim2", os.O_RDONLY)
+os.set_inheritable(lsn.fileno(), True)
+os.set_inheritable(pid_file, True)
+st = os.stat("victim")
+state = os.memfd_create("state", 0)
+os.write(state, ("fdpass-hold-state 1\nlistener %d %d %d 6:victim\n"
+    "pid-file %d 7:victim2\nend\n" % (lsn.fileno(), st.st_dev, st.st_ino,
+    pid_file)).encode())
+os.lseek(state, 0, 0)
+os.execve(os.environ["FDPASS"], ["fdpass", "hold", "--pid-file", "victim2",
+    "victim"], dict(os.environ, FDPASS_HOLD_STATE=str(state)))
+PY
+	assert_failure 1
+	assert_output --partial "restart: FDPASS_HOLD_STATE"
+	assert_equal "$(cat victim)" data
+	assert_equal "$(cat victim2)" 123
+}
+
 @test "FDPASS_HOLD_STATE that is not a descriptor is refused" {
 	run env FDPASS_HOLD_STATE=x "$FDPASS" hold hs
 	assert_failure 1
