@@ -48,6 +48,9 @@ not_answered(const struct hold_options *o, const struct outcome *v)
 	if (v->what == WIRE_DECLINED && v->status == WIRE_NOT_HELD)
 		errx(1, "hold %s: nothing held under one of the names; none "
 		    "removed", o->socket_arg);
+	if (v->what == WIRE_DECLINED && v->status == WIRE_TOO_MANY_FDS)
+		errx(1, "hold %s: the holder could not copy them (out of "
+		    "descriptors or memory)", o->socket_arg);
 	errx(1, "hold %s: the holder refused", o->socket_arg);
 }
 

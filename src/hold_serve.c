@@ -69,6 +69,7 @@ struct client {
 	int			 conn;
 	struct fdp_peer		 peer;
 	struct deadline		 deadline;
+	size_t			 reserved;	/* room its store has */
 	char			 why[128];
 	struct receiver		 receiver;
 };
@@ -113,10 +114,14 @@ vet_request(struct receiver *r, const struct wire_header *h, void *arg)
 		r->why = "a descriptor without a name";
 		return -1;
 	}
-	if (holder_count(&c->server->holder) + h->nfds > s->holder.max_fds) {
-		r->reason = WIRE_HOLD_FULL;
-		r->why = "that many more would pass --max-fds";
-		return -1;
+	/* Asked again once the names came first: reserved already. */
+	if (c->reserved == 0) {
+		if (holder_reserve(&s->holder, h->nfds) == -1) {
+			r->reason = WIRE_HOLD_FULL;
+			r->why = "that many more would pass --max-fds";
+			return -1;
+		}
+		c->reserved = h->nfds;
 	}
 	if (r->ahead == NULL)
 		return 1;
@@ -183,6 +188,7 @@ fetch(struct client *c, char *const *names, size_t n)
 
 	if (holder_copies(&c->server->holder, names, n, &copies) == -1) {
 		report(c, "fetch", NULL);
+		reply(c, WIRE_DECLINED, WIRE_TOO_MANY_FDS);
 		return;
 	}
 	out.fds = copies.fds;
@@ -261,6 +267,8 @@ serve_client(void *arg)
 		report(c, "request", r->why);
 	}
 	receiver_release(r);
+	if (c->reserved > 0)
+		holder_unreserve(&s->holder, c->reserved);
 done:
 	dispose_connection(c->conn);
 	free(c);

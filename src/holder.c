@@ -146,16 +146,33 @@ holder_store(struct holder *h, const int *fds, char *const *names, size_t n,
 	return 0;
 }
 
-/* How many descriptors are held. */
-size_t
-holder_count(struct holder *h)
+/*
+ * Reserves room for n descriptors that a store is about to bring, so
+ * that stores under way cannot together bring more than --max-fds, the
+ * table's and theirs counted; fails when there is none.  The store then
+ * goes through holder_store, and holder_unreserve gives the room back.
+ */
+int
+holder_reserve(struct holder *h, size_t n)
 {
-	size_t n;
+	int ret = -1;
 
 	pthread_mutex_lock(&h->lock);
-	n = h->table.n;
+	if (h->table.n + h->coming + n <= h->max_fds) {
+		h->coming += n;
+		ret = 0;
+	}
 	pthread_mutex_unlock(&h->lock);
-	return n;
+	return ret;
+}
+
+/* Gives back the room holder_reserve reserved for n descriptors. */
+void
+holder_unreserve(struct holder *h, size_t n)
+{
+	pthread_mutex_lock(&h->lock);
+	h->coming -= n;
+	pthread_mutex_unlock(&h->lock);
 }
 
 /* Adds a copy of e to c; fails with EMFILE, ENOMEM. */
@@ -172,7 +189,22 @@ copy_entry(struct copies *c, const struct held_entry *e)
 	return 0;
 }
 
-/* Copies into c, locked, what the n names hold (all, for none). */
+/* Tells whether names[i] was asked for before, among names[0..i). */
+static int
+asked_before(char *const *names, size_t i)
+{
+	size_t k;
+
+	for (k = 0; k < i; k++)
+		if (strcmp(names[k], names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Copies into c, locked, what the n names hold (all, for none), each
+ * name once however often it is asked for.
+ */
 static int
 copy_held(const struct held *t, char *const *names, size_t n,
     struct copies *c)
@@ -181,16 +213,19 @@ copy_held(const struct held *t, char *const *names, size_t n,
 
 	if (t->n == 0)
 		return 0;
-	if ((c->fds = calloc(t->n * (n > 0 ? n : 1), sizeof(*c->fds))) ==
-	    NULL || (c->names = calloc(t->n * (n > 0 ? n : 1),
-	    sizeof(*c->names))) == NULL)
+	/* Each entry once at most, as each name is. */
+	if ((c->fds = calloc(t->n, sizeof(*c->fds))) == NULL ||
+	    (c->names = calloc(t->n, sizeof(*c->names))) == NULL)
 		return -1;
-	for (i = 0; i < (n > 0 ? n : 1); i++)
+	for (i = 0; i < (n > 0 ? n : 1); i++) {
+		if (asked_before(names, i))
+			continue;
 		for (j = 0; j < t->n; j++)
 			if ((n == 0 || strcmp(t->entries[j].name,
 			    names[i]) == 0) &&
 			    copy_entry(c, &t->entries[j]) == -1)
 				return -1;
+	}
 	return 0;
 }
 

@@ -29,6 +29,7 @@ struct holder {
 	pthread_mutex_t			 lock;
 	struct held			 table;
 	size_t				 max_fds;	/* --max-fds */
+	size_t				 coming;	/* reserved by stores */
 	int				 changed;	/* the main loop's pipe */
 	const struct holder_mirror	*mirror;	/* or NULL */
 };
@@ -48,7 +49,8 @@ struct copies {
 
 int	holder_store(struct holder *, const int *, char *const *, size_t,
 	    int, struct refusal *);
-size_t	holder_count(struct holder *);
+int	holder_reserve(struct holder *, size_t);
+void	holder_unreserve(struct holder *, size_t);
 int	holder_copies(struct holder *, char *const *, size_t,
 	    struct copies *);
 void	copies_release(struct copies *);

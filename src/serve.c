@@ -74,6 +74,10 @@ serve_fetch(struct recv_run *run)
 	if (n == 1 && v.what == WIRE_DECLINED && v.status == WIRE_NOT_HOLDER)
 		errx(1, "fetch from %s: not a holder (fdpass hold)",
 		    o->socket_arg);
+	if (n == 1 && v.what == WIRE_DECLINED &&
+	    v.status == WIRE_TOO_MANY_FDS)
+		errx(1, "fetch from %s: the holder could not copy them (out "
+		    "of descriptors or memory)", o->socket_arg);
 	if (n == 1)
 		errx(1, "fetch from %s: the holder refused", o->socket_arg);
 	if ((t = turn_receive(run, sock, &d)) == TURN_EMPTY)

@@ -315,3 +315,44 @@ listed_is() {
 	assert_output --partial "fdpass: --peer-pid 2147483647:"
 	assert [ ! -e hs ]
 }
+
+@test "--max-fds counts the descriptors of stores still under way" {
+	bg_hold --max-fds 3 hs
+	: >a
+	peer <<'PY' &
+from peer import *
+sock = connect("hs")
+# A store of two, its names promised: it waits, and keeps its room.
+print(propose(sock, 2, 4), flush=True)
+time.sleep(30)
+PY
+	BG_PIDS+=($!)
+	local stalled=$!
+	wait_until test -S hs
+	wait_until serving_one
+	run "$FDPASS" send --name x --name y hs a a
+	assert_failure 1
+	assert_output --partial "would pass its --max-fds"
+	kill "$stalled"
+	wait_until gone "$stalled"
+	wait_until send_one
+}
+
+# serving_one: true while the holder serves one client (a thread).
+serving_one() {
+	local tasks=(/proc/"$HOLDER"/task/*)
+	[ "${#tasks[@]}" -eq 2 ]
+}
+
+# send_one: stores /dev/null under "one" at hs.
+send_one() {
+	"$FDPASS" send --name one hs /dev/null
+}
+
+@test "a name asked for twice in one fetch comes once" {
+	bg_hold hs
+	"$FDPASS" send --name a hs /dev/null
+	run "$FDPASS" recv --fetch a,a --listen-fds hs sh -c 'echo "$LISTEN_FDS"'
+	assert_success
+	assert_output 1
+}
