@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,7 +110,8 @@ vet_request(struct receiver *r, const struct wire_header *h, void *arg)
 		    "a store with data: a holder keeps descriptors only";
 		return -1;
 	}
-	if (h->names_len == 0) {
+	/* Each name is a byte at least, and its NUL. */
+	if (h->names_len < 2 * (uint64_t)h->nfds) {
 		r->reason = WIRE_UNNAMED;
 		r->why = "a descriptor without a name";
 		return -1;
@@ -123,8 +125,14 @@ vet_request(struct receiver *r, const struct wire_header *h, void *arg)
 		}
 		c->reserved = h->nfds;
 	}
+	/*
+	 * One descriptor's names are its name: it has one.  Of several, one
+	 * may be empty: they come first, to be looked at before the
+	 * descriptors cross (holder_store looks again at a sender's that
+	 * cannot send them first).
+	 */
 	if (r->ahead == NULL)
-		return 1;
+		return h->nfds > 1;
 	for (i = 0; i < h->nfds; i++)
 		if (r->ahead[i] == NULL) {
 			r->reason = WIRE_UNNAMED;
