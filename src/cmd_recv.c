@@ -327,7 +327,7 @@ parse_recv_options(int argc, char **argv, struct recv_options *o)
 static void
 check_command(char *const *command)
 {
-	if (command == NULL || handoff_find_command(command[0]) == 0)
+	if (command == NULL || handoff_find_command(command[0], NULL) == 0)
 		return;
 	if (errno == ENOENT)
 		errx(127, "%s: not found", command[0]);

@@ -172,23 +172,27 @@ executable(const char *file)
  * Looks COMMAND up as execvp(3) will: name itself when it holds a '/',
  * else in each directory of PATH (/bin:/usr/bin when unset, as glibc has
  * it; an empty entry is the current directory).  Returns 0 when there is
- * a file to execute, or -1 with errno ENOENT when there is none, EACCES
- * when what there is cannot be executed: recv says so before it listens,
- * rather than after a sender has committed its transfer.
+ * a file to execute, its path in file (PATH_MAX bytes) unless NULL, or -1
+ * with errno ENOENT when there is none, EACCES when what there is cannot
+ * be executed: recv says so before it listens, rather than after a
+ * sender has committed its transfer.
  */
 int
-handoff_find_command(const char *name)
+handoff_find_command(const char *name, char *found)
 {
 	char file[PATH_MAX];
 	const char *dir, *end;
 	int denied = 0, n;
 
-	if (name[0] == '\0') {
+	if (name[0] == '\0' || strlen(name) >= sizeof(file)) {
 		errno = ENOENT;
 		return -1;
 	}
-	if (strchr(name, '/') != NULL)
+	if (strchr(name, '/') != NULL) {
+		if (found != NULL)
+			strlcpy(found, name, PATH_MAX);
 		return executable(name);
+	}
 	if ((dir = getenv("PATH")) == NULL)
 		dir = "/bin:/usr/bin";
 	for (;; dir = end + 1) {
@@ -196,8 +200,11 @@ handoff_find_command(const char *name)
 		n = snprintf(file, sizeof(file), "%.*s%s%s", (int)(end - dir),
 		    dir, end > dir ? "/" : "", name);
 		if (n >= 0 && (size_t)n < sizeof(file)) {
-			if (executable(file) == 0)
+			if (executable(file) == 0) {
+				if (found != NULL)
+					strlcpy(found, file, PATH_MAX);
 				return 0;
+			}
 			denied |= errno == EACCES;
 		}
 		if (*end == '\0')

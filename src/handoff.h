@@ -44,7 +44,7 @@ struct handoff {
 
 struct placement *handoff_plan(const struct handoff *, char **, size_t,
 	    size_t *, const char **);
-int	handoff_find_command(const char *);
+int	handoff_find_command(const char *, char *);
 void	handoff_keep_stderr(void);
 void	handoff_exec(const struct handoff *, int *, char **, size_t,
 	    const struct placement *, size_t, int) __attribute__((noreturn));

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "handoff.h"
 #include "hold_restart.h"
 
 extern char **environ;
@@ -31,14 +32,12 @@ restarting(void)
 	return getenv(HOLD_STATE_VAR) != NULL;
 }
 
-/* name made absolute, if it holds a slash; NULL otherwise. */
+/* The file name made absolute; NULL on failure. */
 static char *
 absolute(const char *name)
 {
 	char cwd[PATH_MAX], *path;
 
-	if (strchr(name, '/') == NULL)
-		return NULL;
 	if (name[0] == '/')
 		return strdup(name);
 	if (getcwd(cwd, sizeof(cwd)) == NULL ||
@@ -49,20 +48,22 @@ absolute(const char *name)
 
 /*
  * The path to exec on SIGHUP, found at start: the one fdpass was run as
- * (argv[0] made absolute, keeping the symbolic links in it, so that an
- * upgrade that moves a link takes effect) while it names the running
- * binary; else where /proc/self/exe leads.  Never /proc/self/exe
- * itself, which stays the old binary.  NULL when neither is known.
+ * (argv[0], looked up in PATH as the shell did if it holds no slash, made
+ * absolute, keeping the symbolic links in it, so that an upgrade that
+ * moves a link takes effect) while it names the running binary; else
+ * where /proc/self/exe leads.  Never /proc/self/exe itself, which stays
+ * the old binary.  NULL when neither is known.
  */
 char *
 restart_binary(void)
 {
 	struct stat self, named;
-	char *path;
+	char found[PATH_MAX], *path = NULL;
 
 	if (stat("/proc/self/exe", &self) == -1)
 		return NULL;
-	path = absolute(program_invocation_name);
+	if (handoff_find_command(program_invocation_name, found) == 0)
+		path = absolute(found);
 	if (path != NULL && stat(path, &named) == 0 &&
 	    named.st_dev == self.st_dev && named.st_ino == self.st_ino)
 		return path;

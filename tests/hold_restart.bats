@@ -153,8 +153,29 @@ time.sleep(10)' "$PWD/hs"
 	cp "$bin" bin/fdpass.new
 	mv bin/fdpass.new "$bin"
 	kill -HUP "$HOLDER"
-	wait_until [ "$(stat -Lc %i /proc/"$HOLDER"/exe)" = \
-		"$(stat -c %i "$bin")" ]
+	wait_until runs_file "$bin"
+	run "$FDPASS" hold --list hs
+	assert_output --partial "x regular /etc/hostname"
+}
+
+# runs_file FILE: true once the holder runs the binary now at FILE, as
+# looked at anew each time wait_until asks.
+runs_file() {
+	[ "$(stat -Lc %i /proc/"$HOLDER"/exe)" = "$(stat -Lc %i "$1")" ]
+}
+
+@test "SIGHUP: a holder started through PATH takes up the fdpass its link now names" {
+	own_copy v1 >/dev/null
+	own_copy v2 >/dev/null
+	mkdir bin
+	ln -s ../v1/fdpass bin/fdpass
+	PATH=$PWD/bin:$PATH bg fdpass hold --pid-file "$PWD/hp" "$PWD/hs"
+	HOLDER=$BG
+	wait_until test -s hp
+	"$FDPASS" send --name x hs /etc/hostname
+	ln -sfn ../v2/fdpass bin/fdpass
+	kill -HUP "$HOLDER"
+	wait_until runs_file v2/fdpass
 	run "$FDPASS" hold --list hs
 	assert_output --partial "x regular /etc/hostname"
 }
