@@ -49,7 +49,9 @@ remove_made(struct made *f)
 	if (lstat(f->path, &st) == 0 && st.st_dev == f->dev &&
 	    st.st_ino == f->ino)
 		unlink(f->path);
-	f->path = NULL;
+	/* Done: no file has inode 0.  The path stays, not freed here. */
+	f->dev = 0;
+	f->ino = 0;
 }
 
 /* Undoes everything still recorded, in the owner only; signal-safe. */

@@ -166,17 +166,21 @@ files_refusal(const struct hold_options *o, const struct hold_state *st)
 /*
  * Records the files of st's sockets and its pid file for removal at exit,
  * as the holder that made them would have; returns the listener, which
- * takes st's listener path.
+ * names its file as st does.
  */
 static const struct listener *
 adopt_files(struct hold_state *st)
 {
+	static char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	static struct listener l;
 	struct stat sb;
 
 	l.fd = st->listener.fd;
-	l.path = st->listener.path;
-	st->listener.path = NULL;
+	/* As endpoint_listen's: where cleanup.c may find it at exit. */
+	if (st->listener.path != NULL) {
+		strlcpy(path, st->listener.path, sizeof(path));
+		l.path = path;
+	}
 	l.dev = st->listener.dev;
 	l.ino = st->listener.ino;
 	cleanup_listener(&l);
