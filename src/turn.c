@@ -398,9 +398,10 @@ turn_receive(struct recv_run *run, int sock, const struct deadline *d)
 	const struct recv_options *o = run->opt;
 	struct receiver *r = &run->receiver;
 	size_t limit = o->count > 0 ? o->count : SIZE_MAX, shown;
+	const struct fdp_peer *who;
 	struct fdp_peer first = { 0 };
 	const char *missing;
-	int n, transfers = 0, last, first_known = 0;
+	int n, transfers = 0, last;
 	enum turn t;
 
 	/* A COMMAND gets the descriptors; nothing is printed to hold. */
@@ -428,14 +429,13 @@ turn_receive(struct recv_run *run, int sock, const struct deadline *d)
 		}
 		transfers++;
 		/*
-		 * The first message the kernel names a sender for names it;
-		 * the rest it names must agree (a datagram always has one).
+		 * The first message's sender, as checked (the peer for one
+		 * queued before recv asked who sends), is the sender; the
+		 * rest must come from it.
 		 */
-		if (r->sender_known && !first_known) {
-			first = r->sender;
-			first_known = 1;
-		} else if (r->sender_known && !same_process(&first,
-		    &r->sender))
+		if ((who = sender(run)) != NULL && transfers == 1)
+			first = *who;
+		else if (who != NULL && !same_process(&first, who))
 			return refuse(run, "the descriptors came from more "
 			    "than one process");
 		/* Before anything is printed or run. */

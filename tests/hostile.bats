@@ -565,3 +565,34 @@ PY
 	assert_equal "$(cat bg.err)" "fdpass: receive on s: the descriptors came from more than one process"
 	assert_equal "$(cat bg.out)" ""
 }
+
+@test "recv --stdin --count refuses a second process after a message queued before it asked" {
+	run peer "$FDPASS" <<'PY'
+from peer import *
+import sys
+ours, theirs = socket.socketpair()
+# Queued before recv asks for credentials: it names nobody.
+socket.send_fds(ours, [b"\0"], null_fds(1))
+recv = os.fork()
+if recv == 0:
+    os.dup2(theirs.fileno(), 0)
+    os.execv(sys.argv[1], ["fdpass", "recv", "--stdin", "--count", "2",
+                           "-t", str(WAIT)])
+theirs.close()
+# recv asks for credentials before it reads: once it has read the first
+# message (nothing left unread, SIOCOUTQ), the next comes named.
+import fcntl, termios
+unread = struct.pack("i", 1)
+while struct.unpack("i", fcntl.ioctl(ours, termios.TIOCOUTQ, unread))[0]:
+    time.sleep(0.01)
+other = os.fork()
+if other == 0:
+    socket.send_fds(ours, [b"\0"], null_fds(1))
+    os._exit(0)
+os.waitpid(other, 0)
+_, status = os.waitpid(recv, 0)
+print("status", os.waitstatus_to_exitcode(status))
+PY
+	assert_line "status 3"
+	assert_line "fdpass: receive on stdin: the descriptors came from more than one process"
+}
