@@ -177,23 +177,23 @@ release_fd(int fd)
 }
 
 /*
- * Says that the listener is ready: to the parent with background, as a
- * newline on ready_fd (unless -1), and by the pid file (unless NULL).
- * Returns the descriptor that locks the pid file, or -1 for none.
+ * Says that the listener is ready, as a asks: to the parent with -b, as a
+ * newline on --ready-fd, and by the pid file.  Returns the descriptor
+ * that locks the pid file, or -1 for none.
  */
 int
-announce_listening(int background, int ready_fd, const char *pid_file)
+announce_listening(const struct announce *a)
 {
 	int parent = -1, pid_fd = -1;
 
-	if (background)
+	if (a->background)
 		parent = fork_and_wait();
-	if (pid_file != NULL)
-		pid_fd = write_pid_file(pid_file);
-	if (ready_fd != -1) {
-		if (write(ready_fd, "\n", 1) != 1)
-			err(1, "--ready-fd %d", ready_fd);
-		release_fd(ready_fd);
+	if (a->pid_file != NULL)
+		pid_fd = write_pid_file(a->pid_file);
+	if (a->ready_fd != -1) {
+		if (write(a->ready_fd, "\n", 1) != 1)
+			err(1, "--ready-fd %d", a->ready_fd);
+		release_fd(a->ready_fd);
 	}
 	if (parent != -1) {
 		if (write(parent, "\n", 1) != 1)

@@ -5,6 +5,8 @@
 #ifndef FDPASS_BACKGROUND_H
 #define FDPASS_BACKGROUND_H
 
-int	announce_listening(int, int, const char *);
+#include "options.h"
+
+int	announce_listening(const struct announce *);
 
 #endif

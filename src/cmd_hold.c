@@ -6,9 +6,7 @@
 #include <sys/socket.h>
 
 #include <err.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -113,7 +111,7 @@ parse_hold_options(int argc, char **argv, struct hold_options *o)
 
 	memset(o, 0, sizeof(*o));
 	socket_options_init(&o->sock, 1);
-	o->ready_fd = -1;
+	o->announce.ready_fd = -1;
 	o->max_fds = MAX_FDS;
 	opterr = 0;
 	while ((ch = next_option(argc, argv, "+:lcbt:m:h", hold_longopts,
@@ -123,6 +121,9 @@ parse_hold_options(int argc, char **argv, struct hold_options *o)
 		serving_only |= ch == 'b' || ch == OPT_READY_FD ||
 		    ch == OPT_PID_FILE || ch == OPT_MAX_FDS ||
 		    ch == OPT_NOTIFY_SOCKET;
+		/* A holder taking over: written to and closed before. */
+		if (announce_option(&o->announce, ch, optarg, !restarting()))
+			continue;
 		switch (ch) {
 		case OPT_LIST:
 			o->list = 1;
@@ -136,19 +137,6 @@ parse_hold_options(int argc, char **argv, struct hold_options *o)
 		case OPT_MAX_FDS:
 			o->max_fds = parse_number("--max-fds", optarg, 1,
 			    MAX_FDS_LIMIT);
-			break;
-		case 'b':
-			o->background = 1;
-			break;
-		case OPT_READY_FD:
-			o->ready_fd = parse_number("--ready-fd", optarg, 0,
-			    INT32_MAX);
-			/* Written to and closed by the holder before. */
-			if (!restarting() && fcntl(o->ready_fd, F_GETFD) == -1)
-				err(1, "--ready-fd %d", o->ready_fd);
-			break;
-		case OPT_PID_FILE:
-			o->pid_file = optarg;
 			break;
 		case OPT_NOTIFY_SOCKET:
 			o->notify_socket = optarg;

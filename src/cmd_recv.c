@@ -9,9 +9,7 @@
 
 #include <err.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -192,12 +190,14 @@ check_recv_options(const struct recv_options *o)
 	if (o->use_stdin && (so->listen || so->type != SOCK_STREAM))
 		usage_error("recv", "--stdin takes no --listen, --seqpacket "
 		    "or --dgram");
-	if ((o->keep || o->background || o->ready_fd != -1 ||
-	    o->pid_file != NULL) && !so->listen)
+	if ((o->keep || o->announce.background ||
+	    o->announce.ready_fd != -1 || o->announce.pid_file != NULL) &&
+	    !so->listen)
 		usage_error("recv", "--keep-listening, --background, "
 		    "--ready-fd and --pid-file need --listen");
 	/* Once listening, recv puts /dev/null there, and prints nothing. */
-	if (o->ready_fd == STDOUT_FILENO && o->handoff.command == NULL)
+	if (o->announce.ready_fd == STDOUT_FILENO &&
+	    o->handoff.command == NULL)
 		usage_error("recv", "--ready-fd 1 is standard output, where "
 		    "recv prints: it needs a COMMAND");
 	if (o->max_children != 0 && !o->keep)
@@ -224,12 +224,13 @@ parse_recv_options(int argc, char **argv, struct recv_options *o)
 
 	memset(o, 0, sizeof(*o));
 	socket_options_init(&o->sock, 1);
-	o->ready_fd = -1;
+	o->announce.ready_fd = -1;
 	opterr = 0;
 	while ((ch = next_option(argc, argv, "+:lckbt:m:h",
 	    recv_longopts, "recv")) != -1) {
 		listen_given |= ch == 'l';
-		if (socket_option(&o->sock, ch, optarg))
+		if (socket_option(&o->sock, ch, optarg) ||
+		    announce_option(&o->announce, ch, optarg, 1))
 			continue;
 		switch (ch) {
 		case OPT_STDIN:
@@ -273,18 +274,6 @@ parse_recv_options(int argc, char **argv, struct recv_options *o)
 		case OPT_MAX_CHILDREN:
 			o->max_children = parse_number("--max-children",
 			    optarg, 1, 100000);
-			break;
-		case 'b':
-			o->background = 1;
-			break;
-		case OPT_READY_FD:
-			o->ready_fd = parse_number("--ready-fd", optarg, 0,
-			    INT32_MAX);
-			if (fcntl(o->ready_fd, F_GETFD) == -1)
-				err(1, "--ready-fd %d", o->ready_fd);
-			break;
-		case OPT_PID_FILE:
-			o->pid_file = optarg;
 			break;
 		case 'h':
 			print_help(recv_usage);
@@ -362,7 +351,7 @@ cmd_recv(int argc, char **argv)
 		status = serve_connected(&run);
 	else {
 		l = endpoint_listen(o.socket_arg, o.sock.type, o.sock.mode);
-		announce_listening(o.background, o.ready_fd, o.pid_file);
+		announce_listening(&o.announce);
 		if (o.keep)
 			serve_forever(&run, l);
 		status = serve_once(&run, l);

@@ -13,9 +13,7 @@ struct hold_options {
 	const char		*socket_arg;
 	const char		*notify_socket;	/* --notify-socket, or NULL */
 	size_t			 max_fds;
-	int			 background;
-	int			 ready_fd;	/* -1: none */
-	const char		*pid_file;
+	struct announce		 announce;	/* -b, --ready-fd, --pid-file */
 	int			 list;
 	int			 json;
 	char			**remove;	/* --remove NAME..., or NULL */

@@ -156,8 +156,9 @@ files_refusal(const struct hold_options *o, const struct hold_state *st)
 		return "its socket is not SOCKET's";
 	if (!socket_matches(&st->notify, o->notify_socket))
 		return "its notify socket is not --notify-socket's";
-	if ((st->pid_fd == -1) != (o->pid_file == NULL) ||
-	    (st->pid_fd != -1 && (strcmp(st->pid_path, o->pid_file) != 0 ||
+	if ((st->pid_fd == -1) != (o->announce.pid_file == NULL) ||
+	    (st->pid_fd != -1 && (strcmp(st->pid_path,
+	    o->announce.pid_file) != 0 ||
 	    !pid_file_mine(st->pid_fd, st->pid_path))))
 		return "its pid file is not --pid-file's, naming this process";
 	return NULL;

@@ -616,9 +616,8 @@ hold_serve(const struct hold_options *o)
 		err(1, "signals");
 	s.signals = signals_to_fd();
 	if (!restarted) {
-		s.pid_fd = announce_listening(o->background, o->ready_fd,
-		    o->pid_file);
-		s.pid_path = o->pid_file;
+		s.pid_fd = announce_listening(&o->announce);
+		s.pid_path = o->announce.pid_file;
 	}
 	/* Now, so that the holder's descriptors stay as they are. */
 	dispose_start();

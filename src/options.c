@@ -3,6 +3,7 @@
  * the process with status 2 and a pointer to --help.
  */
 #include <err.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -109,6 +110,30 @@ print_help(const char *usage)
 	fputs(usage, stdout);
 	fputs(socket_usage, stdout);
 	exit(0);
+}
+
+/*
+ * Reads -b, --ready-fd and --pid-file, which the commands that listen
+ * share, into *a (ready_fd -1 beforehand); returns 0 for another option.
+ * With open_now, --ready-fd must name a descriptor open now.
+ */
+int
+announce_option(struct announce *a, int ch, const char *arg, int open_now)
+{
+	switch (ch) {
+	case 'b':
+		a->background = 1;
+		return 1;
+	case OPT_READY_FD:
+		a->ready_fd = parse_number("--ready-fd", arg, 0, INT32_MAX);
+		if (open_now && fcntl(a->ready_fd, F_GETFD) == -1)
+			err(1, "--ready-fd %d", a->ready_fd);
+		return 1;
+	case OPT_PID_FILE:
+		a->pid_file = arg;
+		return 1;
+	}
+	return 0;
 }
 
 /* Sets the defaults: stream socket, mode 0600, no timeout. */

@@ -58,6 +58,13 @@ enum {
 	OPT_FETCH_ALL,
 };
 
+/* How a listener says it is ready: -b, --ready-fd and --pid-file. */
+struct announce {
+	int		background;
+	int		ready_fd;	/* -1: none */
+	const char	*pid_file;	/* or NULL */
+};
+
 struct socket_options {
 	int		listen;
 	int		type;
@@ -71,6 +78,7 @@ int		next_option(int, char **, const char *,
 void		print_help(const char *) __attribute__((noreturn));
 void		socket_options_init(struct socket_options *, int);
 int		socket_option(struct socket_options *, int, const char *);
+int		announce_option(struct announce *, int, const char *, int);
 long long	parse_number(const char *, const char *, long long, long long);
 const char	*seconds_text(long long);
 void		usage_error(const char *, const char *, ...)

@@ -31,9 +31,7 @@ struct recv_options {
 	size_t			 count;		/* 0: whatever one transfer brings */
 	int			 keep;
 	size_t			 max_children;
-	int			 background;
-	int			 ready_fd;	/* -1: none */
-	const char		*pid_file;
+	struct announce		 announce;	/* -b, --ready-fd, --pid-file */
 	int			 json;
 	char			**fetch;	/* --fetch NAME,..., or NULL */
 	size_t			 nfetch;
