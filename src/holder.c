@@ -42,68 +42,65 @@ mirror_removed(const struct holder *h, const char *name)
 		h->mirror->removed(h->mirror->arg, name);
 }
 
-/* The index of what name holds of the same open file as fd, or -1. */
-static ssize_t
-find_same(const struct held *t, int fd, const char *name)
+/* Tells whether t holds fd's open file under name. */
+static int
+held_already(const struct held *t, int fd, const char *name)
 {
 	size_t i;
 
 	for (i = 0; i < t->n; i++)
 		if (held_same(&t->entries[i], fd, name))
-			return i;
-	return -1;
+			return 1;
+	return 0;
 }
 
-/* Counts the n descriptors that their names do not hold already. */
+/*
+ * Marks in same[] those of the n descriptors that t, locked, holds under
+ * their names already, or that come twice under one name in the store
+ * itself; returns how many are new.
+ */
 static size_t
-count_new(const struct held *t, const int *fds, char *const *names,
-    size_t n)
+mark_held(const struct held *t, const int *fds, char *const *names,
+    size_t n, int *same)
 {
-	size_t i, count = 0;
+	struct held_entry earlier;
+	size_t i, j, count = 0;
 
-	for (i = 0; i < n; i++)
-		count += find_same(t, fds[i], names[i]) == -1;
+	for (i = 0; i < n; i++) {
+		same[i] = held_already(t, fds[i], names[i]);
+		for (j = 0; j < i && !same[i]; j++) {
+			earlier.fd = fds[j];
+			earlier.name = names[j];
+			same[i] = !same[j] && held_same(&earlier, fds[i],
+			    names[i]);
+		}
+		count += !same[i];
+	}
 	return count;
 }
 
 /*
- * Adds the n descriptors to the table, locked, with room for them, or
- * none of them: fails with ENOMEM having taken back what it added.
- * Returns how many were held already, which it disposes of; the mirror
- * hears of the others.
+ * Adds to h's table, locked and with room reserved, the n descriptors
+ * not marked same, all or none (ENOMEM), and mirrors them.
  */
-static ssize_t
-add_all(struct holder *h, const int *fds, char *const *names, size_t n,
-    int watched)
+static int
+add_new(struct holder *h, const int *fds, char *const *names, size_t n,
+    const int *same, int watched)
 {
 	struct held *t = &h->table;
-	size_t i, had = t->n, again = 0;
-	int *same;
+	size_t i, had = t->n;
 
-	if (n == 0)
-		return 0;
-	if ((same = calloc(n, sizeof(*same))) == NULL)
-		return -1;
-	for (i = 0; i < n; i++) {
-		same[i] = find_same(t, fds[i], names[i]) != -1;
-		if (same[i])
-			continue;
-		if (held_add(t, fds[i], names[i], watched) == -1) {
+	for (i = 0; i < n; i++)
+		if (!same[i] && held_add(t, fds[i], names[i], watched) == -1) {
 			while (t->n > had)
 				held_drop(t, t->n - 1);
-			free(same);
 			errno = ENOMEM;
 			return -1;
 		}
-	}
 	for (i = 0; i < n; i++)
-		if (same[i]) {
-			dispose_fd(fds[i]);
-			again++;
-		} else
+		if (!same[i])
 			mirror_stored(h, names[i], fds[i], watched);
-	free(same);
-	return again;
+	return 0;
 }
 
 /*
@@ -118,6 +115,7 @@ holder_store(struct holder *h, const int *fds, char *const *names, size_t n,
     int watched, struct refusal *no)
 {
 	size_t i;
+	int *same, refused = 1;
 
 	if (n == 0)
 		return 0;
@@ -127,21 +125,32 @@ holder_store(struct holder *h, const int *fds, char *const *names, size_t n,
 			no->why = "a descriptor without a name";
 			return -1;
 		}
-	pthread_mutex_lock(&h->lock);
-	if (h->table.n + count_new(&h->table, fds, names, n) > h->max_fds) {
-		pthread_mutex_unlock(&h->lock);
-		no->reason = WIRE_HOLD_FULL;
-		no->why = "that many more would pass --max-fds";
-		return -1;
-	}
-	if (held_reserve(&h->table, n) == -1 ||
-	    add_all(h, fds, names, n, watched) == -1) {
-		pthread_mutex_unlock(&h->lock);
+	if ((same = calloc(n, sizeof(*same))) == NULL) {
 		no->reason = WIRE_UNSAID;
 		no->why = "out of memory";
 		return -1;
 	}
+	pthread_mutex_lock(&h->lock);
+	if (h->table.n + mark_held(&h->table, fds, names, n, same) >
+	    h->max_fds) {
+		no->reason = WIRE_HOLD_FULL;
+		no->why = "that many more would pass --max-fds";
+	} else if (held_reserve(&h->table, n) == -1 ||
+	    add_new(h, fds, names, n, same, watched) == -1) {
+		no->reason = WIRE_UNSAID;
+		no->why = "out of memory";
+	} else
+		refused = 0;
 	pthread_mutex_unlock(&h->lock);
+	if (refused) {
+		free(same);
+		return -1;
+	}
+	/* Held already: let go of, out of the lock. */
+	for (i = 0; i < n; i++)
+		if (same[i])
+			dispose_fd(fds[i]);
+	free(same);
 	wake_main_loop(h);
 	return 0;
 }
@@ -314,10 +323,15 @@ void
 holder_drop_hung(struct holder *h)
 {
 	struct pollfd p;
-	size_t i = 0;
-	int fd;
+	size_t i = 0, n = 0;
+	int *hung;
 
 	pthread_mutex_lock(&h->lock);
+	/* Room to take them all out; without it, they wait for the next. */
+	if ((hung = calloc(h->table.n + 1, sizeof(*hung))) == NULL) {
+		pthread_mutex_unlock(&h->lock);
+		return;
+	}
 	while (i < h->table.n) {
 		p.fd = h->table.entries[i].fd;
 		p.events = 0;
@@ -325,10 +339,11 @@ holder_drop_hung(struct holder *h)
 		    (p.revents & (POLLHUP | POLLERR))) {
 			if (held_count(&h->table, h->table.entries[i].name) == 1)
 				mirror_removed(h, h->table.entries[i].name);
-			fd = held_drop(&h->table, i);
-			dispose_fd(fd);
+			hung[n++] = held_drop(&h->table, i);
 		} else
 			i++;
 	}
 	pthread_mutex_unlock(&h->lock);
+	dispose_fds(hung, n);
+	free(hung);
 }
