@@ -177,17 +177,26 @@ release_fd(int fd)
 }
 
 /*
- * Says that the listener is ready, as a asks: to the parent with -b, as a
- * newline on --ready-fd, and by the pid file.  Returns the descriptor
- * that locks the pid file, or -1 for none.
+ * Forks for -b, the parent waiting until announce_ready says ready.
+ * Returns what announce_ready needs to tell the parent, or -1.
  */
 int
-announce_listening(const struct announce *a)
+announce_fork(const struct announce *a)
 {
-	int parent = -1, pid_fd = -1;
+	return a->background ? fork_and_wait() : -1;
+}
 
-	if (a->background)
-		parent = fork_and_wait();
+/*
+ * Says that the listener is ready, as a asks: by the pid file, as a
+ * newline on --ready-fd, and to the parent waiting since announce_fork
+ * (parent, unless -1).  Returns the descriptor that locks the pid file,
+ * or -1 for none.
+ */
+int
+announce_ready(const struct announce *a, int parent)
+{
+	int pid_fd = -1;
+
 	if (a->pid_file != NULL)
 		pid_fd = write_pid_file(a->pid_file);
 	if (a->ready_fd != -1) {
@@ -201,4 +210,11 @@ announce_listening(const struct announce *a)
 		close(parent);
 	}
 	return pid_fd;
+}
+
+/* announce_fork, then announce_ready at once. */
+int
+announce_listening(const struct announce *a)
+{
+	return announce_ready(a, announce_fork(a));
 }

@@ -7,6 +7,8 @@
 
 #include "options.h"
 
+int	announce_fork(const struct announce *);
+int	announce_ready(const struct announce *, int);
 int	announce_listening(const struct announce *);
 
 #endif

@@ -585,7 +585,7 @@ void
 hold_serve(const struct hold_options *o)
 {
 	static struct server s;
-	int restarted, sig;
+	int restarted, sig, parent;
 
 	s.opt = o;
 	s.notify = -1;
@@ -615,12 +615,17 @@ hold_serve(const struct hold_options *o)
 	if (signals_set(SIGPIPE, SIG_IGN) == -1)
 		err(1, "signals");
 	s.signals = signals_to_fd();
+	/*
+	 * The disposer starts before the holder says it is ready, so that
+	 * its descriptors stay as they are from then on; in the process
+	 * that serves, after -b's fork.
+	 */
+	parent = restarted ? -1 : announce_fork(&o->announce);
+	dispose_start();
 	if (!restarted) {
-		s.pid_fd = announce_listening(&o->announce);
+		s.pid_fd = announce_ready(&o->announce, parent);
 		s.pid_path = o->announce.pid_file;
 	}
-	/* Now, so that the holder's descriptors stay as they are. */
-	dispose_start();
 	for (;;) {
 		sig = serve(&s);
 		if (sig != SIGHUP)
