@@ -60,7 +60,7 @@ PROTOCOL_SRCS = wire.c sender.c receiver.c intake.c forward.c request.c
 SYSTEM_SRCS = access.c address.c appear.c sockets.c resolve.c netns.c \
 	haproxy.c haproxy_names.c grab.c placement.c describe.c json.c \
 	deadline.c dispose.c cleanup.c signals.c children.c held.c holder.c \
-	hold_state.c fdstore.c
+	hold_state.c fdstore.c fds_free.c
 CLI_SRCS = sources.c send_data.c exchange.c serve.c turn.c record.c render.c \
 	handoff.c endpoint.c options.c background.c stdstreams.c hold_serve.c \
 	hold_ask.c hold_notify.c hold_restart.c hold_manager.c
@@ -170,7 +170,7 @@ $(OBJDIR)/bench_start: tests/bench/bench_start.c $(OBJDIR)/config.mk
 # The fuzzer: clang's libFuzzer over the receiver, for FUZZ_SECONDS.
 FUZZ_SECONDS ?= 60
 FUZZ_SRCS = tests/fuzz/fuzz_receiver.c src/msg.c src/wire.c src/receiver.c src/intake.c \
-	src/deadline.c src/dispose.c src/signals.c
+	src/deadline.c src/dispose.c src/signals.c src/fds_free.c
 
 fuzz: $(OBJDIR)/fuzz_receiver
 	@mkdir -p $(OBJDIR)/fuzz-corpus

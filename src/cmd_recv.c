@@ -16,6 +16,7 @@
 
 #include "background.h"
 #include "commands.h"
+#include "fds_free.h"
 #include "options.h"
 #include "recv.h"
 #include "serve.h"
@@ -324,6 +325,22 @@ check_command(char *const *command)
 }
 
 /*
+ * Exits 1 when RLIMIT_NOFILE leaves too few numbers free to take any
+ * datagram: recv takes no datagram without a number for each descriptor
+ * it may bring (intake.c), and would refuse every one.  The margin is
+ * for recv's own descriptors, opened once it serves.
+ */
+static void
+check_datagram_room(const struct recv_options *o)
+{
+	size_t need = FDP_MAX_FDS_PER_MSG + 16;
+
+	if (o->sock.type == SOCK_DGRAM && fds_free() < need)
+		errx(1, "%s: too low a descriptor limit to take datagrams, "
+		    "which need %zu free (see ulimit -n)", o->socket_arg, need);
+}
+
+/*
  * Parses the options, reaches SOCKET, and serves as they say.  The run
  * is static rather than on the stack for its size: the receiver's buffer
  * and the data held.
@@ -338,6 +355,7 @@ cmd_recv(int argc, char **argv)
 
 	parse_recv_options(argc, argv, &o);
 	check_command(o.handoff.command);
+	check_datagram_room(&o);
 	if (o.handoff.command == NULL)
 		std_stream_needed(STDOUT_FILENO, "recv");
 	run.opt = &o;

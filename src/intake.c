@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dispose.h"
+#include "fds_free.h"
 #include "intake.h"
 #include "wire.h"
 
@@ -148,6 +149,14 @@ intake_recv(struct receiver *r, void *dst, size_t len, int flags)
 	if (!(flags & MSG_DONTWAIT) &&
 	    deadline_wait(r->deadline, r->sock, POLLIN) == -1)
 		return -1;
+	/*
+	 * Any process may have sent the next datagram: there must be a
+	 * number for each descriptor it may bring, as the kernel closes here
+	 * those it finds none for.
+	 */
+	if (r->type == SOCK_DGRAM && fds_free() < FDP_MAX_FDS_PER_MSG)
+		return intake_fail(r, "no room for another datagram's "
+		    "descriptors (RLIMIT_NOFILE)");
 	/* A message's whole length; a peek without control takes no fds. */
 	if (r->type != SOCK_STREAM && (n = recv(r->sock, NULL, 0,
 	    MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT)) > (ssize_t)len)

@@ -7,12 +7,8 @@
  * enum turn it returns, and whoever serves the sender exits with what
  * turn_end makes of it.
  */
-#include <sys/resource.h>
-
-#include <dirent.h>
 #include <err.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -23,6 +19,7 @@
 
 #include "children.h"
 #include "commands.h"
+#include "fds_free.h"
 #include "forward.h"
 #include "render.h"
 #include "signals.h"
@@ -190,41 +187,6 @@ take_transfer(struct recv_run *run, size_t first, int last)
 	render_fds(run->record.out, &run->receiver, first);
 	/* The last transfer's data may stream once it is accepted. */
 	return last ? TURN_TAKEN : print_data(run, 0);
-}
-
-/*
- * How many more descriptors this process can open under RLIMIT_NOFILE:
- * the numbers below the limit not in use.  SIZE_MAX when it cannot tell.
- * getdents64 into a buffer on the stack rather than readdir, whose 32 KiB
- * buffer would cost a transfer fresh pages every time.
- */
-static size_t
-fds_free(void)
-{
-	char buf[4096] __attribute__((aligned(__alignof__(struct dirent64))));
-	const struct dirent64 *e;
-	struct rlimit rl;
-	size_t used = 0;
-	ssize_t n, off;
-	long fd;
-	int dir;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
-	    rl.rlim_cur == RLIM_INFINITY || (dir = open("/proc/self/fd",
-	    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return SIZE_MAX;
-	while ((n = getdents64(dir, buf, sizeof(buf))) > 0)
-		for (off = 0; off < n; off += e->d_reclen) {
-			e = (const struct dirent64 *)(buf + off);
-			fd = strtol(e->d_name, NULL, 10);
-			if (e->d_name[0] != '.' && fd != dir &&
-			    (rlim_t)fd < rl.rlim_cur)
-				used++;
-		}
-	close(dir);
-	if (n == -1)
-		return SIZE_MAX;
-	return used < rl.rlim_cur ? rl.rlim_cur - used : 0;
 }
 
 /* Tells whether --at places a descriptor by its name. */

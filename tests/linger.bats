@@ -151,3 +151,28 @@ PY
 	assert_output "fdpass: send to s: no reply from the receiver within 2 s"
 	[ "$SECONDS" -lt 10 ]
 }
+
+@test "recv refuses at start to take datagrams under a descriptor limit too low for one" {
+	run bash -c 'ulimit -n 64 && exec "$FDPASS" recv -k --dgram -t 1 s'
+	assert_failure 1
+	assert_output "fdpass: s: too low a descriptor limit to take datagrams, which need 269 free (see ulimit -n)"
+	[ ! -e s ]
+}
+
+@test "recv --dgram takes no datagram it has no number for each descriptor of" {
+	bg bash -c 'ulimit -n 340 && exec "$FDPASS" recv --dgram --count 100 -t 5 s'
+	wait_for_socket s
+	# 80 held leave fewer than 253 numbers: the next datagram could
+	# bring that many, and the kernel would close in recv those it has
+	# no number for.
+	peer <<'PY'
+from peer import *
+sock = connect("s", socket.SOCK_DGRAM)
+null = os.open("/dev/null", os.O_RDONLY)
+socket.send_fds(sock, [b"x"], [null] * 80)
+socket.send_fds(sock, [b"x"], [null])
+PY
+	bg_wait
+	assert_equal "$BG_STATUS" 3
+	assert_equal "$(cat bg.err)" "fdpass: receive on s: no room for another datagram's descriptors (RLIMIT_NOFILE)"
+}

@@ -1,0 +1,50 @@
+/*
+ * How many descriptors this process can still open: what a receive of
+ * SCM_RIGHTS needs before it starts, as the kernel closes, in the
+ * receiving process and so maybe waiting (dispose.c), those it finds no
+ * number for.
+ */
+#include <sys/resource.h>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "fds_free.h"
+
+/*
+ * How many more descriptors this process can open under RLIMIT_NOFILE:
+ * the numbers below the limit not in use.  SIZE_MAX when it cannot tell.
+ * getdents64 into a buffer on the stack rather than readdir, whose 32 KiB
+ * buffer would cost a transfer fresh pages every time.
+ */
+size_t
+fds_free(void)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct dirent64))));
+	const struct dirent64 *e;
+	struct rlimit rl;
+	size_t used = 0;
+	ssize_t n, off;
+	long fd;
+	int dir;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    rl.rlim_cur == RLIM_INFINITY || (dir = open("/proc/self/fd",
+	    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return SIZE_MAX;
+	while ((n = getdents64(dir, buf, sizeof(buf))) > 0)
+		for (off = 0; off < n; off += e->d_reclen) {
+			e = (const struct dirent64 *)(buf + off);
+			fd = strtol(e->d_name, NULL, 10);
+			if (e->d_name[0] != '.' && fd != dir &&
+			    (rlim_t)fd < rl.rlim_cur)
+				used++;
+		}
+	close(dir);
+	if (n == -1)
+		return SIZE_MAX;
+	return used < rl.rlim_cur ? rl.rlim_cur - used : 0;
+}
