@@ -22,7 +22,9 @@
  * (Where there is no pidfd, the first one ends within a close, finding
  * our end closed.)
  * Should none start, the descriptors are kept here, close-on-exec, for
- * the next drop, or for the exit, which does not linger either.
+ * the next drop, or for the exit, which does not linger either; but an
+ * exec would, so a process with descriptors kept does not exec
+ * (dispose_before_exec).
  *
  * A mutex keeps it whole across threads, and across fork(2).  A forked
  * child (recv -k serves each sender in one) lets go of its parent's
@@ -210,6 +212,21 @@ start(void)
 }
 
 /*
+ * Reaps the killed disposer if it is this process's child, as it is when
+ * this process is PID 1 of a namespace or a subreaper: no zombie piles
+ * up, and no COMMAND exec'd later finds a child it did not start.  Any
+ * other parent has it: ECHILD at once.  Killed, it dies without waiting.
+ */
+static void
+reap(int pidfd)
+{
+	siginfo_t info;
+
+	while (waitid(P_PIDFD, pidfd, &info, WEXITED) == -1 && errno == EINTR)
+		continue;
+}
+
+/*
  * Lets go of the disposer: killed if this process started it, left to
  * its starter otherwise.  Without a pidfd, it ends on its own as soon
  * as its current close does, finding this end closed.
@@ -218,8 +235,9 @@ static void
 stop(void)
 {
 	if (disposer.pidfd != -1) {
-		if (disposer.starter == getpid())
-			pidfd_send_signal(disposer.pidfd, SIGKILL, NULL, 0);
+		if (disposer.starter == getpid() &&
+		    pidfd_send_signal(disposer.pidfd, SIGKILL, NULL, 0) == 0)
+			reap(disposer.pidfd);
 		close(disposer.pidfd);
 	}
 	close(disposer.sock);
@@ -353,6 +371,20 @@ keep(const int *fds, size_t n)
 	}
 }
 
+/* Hands the disposer what was kept, as much of it as it takes. */
+static void
+hand_kept(void)
+{
+	size_t handed;
+
+	if (disposer.nkept == 0)
+		return;
+	handed = hand_over(disposer.kept, disposer.nkept);
+	disposer.nkept -= handed;
+	memmove(disposer.kept, disposer.kept + handed,
+	    disposer.nkept * sizeof(*disposer.kept));
+}
+
 /* Takes the lock on the disposer's state. */
 static void
 lock(void)
@@ -397,12 +429,8 @@ dispose_fds(const int *fds, size_t n)
 	handed = hand_over(fds, n);
 	if (handed < n)
 		keep(fds + handed, n - handed);
-	else if (disposer.nkept > 0) {
-		handed = hand_over(disposer.kept, disposer.nkept);
-		disposer.nkept -= handed;
-		memmove(disposer.kept, disposer.kept + handed,
-		    disposer.nkept * sizeof(*disposer.kept));
-	}
+	else
+		hand_kept();
 	unlock();
 	errno = saved;
 }
@@ -431,6 +459,30 @@ void
 dispose_fd(int fd)
 {
 	dispose_fds(&fd, 1);
+}
+
+/*
+ * Readies this process for an exec, which would close here, and wait
+ * on, what was kept for want of a disposer: hands it to one, then ends
+ * the disposer (dispose_end).  0, or -1 with errno set when some could
+ * not go: the caller must not exec, and its exit closes them without
+ * waiting.
+ */
+int
+dispose_before_exec(void)
+{
+	pthread_once(&disposer_once, prepare);
+	lock();
+	hand_kept();
+	if (disposer.nkept > 0) {
+		unlock();
+		errno = EAGAIN;
+		return -1;
+	}
+	if (known())
+		stop();
+	unlock();
+	return 0;
 }
 
 /*

@@ -15,6 +15,7 @@ void	dispose_fd(int);
 void	dispose_connection(int);
 void	dispose_rights(const struct fdp_control *);
 int	dispose_start(void);
+int	dispose_before_exec(void);
 void	dispose_end(void);
 
 #endif

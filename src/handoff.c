@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "dispose.h"
 #include "grab.h"
 #include "handoff.h"
 #include "transfer.h"
@@ -478,9 +479,10 @@ give_up(int reply_sock, int code, const char *what, const char *command)
  * Places the descriptors, sets the environment and execs COMMAND.  Only
  * once all is in place does it tell the sender on reply_sock (unless -1)
  * that they are delivered; reply_sock then stays open until the exec
- * closes it, which tells the sender that COMMAND runs.  If anything fails
- * the sender is told so, and the status is 1, or 126 or 127 when the exec
- * itself fails.
+ * closes it, which tells the sender that COMMAND runs.  Descriptors
+ * still waiting for a disposer (dispose.c) would make the exec wait:
+ * then COMMAND is not run.  If anything fails the sender is told so, and
+ * the status is 1, or 126 or 127 when the exec itself fails.
  */
 void
 handoff_exec(const struct handoff *h, int *fds, char **names, size_t n,
@@ -488,6 +490,9 @@ handoff_exec(const struct handoff *h, int *fds, char **names, size_t n,
 {
 	int keep[HANDOFF_KEPT] = { reply_sock, diag_fd }, placed;
 
+	if (dispose_before_exec() == -1)
+		give_up(reply_sock, 1, "no process to close what refused "
+		    "senders sent; not running ", h->command[0]);
 	set_env(h, fds, names, n, p);
 	placed = place_fds(fds, n, p, np, keep, HANDOFF_KEPT);
 	reply_sock = keep[0];

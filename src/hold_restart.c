@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "dispose.h"
 #include "handoff.h"
 #include "hold_restart.h"
 
@@ -266,8 +267,9 @@ arguments(const char *binary, char *const *argv)
  * Execs binary with "hold" and the holder's arguments in argv, handing it
  * st: every descriptor in it passes the exec, and the state goes in a
  * memfd (hold_state.c).  The caller has put the signals back as found.
- * Returns only on failure, having said why; everything is as it was
- * then, the descriptors close-on-exec again.
+ * Descriptors still waiting for a disposer (dispose.c) would make the
+ * exec wait: then there is none.  Returns only on failure, having said
+ * why; everything is as it was then, the descriptors close-on-exec again.
  */
 void
 restart_exec(const char *binary, char *const *argv, const char *socket_arg,
@@ -279,6 +281,11 @@ restart_exec(const char *binary, char *const *argv, const char *socket_arg,
 	if (binary == NULL) {
 		warnx("hold %s: restart: the path of fdpass is not known",
 		    socket_arg);
+		return;
+	}
+	if (dispose_before_exec() == -1) {
+		warn("hold %s: restart: no process to close what refused "
+		    "clients sent", socket_arg);
 		return;
 	}
 	if ((fd = hold_state_write(st)) == -1) {

@@ -176,3 +176,46 @@ PY
 	assert_equal "$BG_STATUS" 3
 	assert_equal "$(cat bg.err)" "fdpass: receive on s: no room for another datagram's descriptors (RLIMIT_NOFILE)"
 }
+
+@test "recv runs no COMMAND that would wait on a refused peer's lingering socket" {
+	name=$(abstract_name)
+	# As a user of its own with one process allowed, recv can start no
+	# process to close what it refuses, and keeps it: an exec would close
+	# it, and wait.
+	mkdir -m 755 for-user
+	cp "$FDPASS" for-user/fdpass
+	bg prlimit --nproc=1:1 setpriv --reuid=65533 --regid=65533 \
+		--clear-groups for-user/fdpass recv --ready-fd 4 "$name" true 4>ready
+	wait_until test -s ready
+	lingerer_as_nobody "$name"
+	wait_until grep -q "refused peer pid" bg.err
+	SECONDS=0
+	run setpriv --reuid=65533 --regid=65533 --clear-groups \
+		for-user/fdpass send -t 5 "$name" /dev/null
+	assert_failure
+	bg_wait
+	assert [ "$SECONDS" -lt 5 ]
+	assert_equal "$BG_STATUS" 1
+	run cat bg.err
+	assert_line "fdpass: no process to close what refused senders sent; not running true: Resource temporarily unavailable"
+}
+
+@test "recv as a subreaper leaves its COMMAND no child it did not start" {
+	name=$(abstract_name)
+	# As PID 1 of a namespace or a subreaper, recv is the parent of the
+	# process it starts to close what it refuses: it reaps it before the
+	# exec, and the command finds no child it did not start.
+	bg /usr/bin/python3 -c '
+import ctypes, os, sys
+ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+os.execv(sys.argv[1], sys.argv[1:])' "$FDPASS" recv --ready-fd 4 "$name" \
+		sh -c 'read -r c </proc/$$/task/$$/children; echo "children: $c"' 4>ready
+	wait_until test -s ready
+	lingerer_as_nobody "$name"
+	wait_until grep -q "refused peer pid" bg.err
+	run "$FDPASS" send -t 5 "$name" /dev/null
+	assert_success
+	bg_wait
+	assert_equal "$BG_STATUS" 0
+	assert_equal "$(cat bg.out)" "children: "
+}
