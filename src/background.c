@@ -75,8 +75,12 @@ stale_pid_file(int fd, const char **why)
 		*why = "exists and is not a pid file";
 		return 0;
 	}
-	if (flock(fd, LOCK_EX | LOCK_NB) == -1 || kill(pid, 0) == 0 ||
-	    errno == EPERM) {
+	/*
+	 * A pid is alive or not; but this process's own is stale, left by
+	 * one that had it before, as PID 1 of a namespace restarted has.
+	 */
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1 || (pid != getpid() &&
+	    (kill(pid, 0) == 0 || errno == EPERM))) {
 		snprintf(msg, sizeof(msg), "already running as pid %lld", pid);
 		*why = msg;
 		return 0;
@@ -102,7 +106,8 @@ write_pid_file(const char *path)
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    0644);
 	if (fd == -1 && errno == EEXIST) {
-		fd = open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+		fd = open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+		    O_CLOEXEC);
 		if (fd == -1 && errno == ELOOP)
 			errx(1, "--pid-file %s: is a symbolic link", path);
 		if (fd != -1 && (stale = stale_pid_file(fd, &why)) != 1) {

@@ -134,6 +134,16 @@ load test_helper
 	assert_equal "$(cat pid)" "$dead"
 }
 
+@test "--pid-file naming recv's own pid is taken over as stale" {
+	# PID 1 of a namespace started anew has the pid its last run wrote.
+	echo 1 >pid
+	chmod 644 pid
+	run unshare --pid --fork --mount-proc "$FDPASS" recv -t 1 --pid-file pid s
+	assert_failure 1
+	assert_output "fdpass: listen s: no sender came within --timeout"
+	[ ! -e pid ]
+}
+
 @test "--pid-file does not replace the pid file of a running process" {
 	sleep 60 3>&- &
 	BG_PIDS+=("$!")
