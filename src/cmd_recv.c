@@ -326,18 +326,18 @@ check_command(char *const *command)
 
 /*
  * Exits 1 when RLIMIT_NOFILE leaves too few numbers free to take any
- * datagram: recv takes no datagram without a number for each descriptor
- * it may bring (intake.c), and would refuse every one.  The margin is
- * for recv's own descriptors, opened once it serves.
+ * message: recv reads none without a number for each descriptor it may
+ * bring (intake.c), and would refuse every one.  The margin is for recv's
+ * own descriptors, opened once it serves.
  */
 static void
-check_datagram_room(const struct recv_options *o)
+check_descriptor_room(const struct recv_options *o)
 {
 	size_t need = FDP_MAX_FDS_PER_MSG + 16;
 
-	if (o->sock.type == SOCK_DGRAM && fds_free() < need)
-		errx(1, "%s: too low a descriptor limit to take datagrams, "
-		    "which need %zu free (see ulimit -n)", o->socket_arg, need);
+	if (fds_free() < need)
+		errx(1, "%s: too low a descriptor limit to receive, which "
+		    "needs %zu free (see ulimit -n)", o->socket_arg, need);
 }
 
 /*
@@ -355,7 +355,7 @@ cmd_recv(int argc, char **argv)
 
 	parse_recv_options(argc, argv, &o);
 	check_command(o.handoff.command);
-	check_datagram_room(&o);
+	check_descriptor_room(&o);
 	if (o.handoff.command == NULL)
 		std_stream_needed(STDOUT_FILENO, "recv");
 	run.opt = &o;

@@ -137,7 +137,12 @@ take_too_long(struct receiver *r, size_t size)
 	return intake_fail(r, "message truncated (MSG_TRUNC)");
 }
 
-/* Reads up to len bytes into dst, keeping any descriptors they bring. */
+/*
+ * Reads up to len bytes into dst, keeping any descriptors they bring.
+ * Without MSG_DONTWAIT in flags, it waits for them by r's deadline; the
+ * read itself never waits, as poll may find a socket readable that a
+ * read finds nothing on.
+ */
 ssize_t
 intake_recv(struct receiver *r, void *dst, size_t len, int flags)
 {
@@ -146,22 +151,25 @@ intake_recv(struct receiver *r, void *dst, size_t len, int flags)
 	ssize_t n;
 
 	transfer_control_init(&c);
-	if (!(flags & MSG_DONTWAIT) &&
-	    deadline_wait(r->deadline, r->sock, POLLIN) == -1)
-		return -1;
-	/*
-	 * Any process may have sent the next datagram: there must be a
-	 * number for each descriptor it may bring, as the kernel closes here
-	 * those it finds none for.
-	 */
-	if (r->type == SOCK_DGRAM && fds_free() < FDP_MAX_FDS_PER_MSG)
-		return intake_fail(r, "no room for another datagram's "
-		    "descriptors (RLIMIT_NOFILE)");
-	/* A message's whole length; a peek without control takes no fds. */
-	if (r->type != SOCK_STREAM && (n = recv(r->sock, NULL, 0,
-	    MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT)) > (ssize_t)len)
-		return take_too_long(r, n);
-	if ((n = fdp_recv(r->sock, &iov, 1, &c.ctl, flags)) == -1) {
+	do {
+		if (!(flags & MSG_DONTWAIT) &&
+		    deadline_wait(r->deadline, r->sock, POLLIN) == -1)
+			return -1;
+		/*
+		 * Whatever was sent next may bring as many descriptors as a
+		 * message can: there must be a number for each, as the
+		 * kernel closes here, maybe waiting, those it finds none for.
+		 */
+		if (fds_free() < FDP_MAX_FDS_PER_MSG)
+			return intake_fail(r, "no room for another message's "
+			    "descriptors (RLIMIT_NOFILE)");
+		/* A message's whole length; a peek without control takes no fds. */
+		if (r->type != SOCK_STREAM && (n = recv(r->sock, NULL, 0,
+		    MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT)) > (ssize_t)len)
+			return take_too_long(r, n);
+		n = fdp_recv(r->sock, &iov, 1, &c.ctl, flags | MSG_DONTWAIT);
+	} while (n == -1 && errno == EAGAIN && !(flags & MSG_DONTWAIT));
+	if (n == -1) {
 		if (errno == EMSGSIZE)
 			r->why = c.ctl.msg_flags & MSG_CTRUNC ?
 			    "control data truncated (MSG_CTRUNC)" :

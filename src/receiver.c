@@ -43,7 +43,10 @@ transfer_control_init(struct transfer_control *c)
  * not attach its own gets them attached only when the option is set
  * before it sends.  What was queued before it was set comes with pid 0,
  * which names nobody; afterwards, pid 0 is a sender the kernel will not
- * name (in another pid namespace), which is refused.
+ * name (in another pid namespace), which is refused.  Urgent data is
+ * read in line: a read would skip it otherwise, and drop the descriptors
+ * it brought here, and poll would call the socket readable with nothing
+ * for a read to take.
  */
 int
 receiver_init(struct receiver *r, int sock, const struct deadline *deadline)
@@ -55,7 +58,8 @@ receiver_init(struct receiver *r, int sock, const struct deadline *deadline)
 	if (getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &len) == -1 ||
 	    getsockopt(sock, SOL_SOCKET, SO_PASSCRED, &was, &wlen) == -1)
 		return -1;
-	if (setsockopt(sock, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) == -1)
+	if (setsockopt(sock, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) == -1 ||
+	    setsockopt(sock, SOL_SOCKET, SO_OOBINLINE, &on, sizeof(on)) == -1)
 		return -1;
 	r->queued_unnamed = !was;
 	r->sock = sock;
@@ -369,6 +373,18 @@ receiver_plain_end(struct receiver *r)
 	if (r->framed || r->type != SOCK_STREAM || !intake_more_waits(r))
 		return 0;
 	return intake_fail(r, "more came after the transfer (see --count)");
+}
+
+/*
+ * Shuts r's connection for reading, so that nothing more can come on it
+ * (the sender's writes fail), and tells whether something already had:
+ * closing the connection would drop the descriptors it may bring.
+ */
+int
+receiver_shut(struct receiver *r)
+{
+	shutdown(r->sock, SHUT_RD);
+	return intake_more_waits(r);
 }
 
 /*

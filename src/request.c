@@ -59,12 +59,16 @@ request_declined(int sock, const struct deadline *d, struct outcome *v)
 {
 	char magic[WIRE_MAGIC_SIZE];
 	ssize_t n;
+	int on = 1;
 
-	if (deadline_wait(d, sock, POLLIN) == -1)
+	/* Urgent data in line: a peek would pass over it to wait. */
+	if (setsockopt(sock, SOL_SOCKET, SO_OOBINLINE, &on, sizeof(on)) == -1)
 		return -1;
-	do
-		n = recv(sock, magic, sizeof(magic), MSG_PEEK);
-	while (n == -1 && errno == EINTR);
+	do {
+		if (deadline_wait(d, sock, POLLIN) == -1)
+			return -1;
+		n = recv(sock, magic, sizeof(magic), MSG_PEEK | MSG_DONTWAIT);
+	} while (n == -1 && (errno == EINTR || errno == EAGAIN));
 	if (n == -1)
 		return -1;
 	if (n < (ssize_t)sizeof(magic) ||

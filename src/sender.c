@@ -193,7 +193,11 @@ await_answer(int sock, const struct deadline *d, struct outcome *v,
 			return -1;
 		iov.iov_base = reply + got;
 		iov.iov_len = sizeof(reply) - got;
-		if ((n = fdp_recv(sock, &iov, 1, &c.ctl, 0)) == -1)
+		/* Poll may find readable what a read finds nothing on. */
+		if ((n = fdp_recv(sock, &iov, 1, &c.ctl, MSG_DONTWAIT)) == -1 &&
+		    errno == EAGAIN)
+			continue;
+		if (n == -1)
 			return -1;
 		/* An answer brings no descriptors; any that came go. */
 		dispose_rights(&c.ctl);
@@ -244,8 +248,13 @@ transfer_propose(int sock, const struct outgoing *out,
 	v->names_sent = 0;
 	if (prepare(sock, out, header, &names, &names_len) == -1)
 		return -1;
-	/* Set before the answer can come, so that it comes with them. */
-	if (setsockopt(sock, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) == -1)
+	/*
+	 * Set before the answer can come, so that it comes with them; and
+	 * urgent data in line, lest a read skip it and drop here what it
+	 * brought.
+	 */
+	if (setsockopt(sock, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) == -1 ||
+	    setsockopt(sock, SOL_SOCKET, SO_OOBINLINE, &on, sizeof(on)) == -1)
 		goto done;
 	transfer_credentials(&uc, &cred);
 	if (send_within(sock, &iov, 1, &cred, 1, d) == -1 ||

@@ -129,6 +129,7 @@ int	receiver_init(struct receiver *, int, const struct deadline *);
 int	receiver_next(struct receiver *, size_t);
 ssize_t	receiver_data(struct receiver *, void *, size_t);
 int	receiver_plain_end(struct receiver *);
+int	receiver_shut(struct receiver *);
 void	receiver_release(struct receiver *);
 
 #endif

@@ -295,7 +295,8 @@ vet_transfer(struct receiver *r, const struct wire_header *h, void *arg)
 			    "got %zu", o->count, r->first + h->nfds);
 		return -1;
 	}
-	if (fds_free() < h->nfds) {
+	/* And a message's worth besides, as intake_recv needs. */
+	if (fds_free() < (size_t)h->nfds + FDP_MAX_FDS_PER_MSG) {
 		r->reason = WIRE_TOO_MANY_FDS;
 		snprintf(why, sizeof(why), "no room for %u more descriptors "
 		    "(RLIMIT_NOFILE)", h->nfds);
@@ -447,6 +448,23 @@ data_for_env(struct recv_run *run, const char **data)
 }
 
 /*
+ * Tells whether more came on the connection the transfer came on.  The
+ * exec would do the last close of whatever descriptors that brought, and
+ * wait on it; so first no more may come (the sender's writes fail from
+ * here on).  A --dgram socket is the listener's, closed already, and
+ * standard input is the user's: neither is shut.
+ */
+static int
+more_came(struct recv_run *run)
+{
+	struct receiver *r = &run->receiver;
+
+	if (r->type == SOCK_DGRAM || run->opt->use_stdin)
+		return 0;
+	return receiver_shut(r);
+}
+
+/*
  * Hands the descriptors to COMMAND.  Usually recv becomes COMMAND, which
  * takes them over; when the sender waits for COMMAND's status, recv runs
  * it as a child, which gets copies, and turn_end waits for it.
@@ -470,6 +488,10 @@ hand_over(struct recv_run *run)
 		return t;
 	if ((plan = handoff_plan(&h, r->names, r->nfds, &np, &why)) == NULL)
 		return refuse(run, "%s", why);
+	if (!(r->flags & WIRE_WAIT) && more_came(run)) {
+		free(plan);
+		return refuse(run, "more came after the transfer");
+	}
 	if (!(r->flags & WIRE_WAIT))
 		handoff_exec(&h, r->fds, r->names, r->nfds, plan, np, reply);
 	if (children_init(1, 0) == -1)

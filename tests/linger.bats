@@ -152,10 +152,10 @@ PY
 	[ "$SECONDS" -lt 10 ]
 }
 
-@test "recv refuses at start to take datagrams under a descriptor limit too low for one" {
+@test "recv refuses at start a descriptor limit too low for any message" {
 	run bash -c 'ulimit -n 64 && exec "$FDPASS" recv -k --dgram -t 1 s'
 	assert_failure 1
-	assert_output "fdpass: s: too low a descriptor limit to take datagrams, which need 269 free (see ulimit -n)"
+	assert_output "fdpass: s: too low a descriptor limit to receive, which needs 269 free (see ulimit -n)"
 	[ ! -e s ]
 }
 
@@ -174,7 +174,7 @@ socket.send_fds(sock, [b"x"], [null])
 PY
 	bg_wait
 	assert_equal "$BG_STATUS" 3
-	assert_equal "$(cat bg.err)" "fdpass: receive on s: no room for another datagram's descriptors (RLIMIT_NOFILE)"
+	assert_equal "$(cat bg.err)" "fdpass: receive on s: no room for another message's descriptors (RLIMIT_NOFILE)"
 }
 
 @test "recv runs no COMMAND that would wait on a refused peer's lingering socket" {
@@ -218,4 +218,78 @@ os.execv(sys.argv[1], sys.argv[1:])' "$FDPASS" recv --ready-fd 4 "$name" \
 	bg_wait
 	assert_equal "$BG_STATUS" 0
 	assert_equal "$(cat bg.out)" "children: "
+}
+
+@test "an urgent byte neither holds recv past --timeout nor drops what it brought in recv" {
+	name=$(abstract_name)
+	SECONDS=0
+	bg_recv -t 3 "$name"
+	# A read passes over urgent data unless it is read in line: poll
+	# calls the socket readable, the read waits, and the descriptors the
+	# byte brought are closed in recv.
+	cat >oob.py <<'PY'
+from peer import *
+import array, sys
+end, far = lingering_socket()
+sock = connect(sys.argv[1])
+sock.sendmsg([b"x"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
+                       array.array("i", [end.fileno()]))], socket.MSG_OOB)
+end.close()
+time.sleep(60)
+PY
+	PYTHONPATH="$BATS_TEST_DIRNAME" /usr/bin/python3 oob.py "$name" 3>&- &
+	BG_PIDS+=($!)
+	bg_wait
+	assert [ "$SECONDS" -lt 8 ]
+}
+
+@test "recv runs no COMMAND on a connection that brought more after the transfer" {
+	name=$(abstract_name)
+	bg_recv -t 5 "$name" sh -c 'echo ran'
+	# The exec would close the connection, and with it the lingering
+	# socket that came after the transfer: the command would start late.
+	kill -STOP "$BG"
+	cat >extra.py <<'PY'
+from peer import *
+import sys
+end, far = lingering_socket()
+sock = connect(sys.argv[1])
+null = os.open("/dev/null", os.O_RDONLY)
+socket.send_fds(sock, [header(1)], [null])
+socket.send_fds(sock, [b"\0"], [end.fileno()])
+end.close()
+print("sent", flush=True)
+time.sleep(60)
+PY
+	PYTHONPATH="$BATS_TEST_DIRNAME" /usr/bin/python3 extra.py "$name" \
+		>extra.out 3>&- &
+	BG_PIDS+=($!)
+	wait_until grep -q sent extra.out
+	SECONDS=0
+	kill -CONT "$BG"
+	bg_wait
+	assert [ "$SECONDS" -lt 5 ]
+	assert_equal "$BG_STATUS" 3
+	assert_equal "$(cat bg.err)" "fdpass: receive on $name: more came after the transfer"
+	assert_equal "$(cat bg.out)" ""
+}
+
+@test "recv takes no message on a stream it has no number for each descriptor of" {
+	# 40 from an allowed sender take recv below 253 free numbers: the
+	# next message could bring that many, and the kernel would close in
+	# recv those it has no number for.
+	bg bash -c 'ulimit -n 290 && exec "$FDPASS" recv --count 300 -t 5 s'
+	wait_for_socket s
+	peer <<'PY'
+from peer import *
+sock = connect("s")
+null = os.open("/dev/null", os.O_RDONLY)
+socket.send_fds(sock, [b"x"], [null] * 40)
+time.sleep(0.2)
+socket.send_fds(sock, [b"x"], [null])
+time.sleep(1)
+PY
+	bg_wait
+	assert_equal "$BG_STATUS" 3
+	assert_equal "$(cat bg.err)" "fdpass: receive on s: no room for another message's descriptors (RLIMIT_NOFILE)"
 }

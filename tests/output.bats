@@ -168,7 +168,7 @@ PY
 }
 
 @test "--at as near the descriptor limit as placing allows is placed" {
-	bg bash -c 'ulimit -n 64 && exec "$FDPASS" recv --at 60 s cat /proc/self/fd/60'
+	bg bash -c 'ulimit -n 300 && exec "$FDPASS" recv --at 296 s cat /proc/self/fd/296'
 	echo placed >a
 	run "$FDPASS" send -t $WAIT s a
 	assert_success
