@@ -538,7 +538,7 @@ start_anew(struct server *s)
 	cleanup_before_exec();
 	if (signals_mask(SIG_BLOCK, stop_signals(&stop)) == -1)
 		err(1, "signals");
-	restart_exec(s->binary, s->opt->argv, s->opt->socket_arg, &st);
+	restart_exec(s->binary, s->opt, &st);
 	if (signals_set(SIGPIPE, SIG_IGN) == -1)
 		err(1, "signals");
 }
