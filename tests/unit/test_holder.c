@@ -116,6 +116,41 @@ test_same_file_kept_once(void)
 	holder_end(&h);
 }
 
+/*
+ * A store of many descriptors under few names, one inode: those that come
+ * again under their name go, the rest stay in the order sent, the first
+ * of each open file kept.
+ */
+static void
+test_store_own_twice_kept_once(void)
+{
+	struct holder h;
+	struct refusal no;
+	char *names[300];
+	int fds[300], ok = 1;
+	size_t i;
+
+	holder_init(&h, 300);
+	for (i = 0; i < 300; i++) {
+		names[i] = i % 2 ? "b" : "a";
+		if (i < 100)
+			fds[i] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		else if (i < 200)
+			/* The same open file under the same name. */
+			fds[i] = dup(fds[i - 100]);
+		else
+			/* The same open file under the other name. */
+			fds[i] = dup(fds[i - 199]);
+	}
+	CHECK(holder_store(&h, fds, names, 300, 1, &no) == 0);
+	CHECK(h.table.n == 200);
+	for (i = 0; i < h.table.n; i++)
+		ok &= h.table.entries[i].fd == fds[i < 100 ? i : i + 100] &&
+		    strcmp(h.table.entries[i].name, names[i]) == 0;
+	CHECK(ok);
+	holder_end(&h);
+}
+
 static void
 test_copies_in_order_asked(void)
 {
@@ -193,6 +228,8 @@ static const struct unit_test tests[] = {
 	    test_store_unnamed_refused },
 	{ "holder: the same open file is kept once under a name",
 	    test_same_file_kept_once },
+	{ "holder: a store's own repeats are kept once, in order",
+	    test_store_own_twice_kept_once },
 	{ "holder: copies come in the order asked",
 	    test_copies_in_order_asked },
 	{ "holder: a removal is all or nothing", test_remove_all_or_nothing },
