@@ -1,9 +1,10 @@
 /*
  * The holder's table behind its lock.  Every change wakes the main loop
  * (a byte on its pipe), which watches the entries for POLLHUP and POLLERR
- * and so must see the new ones.  Copies handed out and entries taken out
- * are disposed of after the lock is released: the last close of what a
- * client sent may wait as long as that client likes.
+ * and so must see the new ones.  Copies handed out are disposed of after
+ * the lock is released, and entries taken out by the main loop once it
+ * polls them no more: the last close of what a client sent may wait as
+ * long as that client likes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -344,16 +345,32 @@ copies_release(struct copies *c)
 }
 
 /*
+ * Makes room in h's retired list, locked, for n more descriptors; fails
+ * with ENOMEM.
+ */
+static int
+retire_room(struct holder *h, size_t n)
+{
+	int *r;
+
+	if ((r = reallocarray(h->retired, h->nretired + n + 1,
+	    sizeof(*r))) == NULL)
+		return -1;
+	h->retired = r;
+	return 0;
+}
+
+/*
  * Takes out all that the n names hold, all or none: fails with ENOENT,
- * *missing the first name that holds nothing, leaving the table as it
- * was.  Returns how many descriptors went, disposed of.
+ * *missing the first name that holds nothing, or ENOMEM, leaving the
+ * table as it was.  Returns how many descriptors went, retired for the
+ * main loop to dispose of.
  */
 ssize_t
 holder_remove(struct holder *h, char *const *names, size_t n,
     const char **missing)
 {
 	size_t i, taken, count = 0;
-	int *fds;
 
 	pthread_mutex_lock(&h->lock);
 	for (i = 0; i < n; i++)
@@ -363,20 +380,20 @@ holder_remove(struct holder *h, char *const *names, size_t n,
 			errno = ENOENT;
 			return -1;
 		}
-	if ((fds = calloc(h->table.n + 1, sizeof(*fds))) == NULL) {
+	if (retire_room(h, h->table.n) == -1) {
 		pthread_mutex_unlock(&h->lock);
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
-		taken = held_take(&h->table, names[i], fds + count);
+		taken = held_take(&h->table, names[i],
+		    h->retired + h->nretired);
 		if (taken > 0)
 			mirror_removed(h, names[i]);
+		h->nretired += taken;
 		count += taken;
 	}
 	pthread_mutex_unlock(&h->lock);
 	wake_main_loop(h);
-	dispose_fds(fds, count);
-	free(fds);
 	return count;
 }
 
@@ -384,18 +401,18 @@ holder_remove(struct holder *h, char *const *names, size_t n,
  * Takes out the watched entries whose descriptors report POLLHUP or
  * POLLERR, as systemd drops them from its fd store: a connection whose
  * peer has gone, a pipe whose other end is closed.  The mirror hears of
- * each name that comes to hold nothing.
+ * each name that comes to hold nothing.  What goes is retired, for the
+ * main loop, which calls this, to dispose of next.
  */
 void
 holder_drop_hung(struct holder *h)
 {
 	struct pollfd p;
-	size_t i = 0, n = 0;
-	int *hung;
+	size_t i = 0;
 
 	pthread_mutex_lock(&h->lock);
 	/* Room to take them all out; without it, they wait for the next. */
-	if ((hung = calloc(h->table.n + 1, sizeof(*hung))) == NULL) {
+	if (retire_room(h, h->table.n) == -1) {
 		pthread_mutex_unlock(&h->lock);
 		return;
 	}
@@ -406,11 +423,33 @@ holder_drop_hung(struct holder *h)
 		    (p.revents & (POLLHUP | POLLERR))) {
 			if (held_count(&h->table, h->table.entries[i].name) == 1)
 				mirror_removed(h, h->table.entries[i].name);
-			hung[n++] = held_drop(&h->table, i);
+			h->retired[h->nretired++] = held_drop(&h->table, i);
 		} else
 			i++;
 	}
 	pthread_mutex_unlock(&h->lock);
-	dispose_fds(hung, n);
-	free(hung);
+}
+
+/*
+ * Disposes of the descriptors taken out of the table since the last
+ * call.  Only the main loop calls it, between its polls: while a thread
+ * sits in poll(2), the kernel holds a reference to each descriptor it
+ * polls, so a disposer that closed one meanwhile would leave the last
+ * close, which may linger as long as the client likes, to that thread's
+ * return from poll.
+ */
+void
+holder_dispose_retired(struct holder *h)
+{
+	size_t n;
+	int *fds;
+
+	pthread_mutex_lock(&h->lock);
+	fds = h->retired;
+	n = h->nretired;
+	h->retired = NULL;
+	h->nretired = 0;
+	pthread_mutex_unlock(&h->lock);
+	dispose_fds(fds, n);
+	free(fds);
 }

@@ -33,6 +33,7 @@ holder_init(struct holder *h, size_t max)
 static void
 holder_end(struct holder *h)
 {
+	holder_dispose_retired(h);
 	while (h->table.n > 0)
 		close(held_drop(&h->table, h->table.n - 1));
 	held_clear(&h->table);
@@ -200,6 +201,32 @@ test_remove_all_or_nothing(void)
 	holder_end(&h);
 }
 
+/*
+ * What a removal takes out stays open, retired, until the main loop
+ * disposes of it: a poll(2) under way may be watching it.
+ */
+static void
+test_removed_wait_for_main_loop(void)
+{
+	struct holder h;
+	struct refusal no;
+	const char *missing = NULL;
+	char *a[] = { "a" };
+	int fd, copy;
+
+	holder_init(&h, 10);
+	unit_memfds(&fd, 1);
+	copy = dup(fd);
+	CHECK(holder_store(&h, &fd, a, 1, 1, &no) == 0);
+	CHECK(holder_remove(&h, a, 1, &missing) == 1);
+	CHECK(h.table.n == 0 && h.nretired == 1 && h.retired[0] == fd);
+	CHECK(unit_same_file(fd, copy));
+	holder_dispose_retired(&h);
+	CHECK(h.nretired == 0 && h.retired == NULL);
+	close(copy);
+	holder_end(&h);
+}
+
 static void
 test_hung_dropped_unless_unwatched(void)
 {
@@ -233,6 +260,8 @@ static const struct unit_test tests[] = {
 	{ "holder: copies come in the order asked",
 	    test_copies_in_order_asked },
 	{ "holder: a removal is all or nothing", test_remove_all_or_nothing },
+	{ "holder: what is removed waits for the main loop to dispose of it",
+	    test_removed_wait_for_main_loop },
 	{ "holder: hung entries are dropped unless unwatched",
 	    test_hung_dropped_unless_unwatched },
 };
