@@ -4,6 +4,7 @@
  * open file twice under one name is kept once, so that a daemon that
  * stores its listener again at each start does not pile up copies.
  */
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include <linux/kcmp.h>
@@ -16,17 +17,56 @@
 #include "held.h"
 
 /*
- * Tells whether e holds, under name, the same open file as fd.  Where
- * kcmp(2) is not there, files are taken as different: a copy more,
- * never one lost.
+ * Fills *k with fd, name (not copied) and the file's device and inode,
+ * taken once here so that comparisons need no system call until two
+ * entries name one inode under one name.
+ */
+void
+held_key(struct held_entry *k, int fd, char *name)
+{
+	struct stat sb;
+
+	memset(k, 0, sizeof(*k));
+	k->fd = fd;
+	k->name = name;
+	if (fstat(fd, &sb) == 0) {
+		k->dev = sb.st_dev;
+		k->ino = sb.st_ino;
+	}
+}
+
+/* Orders two numbers, as qsort would. */
+#define ORDER(x, y)	(((x) > (y)) - ((x) < (y)))
+
+/*
+ * Orders a and b by name, then file, then open file: 0 when they hold
+ * the same open file under one name.  The cheap keys come first; kcmp(2),
+ * whose order of open files holds for as long as they are open, is asked
+ * (of self, this process's pid) only for one name and inode.  Where kcmp
+ * is not there, files are taken as different, ordered by descriptor: a
+ * copy more, never one lost.
  */
 int
-held_same(const struct held_entry *e, int fd, const char *name)
+held_compare(const struct held_entry *a, const struct held_entry *b,
+    pid_t self)
 {
-	pid_t self = getpid();
+	int c;
 
-	return strcmp(e->name, name) == 0 &&
-	    syscall(SYS_kcmp, self, self, KCMP_FILE, e->fd, fd) == 0;
+	if ((c = strcmp(a->name, b->name)) != 0)
+		return c;
+	if (a->dev != b->dev || a->ino != b->ino)
+		return a->dev != b->dev ? ORDER(a->dev, b->dev) :
+		    ORDER(a->ino, b->ino);
+	switch (syscall(SYS_kcmp, self, self, KCMP_FILE, a->fd, b->fd)) {
+	case 0:
+		return 0;
+	case 1:
+		return -1;
+	case 2:
+		return 1;
+	default:
+		return ORDER(a->fd, b->fd);
+	}
 }
 
 /* Makes room for n more entries, so that the next n held_add succeed. */
@@ -54,11 +94,21 @@ held_reserve(struct held *t, size_t n)
 int
 held_add(struct held *t, int fd, const char *name, int watched)
 {
+	struct held_entry k;
+
+	held_key(&k, fd, (char *)name);
+	return held_add_key(t, &k, watched);
+}
+
+/* Adds k, as held_add does, its device and inode taken already. */
+int
+held_add_key(struct held *t, const struct held_entry *k, int watched)
+{
 	struct held_entry *e = &t->entries[t->n];
 
-	if ((e->name = strdup(name)) == NULL)
+	*e = *k;
+	if ((e->name = strdup(k->name)) == NULL)
 		return -1;
-	e->fd = fd;
 	e->watched = watched;
 	t->n++;
 	return 0;

@@ -5,12 +5,16 @@
 #ifndef FDPASS_HELD_H
 #define FDPASS_HELD_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 
 struct held_entry {
 	int		 fd;
 	char		*name;
 	int		 watched;	/* dropped on POLLHUP or POLLERR */
+	dev_t		 dev;		/* the file's, 0 if unknown */
+	ino_t		 ino;
 };
 
 struct held {
@@ -19,9 +23,12 @@ struct held {
 	size_t			 cap;
 };
 
-int	held_same(const struct held_entry *, int, const char *);
+void	held_key(struct held_entry *, int, char *);
+int	held_compare(const struct held_entry *, const struct held_entry *,
+	    pid_t);
 int	held_reserve(struct held *, size_t);
 int	held_add(struct held *, int, const char *, int);
+int	held_add_key(struct held *, const struct held_entry *, int);
 size_t	held_count(const struct held *, const char *);
 int	held_has(const struct held *, const char *);
 size_t	held_take(struct held *, const char *, int *);

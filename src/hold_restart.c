@@ -264,7 +264,7 @@ arguments(const char *binary, char *const *argv)
 }
 
 /*
- * Execs binary with "hold" and the holder's arguments in argv, handing it
+ * Execs binary with "hold" and the holder's arguments in o, handing it
  * st: every descriptor in it passes the exec, and the state goes in a
  * memfd (hold_state.c).  The caller has put the signals back as found.
  * Descriptors still waiting for a disposer (dispose.c) would make the
@@ -272,12 +272,23 @@ arguments(const char *binary, char *const *argv)
  * why; everything is as it was then, the descriptors close-on-exec again.
  */
 void
-restart_exec(const char *binary, char *const *argv, const char *socket_arg,
+restart_exec(const char *binary, const struct hold_options *o,
     const struct hold_state *st)
 {
+	const char *socket_arg = o->socket_arg, *why;
 	char **args = NULL, **env = NULL;
 	int fd;
 
+	/*
+	 * A file removed or replaced since the start (rm of the socket
+	 * file, of the pid file) would make the new holder refuse the state
+	 * and exit, losing every entry: better to serve on.
+	 */
+	if ((why = files_refusal(o, st)) != NULL) {
+		warnx("hold %s: restart: not done, the new holder would refuse "
+		    "the state: %s", socket_arg, why);
+		return;
+	}
 	if (binary == NULL) {
 		warnx("hold %s: restart: the path of fdpass is not known",
 		    socket_arg);
@@ -292,7 +303,7 @@ restart_exec(const char *binary, char *const *argv, const char *socket_arg,
 		warn("hold %s: restart: the state", socket_arg);
 		return;
 	}
-	if ((args = arguments(binary, argv)) == NULL ||
+	if ((args = arguments(binary, o->argv)) == NULL ||
 	    (env = environment_with(fd)) == NULL ||
 	    hold_state_fds_cloexec(st, 0) == -1 ||
 	    fcntl(fd, F_SETFD, 0) == -1)

@@ -412,6 +412,8 @@ serve(struct server *s)
 	int sig;
 
 	for (;;) {
+		/* Between polls, so that none is left to a poll's return. */
+		holder_dispose_retired(&s->holder);
 		n = poll_set(s, &pfd, &cap);
 		if (poll(pfd, n, -1) == -1) {
 			if (errno == EINTR)
@@ -521,6 +523,8 @@ start_anew(struct server *s)
 	sigset_t stop;
 
 	wait_for_clients(s);
+	/* Those left would close in the exec, which their linger stalls. */
+	holder_dispose_retired(&s->holder);
 	hold_state_init(&st);
 	st.listener.fd = s->listener->fd;
 	st.listener.path = (char *)s->listener->path;
@@ -538,7 +542,7 @@ start_anew(struct server *s)
 	cleanup_before_exec();
 	if (signals_mask(SIG_BLOCK, stop_signals(&stop)) == -1)
 		err(1, "signals");
-	restart_exec(s->binary, s->opt->argv, s->opt->socket_arg, &st);
+	restart_exec(s->binary, s->opt, &st);
 	if (signals_set(SIGPIPE, SIG_IGN) == -1)
 		err(1, "signals");
 }

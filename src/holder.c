@@ -1,9 +1,10 @@
 /*
  * The holder's table behind its lock.  Every change wakes the main loop
  * (a byte on its pipe), which watches the entries for POLLHUP and POLLERR
- * and so must see the new ones.  Copies handed out and entries taken out
- * are disposed of after the lock is released: the last close of what a
- * client sent may wait as long as that client likes.
+ * and so must see the new ones.  Copies handed out are disposed of after
+ * the lock is released, and entries taken out by the main loop once it
+ * polls them no more: the last close of what a client sent may wait as
+ * long as that client likes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -42,56 +43,94 @@ mirror_removed(const struct holder *h, const char *name)
 		h->mirror->removed(h->mirror->arg, name);
 }
 
-/* Tells whether t holds fd's open file under name. */
+/*
+ * Tells whether t, locked, holds k's open file under its name: the name,
+ * then the inode, rule out all but a few entries before any kcmp.
+ */
 static int
-held_already(const struct held *t, int fd, const char *name)
+held_already(const struct held *t, const struct held_entry *k, pid_t self)
 {
 	size_t i;
 
 	for (i = 0; i < t->n; i++)
-		if (held_same(&t->entries[i], fd, name))
+		if (held_compare(&t->entries[i], k, self) == 0)
 			return 1;
 	return 0;
 }
 
+/* The keys a store's sort orders, and the pid kcmp(2) asks of. */
+struct sort {
+	const struct held_entry	*keys;
+	pid_t			 self;
+};
+
+/* Orders indices into keys by held_compare, then by place, for qsort_r. */
+static int
+by_key(const void *a, const void *b, void *arg)
+{
+	const struct sort *s = arg;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = held_compare(&s->keys[x], &s->keys[y], s->self);
+
+	return c != 0 ? c : (x > y) - (x < y);
+}
+
 /*
- * Marks in same[] those of the n descriptors that t, locked, holds under
- * their names already, or that come twice under one name in the store
- * itself; returns how many are new.
+ * Marks in same[] those of the n keys whose open file comes earlier in
+ * the store under the same name.  Sorted, each is compared with its
+ * neighbours only, not with all: thousands of descriptors under one name
+ * cost thousands of kcmp, not millions.
+ */
+static int
+mark_twice(const struct held_entry *keys, size_t n, int *same, pid_t self)
+{
+	struct sort s = { keys, self };
+	size_t i, *order;
+
+	if ((order = calloc(n, sizeof(*order))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		order[i] = i;
+	qsort_r(order, n, sizeof(*order), by_key, &s);
+	for (i = 1; i < n; i++)
+		if (held_compare(&keys[order[i - 1]], &keys[order[i]],
+		    self) == 0)
+			same[order[i]] = 1;
+	free(order);
+	return 0;
+}
+
+/*
+ * Marks in same[] also those of the n keys that t, locked, holds under
+ * their names already; returns how many are new.
  */
 static size_t
-mark_held(const struct held *t, const int *fds, char *const *names,
-    size_t n, int *same)
+mark_held(const struct held *t, const struct held_entry *keys, size_t n,
+    int *same, pid_t self)
 {
-	struct held_entry earlier;
-	size_t i, j, count = 0;
+	size_t i, count = 0;
 
 	for (i = 0; i < n; i++) {
-		same[i] = held_already(t, fds[i], names[i]);
-		for (j = 0; j < i && !same[i]; j++) {
-			earlier.fd = fds[j];
-			earlier.name = names[j];
-			same[i] = !same[j] && held_same(&earlier, fds[i],
-			    names[i]);
-		}
+		if (!same[i])
+			same[i] = held_already(t, &keys[i], self);
 		count += !same[i];
 	}
 	return count;
 }
 
 /*
- * Adds to h's table, locked and with room reserved, the n descriptors
- * not marked same, all or none (ENOMEM), and mirrors them.
+ * Adds to h's table, locked and with room reserved, the n keys not
+ * marked same, all or none (ENOMEM), and mirrors them.
  */
 static int
-add_new(struct holder *h, const int *fds, char *const *names, size_t n,
+add_new(struct holder *h, const struct held_entry *keys, size_t n,
     const int *same, int watched)
 {
 	struct held *t = &h->table;
 	size_t i, had = t->n;
 
 	for (i = 0; i < n; i++)
-		if (!same[i] && held_add(t, fds[i], names[i], watched) == -1) {
+		if (!same[i] && held_add_key(t, &keys[i], watched) == -1) {
 			while (t->n > had)
 				held_drop(t, t->n - 1);
 			errno = ENOMEM;
@@ -99,8 +138,34 @@ add_new(struct holder *h, const int *fds, char *const *names, size_t n,
 		}
 	for (i = 0; i < n; i++)
 		if (!same[i])
-			mirror_stored(h, names[i], fds[i], watched);
+			mirror_stored(h, keys[i].name, keys[i].fd, watched);
 	return 0;
+}
+
+/*
+ * The keys of the n descriptors at fds under names, in *keys, and in
+ * *same those that come twice in the store, all out of the lock; fails
+ * with ENOMEM.
+ */
+static int
+store_keys(const int *fds, char *const *names, size_t n,
+    struct held_entry **keys, int **same, pid_t self)
+{
+	size_t i;
+
+	*same = calloc(n, sizeof(**same));
+	*keys = calloc(n, sizeof(**keys));
+	if (*same == NULL || *keys == NULL)
+		goto fail;
+	for (i = 0; i < n; i++)
+		held_key(&(*keys)[i], fds[i], names[i]);
+	if (mark_twice(*keys, n, *same, self) == -1)
+		goto fail;
+	return 0;
+fail:
+	free(*same);
+	free(*keys);
+	return -1;
 }
 
 /*
@@ -114,6 +179,8 @@ int
 holder_store(struct holder *h, const int *fds, char *const *names, size_t n,
     int watched, struct refusal *no)
 {
+	struct held_entry *keys;
+	pid_t self = getpid();
 	size_t i;
 	int *same, refused = 1;
 
@@ -125,23 +192,24 @@ holder_store(struct holder *h, const int *fds, char *const *names, size_t n,
 			no->why = "a descriptor without a name";
 			return -1;
 		}
-	if ((same = calloc(n, sizeof(*same))) == NULL) {
+	if (store_keys(fds, names, n, &keys, &same, self) == -1) {
 		no->reason = WIRE_UNSAID;
 		no->why = "out of memory";
 		return -1;
 	}
 	pthread_mutex_lock(&h->lock);
-	if (h->table.n + mark_held(&h->table, fds, names, n, same) >
+	if (h->table.n + mark_held(&h->table, keys, n, same, self) >
 	    h->max_fds) {
 		no->reason = WIRE_HOLD_FULL;
 		no->why = "that many more would pass --max-fds";
 	} else if (held_reserve(&h->table, n) == -1 ||
-	    add_new(h, fds, names, n, same, watched) == -1) {
+	    add_new(h, keys, n, same, watched) == -1) {
 		no->reason = WIRE_UNSAID;
 		no->why = "out of memory";
 	} else
 		refused = 0;
 	pthread_mutex_unlock(&h->lock);
+	free(keys);
 	if (refused) {
 		free(same);
 		return -1;
@@ -277,16 +345,32 @@ copies_release(struct copies *c)
 }
 
 /*
+ * Makes room in h's retired list, locked, for n more descriptors; fails
+ * with ENOMEM.
+ */
+static int
+retire_room(struct holder *h, size_t n)
+{
+	int *r;
+
+	if ((r = reallocarray(h->retired, h->nretired + n + 1,
+	    sizeof(*r))) == NULL)
+		return -1;
+	h->retired = r;
+	return 0;
+}
+
+/*
  * Takes out all that the n names hold, all or none: fails with ENOENT,
- * *missing the first name that holds nothing, leaving the table as it
- * was.  Returns how many descriptors went, disposed of.
+ * *missing the first name that holds nothing, or ENOMEM, leaving the
+ * table as it was.  Returns how many descriptors went, retired for the
+ * main loop to dispose of.
  */
 ssize_t
 holder_remove(struct holder *h, char *const *names, size_t n,
     const char **missing)
 {
 	size_t i, taken, count = 0;
-	int *fds;
 
 	pthread_mutex_lock(&h->lock);
 	for (i = 0; i < n; i++)
@@ -296,20 +380,20 @@ holder_remove(struct holder *h, char *const *names, size_t n,
 			errno = ENOENT;
 			return -1;
 		}
-	if ((fds = calloc(h->table.n + 1, sizeof(*fds))) == NULL) {
+	if (retire_room(h, h->table.n) == -1) {
 		pthread_mutex_unlock(&h->lock);
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
-		taken = held_take(&h->table, names[i], fds + count);
+		taken = held_take(&h->table, names[i],
+		    h->retired + h->nretired);
 		if (taken > 0)
 			mirror_removed(h, names[i]);
+		h->nretired += taken;
 		count += taken;
 	}
 	pthread_mutex_unlock(&h->lock);
 	wake_main_loop(h);
-	dispose_fds(fds, count);
-	free(fds);
 	return count;
 }
 
@@ -317,18 +401,18 @@ holder_remove(struct holder *h, char *const *names, size_t n,
  * Takes out the watched entries whose descriptors report POLLHUP or
  * POLLERR, as systemd drops them from its fd store: a connection whose
  * peer has gone, a pipe whose other end is closed.  The mirror hears of
- * each name that comes to hold nothing.
+ * each name that comes to hold nothing.  What goes is retired, for the
+ * main loop, which calls this, to dispose of next.
  */
 void
 holder_drop_hung(struct holder *h)
 {
 	struct pollfd p;
-	size_t i = 0, n = 0;
-	int *hung;
+	size_t i = 0;
 
 	pthread_mutex_lock(&h->lock);
 	/* Room to take them all out; without it, they wait for the next. */
-	if ((hung = calloc(h->table.n + 1, sizeof(*hung))) == NULL) {
+	if (retire_room(h, h->table.n) == -1) {
 		pthread_mutex_unlock(&h->lock);
 		return;
 	}
@@ -339,11 +423,33 @@ holder_drop_hung(struct holder *h)
 		    (p.revents & (POLLHUP | POLLERR))) {
 			if (held_count(&h->table, h->table.entries[i].name) == 1)
 				mirror_removed(h, h->table.entries[i].name);
-			hung[n++] = held_drop(&h->table, i);
+			h->retired[h->nretired++] = held_drop(&h->table, i);
 		} else
 			i++;
 	}
 	pthread_mutex_unlock(&h->lock);
-	dispose_fds(hung, n);
-	free(hung);
+}
+
+/*
+ * Disposes of the descriptors taken out of the table since the last
+ * call.  Only the main loop calls it, between its polls: while a thread
+ * sits in poll(2), the kernel holds a reference to each descriptor it
+ * polls, so a disposer that closed one meanwhile would leave the last
+ * close, which may linger as long as the client likes, to that thread's
+ * return from poll.
+ */
+void
+holder_dispose_retired(struct holder *h)
+{
+	size_t n;
+	int *fds;
+
+	pthread_mutex_lock(&h->lock);
+	fds = h->retired;
+	n = h->nretired;
+	h->retired = NULL;
+	h->nretired = 0;
+	pthread_mutex_unlock(&h->lock);
+	dispose_fds(fds, n);
+	free(fds);
 }

@@ -3,6 +3,8 @@
  * descriptors behind one lock, shared by the threads that serve clients,
  * the sd_notify socket and the main loop.  Descriptors a client sent are
  * never closed here, but disposed of (dispose.c): the holder serves on.
+ * Those taken out of the table wait in retired for the main loop, which
+ * disposes of them once it polls them no more.
  */
 #ifndef FDPASS_HOLDER_H
 #define FDPASS_HOLDER_H
@@ -32,6 +34,8 @@ struct holder {
 	size_t				 coming;	/* reserved by stores */
 	int				 changed;	/* the main loop's pipe */
 	const struct holder_mirror	*mirror;	/* or NULL */
+	int				*retired;	/* taken out, to go */
+	size_t				 nretired;
 };
 
 /* Why a store was refused, for a reply (enum wire_reason) and a log. */
@@ -57,5 +61,6 @@ void	copies_release(struct copies *);
 ssize_t	holder_remove(struct holder *, char *const *, size_t,
 	    const char **);
 void	holder_drop_hung(struct holder *);
+void	holder_dispose_retired(struct holder *);
 
 #endif

@@ -254,6 +254,48 @@ PY
 	assert [ "$SECONDS" -lt 10 ]
 }
 
+@test "removing lingering sockets among 3000 watched entries does not stall the holder" {
+	# Room for the entries and a copy of each (hold's RLIMIT_NOFILE).
+	local hard
+	hard=$(ulimit -Hn)
+	[ "$hard" = unlimited ] || [ "$hard" -ge 6300 ] ||
+		skip "the hard descriptor limit is $hard, under 6300"
+	bg_hold --max-fds 3100 hs
+	# Each a poll(2) watches: the main loop's polls take longer to end,
+	# and a disposer that closed meanwhile once left it the last close.
+	local names=() files=() i
+	for i in $(seq 500); do
+		names+=(--name many)
+		files+=(/dev/null)
+	done
+	for i in 1 2 3 4 5 6; do
+		"$FDPASS" send "${names[@]}" hs "${files[@]}"
+	done
+	run peer <<'PY'
+from peer import *
+import subprocess
+fdpass = os.environ["FDPASS"]
+far_ends = []
+for _ in range(40):
+    end, far = lingering_socket()
+    far_ends.append(far)
+    subprocess.run([fdpass, "send", "--name", "slow", "--fd",
+        str(end.fileno()), "hs"], pass_fds=[end.fileno()], check=True)
+    end.close()
+    # No wait for a server: the removal is to find the main loop asleep
+    # in poll(2), watching the socket, where the race is.
+    time.sleep(0.05)
+    subprocess.run([fdpass, "hold", "-t", "10", "--remove", "slow", "hs"],
+        check=True)
+    # The linger is 30 s: a main loop left the last close misses this.
+    subprocess.run([fdpass, "hold", "-t", "10", "--list", "hs"], check=True,
+        stdout=subprocess.DEVNULL)
+print("served on")
+PY
+	assert_success
+	assert_output "served on"
+}
+
 # listed_is NAMES: hold --list at hs shows just NAMES, space-separated.
 listed_is() {
 	[ "$(listed | tr '\n' ' ')" = "${1:+$1 }" ]

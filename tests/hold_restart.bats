@@ -200,6 +200,35 @@ runs_file() {
 	assert [ ! -e hs ]
 }
 
+@test "SIGHUP with the pid file gone: the holder serves on, keeps its entries, says why" {
+	start_holder
+	"$FDPASS" send --name x hs /etc/hostname
+	rm hp
+	kill -HUP "$HOLDER"
+	wait_until grep -q "restart: not done" bg.err
+	run cat bg.err
+	assert_output "fdpass: hold $PWD/hs: restart: not done, the new holder would refuse the state: its pid file is not --pid-file's, naming this process"
+	refute restarted "$HOLDER"
+	run "$FDPASS" recv --fetch x hs cat
+	assert_success
+	assert_output "$(cat /etc/hostname)"
+}
+
+@test "SIGHUP with the socket file gone: the holder serves on, cleans up at exit" {
+	start_holder --notify-socket "$PWD/hn"
+	"$FDPASS" send --name x hs /etc/hostname
+	rm hs
+	kill -HUP "$HOLDER"
+	wait_until grep -q "restart: not done" bg.err
+	run cat bg.err
+	assert_output --partial "the state: its socket is not SOCKET's"
+	refute restarted "$HOLDER"
+	kill -TERM "$HOLDER"
+	wait_until gone "$HOLDER"
+	assert [ ! -e hn ]
+	assert [ ! -e hp ]
+}
+
 @test "SIGHUP: --ready-fd and --background are not announced again" {
 	"$FDPASS" hold -b --ready-fd 4 --pid-file "$PWD/hp" "$PWD/hs" \
 		4>ready 3>&-

@@ -33,6 +33,7 @@ holder_init(struct holder *h, size_t max)
 static void
 holder_end(struct holder *h)
 {
+	holder_dispose_retired(h);
 	while (h->table.n > 0)
 		close(held_drop(&h->table, h->table.n - 1));
 	held_clear(&h->table);
@@ -116,6 +117,41 @@ test_same_file_kept_once(void)
 	holder_end(&h);
 }
 
+/*
+ * A store of many descriptors under few names, one inode: those that come
+ * again under their name go, the rest stay in the order sent, the first
+ * of each open file kept.
+ */
+static void
+test_store_own_twice_kept_once(void)
+{
+	struct holder h;
+	struct refusal no;
+	char *names[300];
+	int fds[300], ok = 1;
+	size_t i;
+
+	holder_init(&h, 300);
+	for (i = 0; i < 300; i++) {
+		names[i] = i % 2 ? "b" : "a";
+		if (i < 100)
+			fds[i] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		else if (i < 200)
+			/* The same open file under the same name. */
+			fds[i] = dup(fds[i - 100]);
+		else
+			/* The same open file under the other name. */
+			fds[i] = dup(fds[i - 199]);
+	}
+	CHECK(holder_store(&h, fds, names, 300, 1, &no) == 0);
+	CHECK(h.table.n == 200);
+	for (i = 0; i < h.table.n; i++)
+		ok &= h.table.entries[i].fd == fds[i < 100 ? i : i + 100] &&
+		    strcmp(h.table.entries[i].name, names[i]) == 0;
+	CHECK(ok);
+	holder_end(&h);
+}
+
 static void
 test_copies_in_order_asked(void)
 {
@@ -165,6 +201,32 @@ test_remove_all_or_nothing(void)
 	holder_end(&h);
 }
 
+/*
+ * What a removal takes out stays open, retired, until the main loop
+ * disposes of it: a poll(2) under way may be watching it.
+ */
+static void
+test_removed_wait_for_main_loop(void)
+{
+	struct holder h;
+	struct refusal no;
+	const char *missing = NULL;
+	char *a[] = { "a" };
+	int fd, copy;
+
+	holder_init(&h, 10);
+	unit_memfds(&fd, 1);
+	copy = dup(fd);
+	CHECK(holder_store(&h, &fd, a, 1, 1, &no) == 0);
+	CHECK(holder_remove(&h, a, 1, &missing) == 1);
+	CHECK(h.table.n == 0 && h.nretired == 1 && h.retired[0] == fd);
+	CHECK(unit_same_file(fd, copy));
+	holder_dispose_retired(&h);
+	CHECK(h.nretired == 0 && h.retired == NULL);
+	close(copy);
+	holder_end(&h);
+}
+
 static void
 test_hung_dropped_unless_unwatched(void)
 {
@@ -193,9 +255,13 @@ static const struct unit_test tests[] = {
 	    test_store_unnamed_refused },
 	{ "holder: the same open file is kept once under a name",
 	    test_same_file_kept_once },
+	{ "holder: a store's own repeats are kept once, in order",
+	    test_store_own_twice_kept_once },
 	{ "holder: copies come in the order asked",
 	    test_copies_in_order_asked },
 	{ "holder: a removal is all or nothing", test_remove_all_or_nothing },
+	{ "holder: what is removed waits for the main loop to dispose of it",
+	    test_removed_wait_for_main_loop },
 	{ "holder: hung entries are dropped unless unwatched",
 	    test_hung_dropped_unless_unwatched },
 };
