@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -32,9 +33,12 @@ fds_free(void)
 	int dir;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
-	    rl.rlim_cur == RLIM_INFINITY || (dir = open("/proc/self/fd",
-	    O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+	    rl.rlim_cur == RLIM_INFINITY)
 		return SIZE_MAX;
+	/* Not one number free for the directory: none. */
+	if ((dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1)
+		return errno == EMFILE ? 0 : SIZE_MAX;
 	while ((n = getdents64(dir, buf, sizeof(buf))) > 0)
 		for (off = 0; off < n; off += e->d_reclen) {
 			e = (const struct dirent64 *)(buf + off);

@@ -27,6 +27,7 @@
 #include "cleanup.h"
 #include "dispose.h"
 #include "endpoint.h"
+#include "fds_free.h"
 #include "hold.h"
 #include "hold_manager.h"
 #include "hold_notify.h"
@@ -36,6 +37,12 @@
 #include "signals.h"
 #include "transfer.h"
 #include "wire.h"
+
+/*
+ * How long new connections and datagrams wait, when descriptors ran
+ * short, before the next try.
+ */
+#define SHORT_RETRY_MS		100
 
 /* How many clients are served at once; more wait to be accepted. */
 #define MAX_CLIENTS		64
@@ -62,6 +69,8 @@ struct server {
 	char				*binary;	/* to exec on SIGHUP */
 	int				 pid_fd;	/* locks the pid file */
 	const char			*pid_path;
+	int				 short_of_fds;	/* till the next poll */
+	int				 said_short;
 };
 
 /* One connection, served by a thread of its own. */
@@ -329,6 +338,29 @@ accept_client(struct server *s)
 	    &o->sock.access, &peer);
 	if (conn != -1)
 		start_client(s, conn, &peer);
+	else
+		s->short_of_fds = 1;
+}
+
+/*
+ * Takes the next sd_notify datagram if there is a number for each
+ * descriptor it may bring: the kernel would close here, maybe waiting,
+ * those it found none for.  Otherwise it waits, as new connections do.
+ */
+static void
+take_notice(struct server *s)
+{
+	if (fds_free() < FDP_MAX_FDS_PER_MSG) {
+		if (!s->said_short)
+			warnx("hold %s: notify socket: no room for a "
+			    "datagram's descriptors (RLIMIT_NOFILE); it waits",
+			    s->opt->socket_arg);
+		s->said_short = 1;
+		s->short_of_fds = 1;
+		return;
+	}
+	s->said_short = 0;
+	hold_notify_take(s->notify, &s->holder, s->opt);
 }
 
 /*
@@ -361,9 +393,11 @@ poll_set(struct server *s, struct pollfd **pfd, size_t *cap)
 	p = *pfd;
 	p[POLL_SIGNALS] = (struct pollfd){ s->signals, POLLIN, 0 };
 	p[POLL_WAKE] = (struct pollfd){ s->wake[0], POLLIN, 0 };
+	/* Short of descriptors, neither is taken till the next poll. */
 	p[POLL_LISTENER] = (struct pollfd){ atomic_load(&s->clients) <
-	    MAX_CLIENTS ? s->listener->fd : -1, POLLIN, 0 };
-	p[POLL_NOTIFY] = (struct pollfd){ s->notify, POLLIN, 0 };
+	    MAX_CLIENTS && !s->short_of_fds ? s->listener->fd : -1, POLLIN, 0 };
+	p[POLL_NOTIFY] = (struct pollfd){ s->short_of_fds ? -1 : s->notify,
+	    POLLIN, 0 };
 	return n;
 }
 
@@ -415,11 +449,12 @@ serve(struct server *s)
 		/* Between polls, so that none is left to a poll's return. */
 		holder_dispose_retired(&s->holder);
 		n = poll_set(s, &pfd, &cap);
-		if (poll(pfd, n, -1) == -1) {
+		if (poll(pfd, n, s->short_of_fds ? SHORT_RETRY_MS : -1) == -1) {
 			if (errno == EINTR)
 				continue;
 			err(1, "hold %s: poll", s->opt->socket_arg);
 		}
+		s->short_of_fds = 0;
 		if ((pfd[POLL_SIGNALS].revents & POLLIN) &&
 		    (sig = next_signal(s->signals)) != 0) {
 			free(pfd);
@@ -430,7 +465,7 @@ serve(struct server *s)
 		if (pfd[POLL_LISTENER].revents & POLLIN)
 			accept_client(s);
 		if (pfd[POLL_NOTIFY].revents & POLLIN)
-			hold_notify_take(s->notify, &s->holder, s->opt);
+			take_notice(s);
 		if (any_hung(pfd, n))
 			holder_drop_hung(&s->holder);
 	}
@@ -438,8 +473,9 @@ serve(struct server *s)
 
 /*
  * Lets the holder keep --max-fds descriptors, and copies of them all for
- * the clients it serves at once: the soft RLIMIT_NOFILE goes up to the
- * hard one, which it must not need to pass.
+ * the clients it serves at once, and room for a message's descriptors
+ * (intake.c): the soft RLIMIT_NOFILE goes up to the hard one, which it
+ * must not need to pass.
  */
 static void
 raise_fd_limit(size_t max_fds)
@@ -451,7 +487,8 @@ raise_fd_limit(size_t max_fds)
 	rl.rlim_cur = rl.rlim_max;
 	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
 		err(1, "RLIMIT_NOFILE");
-	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < 2 * max_fds + 64)
+	if (rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < 2 * max_fds + 64 + FDP_MAX_FDS_PER_MSG)
 		errx(1, "--max-fds %zu: the descriptor limit of %llu is too "
 		    "low for it and a copy of each (see ulimit -Hn)", max_fds,
 		    (unsigned long long)rl.rlim_cur);

@@ -258,8 +258,8 @@ PY
 	# Room for the entries and a copy of each (hold's RLIMIT_NOFILE).
 	local hard
 	hard=$(ulimit -Hn)
-	[ "$hard" = unlimited ] || [ "$hard" -ge 6300 ] ||
-		skip "the hard descriptor limit is $hard, under 6300"
+	[ "$hard" = unlimited ] || [ "$hard" -ge 6600 ] ||
+		skip "the hard descriptor limit is $hard, under 6600"
 	bg_hold --max-fds 3100 hs
 	# Each a poll(2) watches: the main loop's polls take longer to end,
 	# and a disposer that closed meanwhile once left it the last close.

@@ -298,3 +298,35 @@ FDNAME=before"
 	assert [ ! -e "$NOTIFY" ]
 	assert [ ! -e hs ]
 }
+
+@test "a datagram the holder has no number for waits, and a refused lingering socket in it stalls nothing" {
+	NOTIFY=$(abstract_name)
+	start_holder
+	# At its limit, the holder could give the datagram's descriptor no
+	# number, and the kernel would close it in the holder, waiting.
+	fd=0
+	while [ -e "/proc/$HOLDER/fd/$fd" ]; do fd=$((fd + 1)); done
+	hard=$(prlimit --pid "$HOLDER" --nofile --raw --noheadings | awk '{print $3}')
+	prlimit --pid "$HOLDER" --nofile="$fd:"
+	cat "$BATS_TEST_DIRNAME/peer.py" - >lingerer.py <<'PY'
+import array, sys
+end, far = lingering_socket()
+sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+sock.sendmsg([b"FDSTORE=1\nFDNAME=theirs"],
+             [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
+               array.array("i", [end.fileno()]))], 0, "\0" + sys.argv[1][1:])
+end.close()
+print("sent", flush=True)
+time.sleep(60)
+PY
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		/usr/bin/python3 - "$NOTIFY" <lingerer.py >lingerer.out 3>&- &
+	BG_PIDS+=($!)
+	wait_until grep -q "it waits" bg.err
+	prlimit --pid "$HOLDER" --nofile="$hard:"
+	wait_until grep -q "uid 65534: not allowed" bg.err
+	SECONDS=0
+	run "$FDPASS" hold -t 5 --list hs
+	assert_success
+	assert [ "$SECONDS" -lt 5 ]
+}
