@@ -30,6 +30,28 @@ load test_helper
 	assert_equal "$(cat f)" "new"
 }
 
+@test "--truncate refuses a --data-file that is one of its files" {
+	echo precious >f
+	bg "$FDPASS" recv -t $WAIT s true
+	wait_for_socket s
+	run "$FDPASS" send -t $WAIT --rdwr --truncate --data-file ./f s f
+	assert_failure 2
+	assert_output "fdpass: --data-file ./f: the same file as f, which --truncate empties
+Try 'fdpass send --help'."
+	assert_equal "$(cat f)" "precious"
+}
+
+@test "--truncate refuses --data-file - when standard input is one of its files" {
+	echo precious >f
+	bg "$FDPASS" recv -t $WAIT s true
+	wait_for_socket s
+	run "$FDPASS" send -t $WAIT --rdwr --truncate --data-file - s f <f
+	assert_failure 2
+	assert_output "fdpass: --data-file -: the same file as f, which --truncate empties
+Try 'fdpass send --help'."
+	assert_equal "$(cat f)" "precious"
+}
+
 @test "--create leaves no file behind when no receiver is there" {
 	run "$FDPASS" send -t 1 --write --create ./nosuch.sock made
 	assert_failure 1
