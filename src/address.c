@@ -18,6 +18,7 @@
 
 #include "address.h"
 #include "appear.h"
+#include "dispose.h"
 
 /*
  * Fills in a from "PATH" or "@NAME" (a Linux abstract name).  Fails with
@@ -228,11 +229,14 @@ in_the_way(const struct address *a, int type, struct listener *l,
 	if ((probe = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK,
 	    0)) == -1)
 		return -1;
-	if (connect(probe, (const struct sockaddr *)&a->sun, a->len) == 0)
+	if (connect(probe, (const struct sockaddr *)&a->sun, a->len) == 0) {
 		holder = listening_pid(probe);
-	else
+		/* Whoever listens may have queued descriptors on it already. */
+		dispose_connection(probe);
+	} else {
 		holder = errno == ECONNREFUSED ? -1 : 0;
-	close(probe);
+		close(probe);
+	}
 	if (holder == -1)
 		return 1;
 	/* A full backlog lets no probe in: alive, but nameless. */

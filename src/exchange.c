@@ -4,6 +4,8 @@
  * verdict, with --wait the command's exit.  Whatever the receiver says
  * no to is reported here, and ends send.
  */
+#include <sys/socket.h>
+
 #include <err.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 #include "appear.h"
 #include "cleanup.h"
 #include "commands.h"
+#include "dispose.h"
 #include "endpoint.h"
 #include "exchange.h"
 #include "forward.h"
@@ -54,6 +57,25 @@ connected_socket(const struct send_options *o, const struct deadline *d,
 		errx(1, "--notify-fdstore: NOTIFY_SOCKET is not set");
 	return endpoint_connect(notify, SOCK_DGRAM, &o->sock.access, d, &peer,
 	    NULL);
+}
+
+/*
+ * Lets go of the socket to the receiver.  What the receiver queued on it
+ * past the answers read goes with it, and could make the close wait
+ * (dispose.c); but a datagram socket of send's has no address, so
+ * nothing can come to it, and it saves starting a disposer.
+ */
+static void
+drop_socket(int sock)
+{
+	socklen_t len = sizeof(int);
+	int type;
+
+	if (getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &len) == 0 &&
+	    type == SOCK_DGRAM)
+		close(sock);
+	else
+		dispose_connection(sock);
 }
 
 /* Reports a failed transfer_send and exits 1. */
@@ -237,6 +259,12 @@ send_on(const struct send_options *o, const struct payload *p,
 
 	if ((out->flags & WIRE_PROVE) && offer(o, out, sock, d, &answer) == -1)
 		return -1;
+	/*
+	 * The offer found that it fits; without one, that is checked here,
+	 * as a send that fails so must leave the files whole.
+	 */
+	if (!(out->flags & WIRE_PROVE) && transfer_check(sock, out) == -1)
+		send_failed(o);
 	payload_truncate(p);
 	if (transfer_send(sock, out, &answer) == -1) {
 		if (errno != EPIPE && errno != ECONNRESET)
@@ -283,7 +311,7 @@ send_listening(const struct send_options *o, const struct payload *p,
 		sock = endpoint_accept(l, o->socket_arg, &o->sock.access, d,
 		    &peer);
 		status = send_on(o, p, out, sock, d, NULL);
-		close(sock);
+		drop_socket(sock);
 		if (status != -1)
 			break;
 		if (out->data_fd != -1 && lseek(out->data_fd, p->data_fd_start,
@@ -311,8 +339,8 @@ send_connected(const struct send_options *o, const struct payload *p,
 	if (status == -1)
 		errx(1, "send to %s: the receiver hung up without taking the "
 		    "descriptors", o->socket_arg);
-	/* --stdout's socket is closed, and checked, at exit. */
+	/* --stdout's socket is closed, and checked, at exit (stdstreams.c). */
 	if (sock != STDOUT_FILENO)
-		close(sock);
+		drop_socket(sock);
 	return status;
 }

@@ -391,7 +391,8 @@ haproxy_take(struct haproxy *h, struct haproxy_socket **out,
 	*why = NULL;
 	if (receive_batches(h, why) == -1 || check_metadata(h, why) == -1)
 		goto fail;
-	close(h->sock);
+	/* HAProxy may have queued more on it, which could linger. */
+	dispose_connection(h->sock);
 	h->sock = -1;
 	/* Only a socket can be a stats socket: pipes need no question. */
 	if ((any_socket(h) && (list = ask_cli_sockets(h, why)) == NULL) ||

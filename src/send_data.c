@@ -111,6 +111,29 @@ open_data_file(const struct payload *p, const char *path,
 }
 
 /*
+ * Refuses a --data-file that is a FILE --truncate empties, st its stat:
+ * the truncation comes once the receiver is reached, and the data, read
+ * then, would be gone.
+ */
+static void
+check_not_truncated(const struct payload *p, const char *path,
+    const struct stat *st)
+{
+	struct stat t;
+	size_t i;
+
+	if (!S_ISREG(st->st_mode))
+		return;
+	for (i = 0; i < p->nitems; i++)
+		if (p->items[i].truncate != NULL &&
+		    fstat(p->items[i].fd, &t) == 0 &&
+		    t.st_dev == st->st_dev && t.st_ino == st->st_ino)
+			usage_error("send", "--data-file %s: the same file as "
+			    "%s, which --truncate empties", path,
+			    p->items[i].truncate);
+}
+
+/*
  * Sets up the data of p: the string from memory, the file streamed when
  * its size is known and the transfer framed on a stream (so is not raw),
  * otherwise read to its end into memory first, by the deadline d.  Either
@@ -135,6 +158,7 @@ send_data_prepare(struct payload *p, const char *string, const char *file,
 		err(1, "open %s", file);
 	if (fstat(fd, &st) == -1)
 		err(1, "stat %s", file);
+	check_not_truncated(p, file, &st);
 	/*
 	 * From the offset on, as cat(1) would read: standard input may be a
 	 * file that a script has read part of already.

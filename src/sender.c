@@ -165,6 +165,24 @@ prepare(int sock, const struct outgoing *out, unsigned char *header,
 }
 
 /*
+ * Checks that out can go on sock, as transfer_propose and transfer_send
+ * do first, for a caller with something to do only once it can: 0, or
+ * -1 with EMSGSIZE for one too big for one message (prepare).
+ */
+int
+transfer_check(int sock, const struct outgoing *out)
+{
+	unsigned char header[WIRE_HEADER_SIZE];
+	size_t names_len;
+	char *names;
+
+	if (prepare(sock, out, header, &names, &names_len) == -1)
+		return -1;
+	free(names);
+	return 0;
+}
+
+/*
  * Waits for the receiver's next answer: *v, and with WIRE_READY (to a
  * header sent alone) the credentials of the process that gave it, *who.
  * Descriptors that come with an answer are disposed of, never closed

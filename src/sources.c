@@ -104,6 +104,7 @@ payload_add(struct payload *p, int fd, int owned, const char *name)
 	item = &p->items[p->nitems - 1];
 	item->fd = fd;
 	item->owned = owned;
+	item->taken = 0;
 	item->name = copy;
 	item->truncate = NULL;
 	return item;
@@ -228,7 +229,7 @@ add_haproxy_fds(struct payload *p, const char *path,
 			dispose_fd(socks[i].fd);
 			continue;
 		}
-		payload_add(p, socks[i].fd, 1, name);
+		payload_add(p, socks[i].fd, 1, name)->taken = 1;
 		added++;
 	}
 	free(socks);
@@ -530,7 +531,7 @@ add_source(struct payload *p, const struct source *s,
 		payload_add(p, inherited_fd(s->arg), 0, NULL);
 		break;
 	case SOURCE_FROM_PID:
-		payload_add(p, grabbed_fd(s->arg), 1, NULL);
+		payload_add(p, grabbed_fd(s->arg), 1, NULL)->taken = 1;
 		break;
 	case SOURCE_FROM_HAPROXY:
 		add_haproxy_fds(p, s->arg, o, so, d);
@@ -627,17 +628,26 @@ payload_gather(struct payload *p, const struct source_options *o,
 	payload_seal(p, o);
 }
 
-/* Closes what send opened or made and frees the rest; inherited fds stay. */
+/*
+ * Closes what send opened or made and frees the rest; inherited fds stay.
+ * What was taken from another process goes to dispose.c: that process
+ * may have closed its copy, the receiver too, and the close here, then
+ * the last, would wait for a lingering socket.
+ */
 void
 payload_release(struct payload *p)
 {
-	size_t i;
+	size_t i, ntaken = 0;
 
+	/* p->fds, sent, gathers those taken, for one drop. */
 	for (i = 0; i < p->nitems; i++) {
-		if (p->items[i].owned)
+		if (p->items[i].taken)
+			p->fds[ntaken++] = p->items[i].fd;
+		else if (p->items[i].owned)
 			close(p->items[i].fd);
 		free(p->items[i].name);
 	}
+	dispose_fds(p->fds, ntaken);
 	if (p->data_fd != -1 && p->data_fd != STDIN_FILENO)
 		close(p->data_fd);
 	free(p->data_buf);

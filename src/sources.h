@@ -55,6 +55,7 @@ struct source_options {
 struct payload_item {
 	int		 fd;
 	int		 owned;		/* made or opened by send: it closes it */
+	int		 taken;		/* owned, from another process: disposed of */
 	char		*name;		/* the source's name for it, or NULL */
 	const char	*truncate;	/* the FILE to truncate, or NULL */
 };

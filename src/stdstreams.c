@@ -6,6 +6,8 @@
  * exit, as coreutils' close_stdout does: a full disk or a closed pipe
  * makes the status 1, with a message.
  */
+#include <sys/stat.h>
+
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -26,17 +28,23 @@ static const char *const stream_names[3] = {
 
 /*
  * Flushes and closes standard output at exit; a write that failed
- * makes the exit status 1.
+ * makes the exit status 1.  A socket is only flushed: its close(2)
+ * reports no write error, and, the last one, could wait on what a peer
+ * queued on it (dispose.c); the exit closes it without waiting.
  */
 static void
 close_stdout(void)
 {
+	struct stat st;
 	int failed = ferror(stdout);
 
 	if (stdout_failed)
 		_exit(1);
 
-	if (fclose(stdout) == EOF)
+	if (fstat(STDOUT_FILENO, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		if (fflush(stdout) == EOF)
+			failed = 1;
+	} else if (fclose(stdout) == EOF)
 		failed = 1;
 	else if (failed)
 		errno = EIO;

@@ -113,6 +113,7 @@ struct receiver {
 	unsigned char		 buf[RECEIVER_BUF];
 };
 
+int	transfer_check(int, const struct outgoing *);
 int	transfer_propose(int, const struct outgoing *,
 	    const struct deadline *, struct outcome *, struct fdp_peer *);
 int	transfer_propose_names(int, const struct outgoing *,

@@ -30,6 +30,57 @@ load test_helper
 	assert_equal "$(cat f)" "new"
 }
 
+@test "--truncate refuses a --data-file that is one of its files" {
+	echo precious >f
+	bg "$FDPASS" recv -t $WAIT s true
+	wait_for_socket s
+	run "$FDPASS" send -t $WAIT --rdwr --truncate --data-file ./f s f
+	assert_failure 2
+	assert_output "fdpass: --data-file ./f: the same file as f, which --truncate empties
+Try 'fdpass send --help'."
+	assert_equal "$(cat f)" "precious"
+}
+
+@test "--truncate refuses --data-file - when standard input is one of its files" {
+	echo precious >f
+	bg "$FDPASS" recv -t $WAIT s true
+	wait_for_socket s
+	run "$FDPASS" send -t $WAIT --rdwr --truncate --data-file - s f <f
+	assert_failure 2
+	assert_output "fdpass: --data-file -: the same file as f, which --truncate empties
+Try 'fdpass send --help'."
+	assert_equal "$(cat f)" "precious"
+}
+
+@test "--truncate leaves the file whole when --dgram data is too much for one datagram" {
+	echo precious >f
+	bg "$FDPASS" recv --dgram -t $WAIT s true
+	wait_for_socket s
+	run "$FDPASS" send -t $WAIT --dgram --write --truncate \
+		--data "$(printf '%070000d' 0)" s f
+	assert_failure 1
+	assert_output "fdpass: send to s: too much for one datagram message (at most 253 descriptors and 65536 bytes)"
+	assert_equal "$(cat f)" "precious"
+}
+
+@test "--truncate leaves the file whole when --notify-fdstore has more descriptors than a datagram takes" {
+	echo precious >f
+	bg_peer notify.py <<'PY'
+from peer import *
+sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+sock.bind("notify")
+time.sleep(60)
+PY
+	wait_for_socket notify
+	nulls=()
+	for _ in $(seq 253); do nulls+=(/dev/null); done
+	NOTIFY_SOCKET=$PWD/notify run "$FDPASS" send -t $WAIT \
+		--notify-fdstore log --write --truncate f "${nulls[@]}"
+	assert_failure 1
+	assert_output "fdpass: send to NOTIFY_SOCKET: Message too long"
+	assert_equal "$(cat f)" "precious"
+}
+
 @test "--create leaves no file behind when no receiver is there" {
 	run "$FDPASS" send -t 1 --write --create ./nosuch.sock made
 	assert_failure 1

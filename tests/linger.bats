@@ -3,7 +3,7 @@
 # socket with SO_LINGER and unsent data.  Whatever recv drops of them, a
 # refused peer's included, it drops without waiting, so that serving and
 # --timeout go on as if they were not there; so does send, of what
-# HAProxy sent it.
+# HAProxy sent it and of the connections a peer queued some on.
 
 load test_helper
 
@@ -150,6 +150,134 @@ PY
 	assert_failure 1
 	assert_output "fdpass: send to s: no reply from the receiver within 2 s"
 	[ "$SECONDS" -lt 10 ]
+}
+
+@test "send --from-haproxy ends on time holding the last copy of a lingering listener" {
+	bg_peer peers.py <<'PY'
+from peer import *
+stats, receiver = listen("admin.sock"), listen("s")
+end, far = lingering_socket()
+conn, _ = stats.accept()
+conn.recv(100)
+# HAProxy hands over its one listener, then closes it.
+conn.sendall(struct.pack("=i", 1))
+socket.send_fds(conn, [bytes(6)], [end.fileno()])
+end.close()
+cli, _ = stats.accept()
+cli.recv(100)
+cli.sendall(b"# socket lvl processes\n")
+cli.close()
+# The receiver closes its copy before it answers: send holds the last.
+conn = take_offered_from(receiver)
+conn.sendall(b"FDPR\x01\0\0\0")
+conn.close()
+time.sleep(60)
+PY
+	wait_for_socket s
+	SECONDS=0
+	run "$FDPASS" send -t 3 --from-haproxy admin.sock s
+	assert [ "$SECONDS" -lt 3 ]
+	assert_success
+	assert_output ""
+}
+
+@test "send --from-haproxy ends on time though HAProxy queued a lingering socket past its answer" {
+	bg_peer peers.py <<'PY'
+from peer import *
+stats, receiver = listen("admin.sock"), listen("s")
+end, far = lingering_socket()
+r, w = os.pipe()
+conn, _ = stats.accept()
+conn.recv(100)
+# Both are queued before send reads either: the second stays.
+stopped(conn, lambda: (
+    conn.sendall(struct.pack("=i", 1)),
+    socket.send_fds(conn, [bytes(6)], [r]),
+    socket.send_fds(conn, [b"x"], [end.fileno()])))
+end.close()
+conn = take_offered_from(receiver)
+conn.sendall(b"FDPR\x01\0\0\0")
+conn.close()
+time.sleep(60)
+PY
+	wait_for_socket s
+	SECONDS=0
+	run "$FDPASS" send -t 3 --from-haproxy admin.sock s
+	assert [ "$SECONDS" -lt 3 ]
+	assert_success
+	assert_output ""
+}
+
+@test "send --wait ends on time though the receiver queued a lingering socket after the exit status" {
+	bg_peer answerer.py <<'PY'
+from peer import *
+end, far = lingering_socket()
+conn = take_offered("s")
+conn.sendall(b"FDPR\x01\0\0\0")
+# Queued before send reads the status, then left on the connection.
+stopped(conn, lambda: (
+    conn.sendall(b"FDPR\x03\0\0\0"),
+    socket.send_fds(conn, [b"x"], [end.fileno()])))
+end.close()
+time.sleep(60)
+PY
+	wait_for_socket s
+	SECONDS=0
+	run "$FDPASS" send -t 3 --wait s /dev/null
+	assert [ "$SECONDS" -lt 3 ]
+	assert_success
+	assert_output ""
+}
+
+@test "send --listen passes over a peer that queued a lingering socket and hung up, on time" {
+	bg "$FDPASS" send -t 3 --listen s /dev/null
+	wait_for_socket s
+	# Stopped, send accepts only once the peer has queued it and gone.
+	kill -STOP "$BG"
+	cat >hangup.py <<'PY'
+from peer import *
+end, far = lingering_socket()
+sock = connect("s")
+socket.send_fds(sock, [b"x"], [end.fileno()])
+end.close()
+sock.close()
+print("sent", flush=True)
+time.sleep(60)
+PY
+	PYTHONPATH="$BATS_TEST_DIRNAME" /usr/bin/python3 hangup.py \
+		>hangup.out 2>hangup.err 3>&- &
+	BG_PIDS+=($!)
+	wait_until grep -q sent hangup.out
+	SECONDS=0
+	kill -CONT "$BG"
+	bg_wait
+	assert [ "$SECONDS" -lt 8 ]
+	assert_equal "$BG_STATUS" 1
+	assert_equal "$(cat bg.err)" "fdpass: listen s: no sender came within --timeout"
+}
+
+@test "send --stdout exits at once though its peer queued a lingering socket on standard output" {
+	run peer "$FDPASS" <<'PY'
+from peer import *
+import subprocess, sys
+end, far = lingering_socket()
+ours, theirs = socket.socketpair()
+socket.send_fds(ours, [b"x"], [end.fileno()])
+end.close()
+# send starts once it holds the only copy of theirs: its close would be
+# the last.
+send = subprocess.Popen(["sh", "-c", 'read -r go && exec "$0" send -t 3 '
+                         '--stdout /dev/null', sys.argv[1]],
+                        stdin=subprocess.PIPE, stdout=theirs)
+theirs.close()
+start = time.monotonic()
+send.stdin.write(b"go\n")
+send.stdin.close()
+socket.recv_fds(ours, 100, 1)
+print("status", send.wait(), "in time", time.monotonic() - start < 3)
+PY
+	assert_success
+	assert_output "status 0 in time True"
 }
 
 @test "recv refuses at start a descriptor limit too low for any message" {

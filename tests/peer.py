@@ -4,6 +4,7 @@ so a test can send what fdpass itself never would.  Imported by the
 
 import os
 import select
+import signal
 import socket
 import struct
 import time
@@ -110,14 +111,33 @@ def full_listener(path):
 
 def take_offered(path, ready=b"FDPR\x04\x00\x00\x00"):
     """Listens on path as an fdpass receiver would, answers the first
-    sender's lone header with ready, takes the descriptors that follow,
-    and returns the connection, leaving the sender to wait for the rest."""
-    server = listen(path)
+    sender's lone header with ready, takes the descriptors that follow
+    and closes them, and returns the connection, leaving the sender to
+    wait for the rest."""
+    return take_offered_from(listen(path), ready)
+
+
+def take_offered_from(server, ready=b"FDPR\x04\x00\x00\x00"):
+    """take_offered on the listening socket server."""
     conn, _ = server.accept()
     conn.recv(20)
     conn.sendall(ready)
-    socket.recv_fds(conn, 4096, 10)
+    _, fds, _, _ = socket.recv_fds(conn, 4096, 10)
+    for fd in fds:
+        os.close(fd)
     return conn
+
+
+def stopped(conn, what):
+    """Runs what while the process at the other end of conn is stopped,
+    so that all it sends is queued before that process reads any."""
+    pid, _, _ = struct.unpack("iII", conn.getsockopt(
+        socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("iII")))
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        what()
+    finally:
+        os.kill(pid, signal.SIGCONT)
 
 
 def lingering_socket(seconds=30):
