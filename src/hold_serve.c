@@ -338,8 +338,8 @@ accept_client(struct server *s)
 	    &o->sock.access, &peer);
 	if (conn != -1)
 		start_client(s, conn, &peer);
-	else
-		s->short_of_fds = 1;
+	else if (errno != EACCES)
+		s->short_of_fds = 1;	/* not a peer refused */
 }
 
 /*

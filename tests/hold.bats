@@ -399,3 +399,22 @@ send_one() {
 	assert_success
 	assert_output 1
 }
+
+@test "peers the holder refuses do not hold up the ones it serves" {
+	name=$(abstract_name)
+	bg_hold "$name"
+	# Each connection refused was once taken for a want of descriptors,
+	# and new ones waited 0.1 s behind it.
+	cat "$BATS_TEST_DIRNAME/peer.py" - >refused.py <<'PY'
+import sys
+socks = [connect(sys.argv[1]) for _ in range(60)]
+print("connected", flush=True)
+time.sleep(60)
+PY
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		/usr/bin/python3 - "$name" <refused.py >refused.out 3>&- &
+	BG_PIDS+=($!)
+	wait_until grep -q connected refused.out
+	run "$FDPASS" hold -t 2 --list "$name"
+	assert_success
+}
