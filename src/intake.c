@@ -279,18 +279,23 @@ intake_take(struct receiver *r, void *dst, size_t len)
 }
 
 /*
- * Tells whether bytes that no transfer taken so far accounts for already
- * wait on r's stream socket.  Peeked without room for descriptors, so
- * that any they carry stay the kernel's.
+ * Tells whether something that no transfer taken so far accounts for
+ * already waits on r's socket: bytes, or descriptors, which an empty
+ * message may bring.  Peeked with room for the credentials SO_PASSCRED
+ * attaches and none for descriptors, so that any it carries stay the
+ * kernel's (MSG_CTRUNC says they are there).
  */
 int
 intake_more_waits(const struct receiver *r)
 {
-	char c;
+	char c, ctl[CMSG_SPACE(sizeof(struct ucred))];
+	struct iovec iov = { &c, 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+	    .msg_control = ctl, .msg_controllen = sizeof(ctl) };
 	ssize_t n;
 
 	do
-		n = recv(r->sock, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+		n = recvmsg(r->sock, &msg, MSG_PEEK | MSG_DONTWAIT);
 	while (n == -1 && errno == EINTR);
-	return n > 0;
+	return n > 0 || (n == 0 && (msg.msg_flags & MSG_CTRUNC));
 }

@@ -421,3 +421,32 @@ PY
 	assert_equal "$BG_STATUS" 3
 	assert_equal "$(cat bg.err)" "fdpass: receive on s: no room for another message's descriptors (RLIMIT_NOFILE)"
 }
+
+@test "recv runs no COMMAND on a seqpacket connection that brought an empty message after the transfer" {
+	name=$(abstract_name)
+	bg_recv --seqpacket -t 5 "$name" sh -c 'echo ran'
+	kill -STOP "$BG"
+	cat >empty.py <<'PY'
+from peer import *
+import array, sys
+end, far = lingering_socket()
+sock = connect(sys.argv[1], socket.SOCK_SEQPACKET)
+null = os.open("/dev/null", os.O_RDONLY)
+socket.send_fds(sock, [b"x"], [null])
+sock.sendmsg([], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
+                   array.array("i", [end.fileno()]))])
+end.close()
+print("sent", flush=True)
+time.sleep(60)
+PY
+	PYTHONPATH="$BATS_TEST_DIRNAME" /usr/bin/python3 empty.py "$name" \
+		>empty.out 3>&- &
+	BG_PIDS+=($!)
+	wait_until grep -q sent empty.out
+	SECONDS=0
+	kill -CONT "$BG"
+	bg_wait
+	assert [ "$SECONDS" -lt 5 ]
+	assert_equal "$BG_STATUS" 3
+	assert_equal "$(cat bg.out)" ""
+}
