@@ -60,8 +60,8 @@ failed(const char **why, const char *what, int e)
 /*
  * Connects to the stats socket at sun, of length len, by the deadline d,
  * SO_PASSCRED set first so that the kernel names the sender of all that
- * comes back, and SO_OOBINLINE so that no read passes over urgent data,
- * dropping here the descriptors it brought.  A full backlog is retried, as a blocking connect would wait.
+ * comes back, and urgent data in line (fdp_urgent_inline).  A full
+ * backlog is retried, as a blocking connect would wait.
  */
 static int
 connect_at(const struct sockaddr_un *sun, socklen_t len,
@@ -74,9 +74,9 @@ connect_at(const struct sockaddr_un *sun, socklen_t len,
 		    0)) == -1)
 			return -1;
 		if (setsockopt(sock, SOL_SOCKET, SO_PASSCRED, &on,
-		    sizeof(on)) == 0 && setsockopt(sock, SOL_SOCKET,
-		    SO_OOBINLINE, &on, sizeof(on)) == 0 && deadline_connect(sock,
-		    (const struct sockaddr *)sun, len, d) == 0)
+		    sizeof(on)) == 0 && fdp_urgent_inline(sock) == 0 &&
+		    deadline_connect(sock, (const struct sockaddr *)sun, len,
+		    d) == 0)
 			return sock;
 		saved = errno;
 		close(sock);

@@ -472,6 +472,21 @@ peer_pidfd_inode(int sock)
 }
 
 /*
+ * Has sock read urgent (MSG_OOB) data in line, as any other: otherwise
+ * a read passes over it, and the kernel drops, in this process and so
+ * maybe waiting, the descriptors it brought, while poll calls the socket
+ * readable with nothing else for a read to take.  Every socket a peer's
+ * messages are read from is set so before the first read.
+ */
+int
+fdp_urgent_inline(int sock)
+{
+	int on = 1;
+
+	return setsockopt(sock, SOL_SOCKET, SO_OOBINLINE, &on, sizeof(on));
+}
+
+/*
  * Fills in the credentials of the peer connected to sock (SO_PEERCRED),
  * and the inode of its pidfd where the kernel tells it.
  */

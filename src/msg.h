@@ -79,6 +79,7 @@ int	fdp_send_batches(int, const int *, size_t, const void *, size_t,
 	    fdp_sender, void *);
 ssize_t	fdp_recv_fds(int, int *, size_t, size_t *, void *, size_t);
 
+int	fdp_urgent_inline(int);
 int	fdp_peer(int, struct fdp_peer *);
 int	fdp_credentials(const struct fdp_ancil *, struct fdp_peer *);
 int	fdp_pidfd_inode(int, uint64_t *);

@@ -44,9 +44,7 @@ transfer_control_init(struct transfer_control *c)
  * before it sends.  What was queued before it was set comes with pid 0,
  * which names nobody; afterwards, pid 0 is a sender the kernel will not
  * name (in another pid namespace), which is refused.  Urgent data is
- * read in line: a read would skip it otherwise, and drop the descriptors
- * it brought here, and poll would call the socket readable with nothing
- * for a read to take.
+ * read in line (fdp_urgent_inline).
  */
 int
 receiver_init(struct receiver *r, int sock, const struct deadline *deadline)
@@ -59,7 +57,7 @@ receiver_init(struct receiver *r, int sock, const struct deadline *deadline)
 	    getsockopt(sock, SOL_SOCKET, SO_PASSCRED, &was, &wlen) == -1)
 		return -1;
 	if (setsockopt(sock, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) == -1 ||
-	    setsockopt(sock, SOL_SOCKET, SO_OOBINLINE, &on, sizeof(on)) == -1)
+	    fdp_urgent_inline(sock) == -1)
 		return -1;
 	r->queued_unnamed = !was;
 	r->sock = sock;

@@ -59,10 +59,8 @@ request_declined(int sock, const struct deadline *d, struct outcome *v)
 {
 	char magic[WIRE_MAGIC_SIZE];
 	ssize_t n;
-	int on = 1;
 
-	/* Urgent data in line: a peek would pass over it to wait. */
-	if (setsockopt(sock, SOL_SOCKET, SO_OOBINLINE, &on, sizeof(on)) == -1)
+	if (fdp_urgent_inline(sock) == -1)
 		return -1;
 	do {
 		if (deadline_wait(d, sock, POLLIN) == -1)

@@ -266,13 +266,9 @@ transfer_propose(int sock, const struct outgoing *out,
 	v->names_sent = 0;
 	if (prepare(sock, out, header, &names, &names_len) == -1)
 		return -1;
-	/*
-	 * Set before the answer can come, so that it comes with them; and
-	 * urgent data in line, lest a read skip it and drop here what it
-	 * brought.
-	 */
+	/* Set before the answer can come, so that it comes with them. */
 	if (setsockopt(sock, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) == -1 ||
-	    setsockopt(sock, SOL_SOCKET, SO_OOBINLINE, &on, sizeof(on)) == -1)
+	    fdp_urgent_inline(sock) == -1)
 		goto done;
 	transfer_credentials(&uc, &cred);
 	if (send_within(sock, &iov, 1, &cred, 1, d) == -1 ||
