@@ -41,6 +41,29 @@ PY
 	kill -CONT "$BG"
 }
 
+# sent_in_background FILE ARG... <<'PY' ... PY: runs the Python script on
+# standard input, kept in FILE, with ARG... and peer.py to import, in the
+# background; returns once it printed "sent", its output in FILE's stem
+# .out and .err.
+sent_in_background() {
+	local file=$1
+	shift
+	cat >"$file"
+	PYTHONPATH="$BATS_TEST_DIRNAME" /usr/bin/python3 "$file" "$@" \
+		>"${file%.py}.out" 2>"${file%.py}.err" 3>&- &
+	BG_PIDS+=($!)
+	wait_until grep -q sent "${file%.py}.out"
+}
+
+# send_from_haproxy_in_time: send -t 3 --from-haproxy from admin.sock to s,
+# once s is there; fails the test unless it ends within the 3 s.
+send_from_haproxy_in_time() {
+	wait_for_socket s
+	SECONDS=0
+	run "$FDPASS" send -t 3 --from-haproxy admin.sock s
+	assert [ "$SECONDS" -lt 3 ]
+}
+
 @test "a refused peer's lingering socket does not stall recv -k for the next sender" {
 	name=$(abstract_name)
 	bg_recv -k "$name"
@@ -113,7 +136,7 @@ PY
 	bg_recv --dgram -t 3 "$name"
 	recv=$BG
 	kill -STOP "$recv"
-	cat >big.py <<'PY'
+	sent_in_background big.py "$name" <<'PY'
 from peer import *
 import sys
 end, far = lingering_socket()
@@ -124,10 +147,6 @@ end.close()
 print("sent", flush=True)
 time.sleep(60)
 PY
-	PYTHONPATH="$BATS_TEST_DIRNAME" /usr/bin/python3 big.py "$name" \
-		>big.out 2>big.err 3>&- &
-	BG_PIDS+=($!)
-	wait_until grep -q sent big.out
 	kill -CONT "$recv"
 	bg_wait
 	assert [ "$SECONDS" -lt 8 ]
@@ -173,10 +192,7 @@ conn.sendall(b"FDPR\x01\0\0\0")
 conn.close()
 time.sleep(60)
 PY
-	wait_for_socket s
-	SECONDS=0
-	run "$FDPASS" send -t 3 --from-haproxy admin.sock s
-	assert [ "$SECONDS" -lt 3 ]
+	send_from_haproxy_in_time
 	assert_success
 	assert_output ""
 }
@@ -200,10 +216,7 @@ conn.sendall(b"FDPR\x01\0\0\0")
 conn.close()
 time.sleep(60)
 PY
-	wait_for_socket s
-	SECONDS=0
-	run "$FDPASS" send -t 3 --from-haproxy admin.sock s
-	assert [ "$SECONDS" -lt 3 ]
+	send_from_haproxy_in_time
 	assert_success
 	assert_output ""
 }
@@ -234,7 +247,7 @@ PY
 	wait_for_socket s
 	# Stopped, send accepts only once the peer has queued it and gone.
 	kill -STOP "$BG"
-	cat >hangup.py <<'PY'
+	sent_in_background hangup.py <<'PY'
 from peer import *
 end, far = lingering_socket()
 sock = connect("s")
@@ -244,10 +257,6 @@ sock.close()
 print("sent", flush=True)
 time.sleep(60)
 PY
-	PYTHONPATH="$BATS_TEST_DIRNAME" /usr/bin/python3 hangup.py \
-		>hangup.out 2>hangup.err 3>&- &
-	BG_PIDS+=($!)
-	wait_until grep -q sent hangup.out
 	SECONDS=0
 	kill -CONT "$BG"
 	bg_wait
@@ -355,7 +364,7 @@ os.execv(sys.argv[1], sys.argv[1:])' "$FDPASS" recv --ready-fd 4 "$name" \
 	# A read passes over urgent data unless it is read in line: poll
 	# calls the socket readable, the read waits, and the descriptors the
 	# byte brought are closed in recv.
-	cat >oob.py <<'PY'
+	sent_in_background oob.py "$name" <<'PY'
 from peer import *
 import array, sys
 end, far = lingering_socket()
@@ -363,10 +372,9 @@ sock = connect(sys.argv[1])
 sock.sendmsg([b"x"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
                        array.array("i", [end.fileno()]))], socket.MSG_OOB)
 end.close()
+print("sent", flush=True)
 time.sleep(60)
 PY
-	PYTHONPATH="$BATS_TEST_DIRNAME" /usr/bin/python3 oob.py "$name" 3>&- &
-	BG_PIDS+=($!)
 	bg_wait
 	assert [ "$SECONDS" -lt 8 ]
 }
@@ -377,7 +385,7 @@ PY
 	# The exec would close the connection, and with it the lingering
 	# socket that came after the transfer: the command would start late.
 	kill -STOP "$BG"
-	cat >extra.py <<'PY'
+	sent_in_background extra.py "$name" <<'PY'
 from peer import *
 import sys
 end, far = lingering_socket()
@@ -389,10 +397,6 @@ end.close()
 print("sent", flush=True)
 time.sleep(60)
 PY
-	PYTHONPATH="$BATS_TEST_DIRNAME" /usr/bin/python3 extra.py "$name" \
-		>extra.out 3>&- &
-	BG_PIDS+=($!)
-	wait_until grep -q sent extra.out
 	SECONDS=0
 	kill -CONT "$BG"
 	bg_wait
@@ -426,7 +430,7 @@ PY
 	name=$(abstract_name)
 	bg_recv --seqpacket -t 5 "$name" sh -c 'echo ran'
 	kill -STOP "$BG"
-	cat >empty.py <<'PY'
+	sent_in_background empty.py "$name" <<'PY'
 from peer import *
 import array, sys
 end, far = lingering_socket()
@@ -439,10 +443,6 @@ end.close()
 print("sent", flush=True)
 time.sleep(60)
 PY
-	PYTHONPATH="$BATS_TEST_DIRNAME" /usr/bin/python3 empty.py "$name" \
-		>empty.out 3>&- &
-	BG_PIDS+=($!)
-	wait_until grep -q sent empty.out
 	SECONDS=0
 	kill -CONT "$BG"
 	bg_wait
