@@ -10,6 +10,7 @@
 #include <linux/kcmp.h>
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -36,7 +37,11 @@ held_key(struct held_entry *k, int fd, char *name)
 }
 
 /* Orders two numbers, as qsort would. */
-#define ORDER(x, y)	(((x) > (y)) - ((x) < (y)))
+static int
+order(uintmax_t x, uintmax_t y)
+{
+	return (x > y) - (x < y);
+}
 
 /*
  * Orders a and b by name, then file, then open file: 0 when they hold
@@ -55,8 +60,8 @@ held_compare(const struct held_entry *a, const struct held_entry *b,
 	if ((c = strcmp(a->name, b->name)) != 0)
 		return c;
 	if (a->dev != b->dev || a->ino != b->ino)
-		return a->dev != b->dev ? ORDER(a->dev, b->dev) :
-		    ORDER(a->ino, b->ino);
+		return a->dev != b->dev ? order(a->dev, b->dev) :
+		    order(a->ino, b->ino);
 	switch (syscall(SYS_kcmp, self, self, KCMP_FILE, a->fd, b->fd)) {
 	case 0:
 		return 0;
@@ -65,7 +70,7 @@ held_compare(const struct held_entry *a, const struct held_entry *b,
 	case 2:
 		return 1;
 	default:
-		return ORDER(a->fd, b->fd);
+		return order((unsigned)a->fd, (unsigned)b->fd);
 	}
 }
 

@@ -637,17 +637,15 @@ payload_gather(struct payload *p, const struct source_options *o,
 void
 payload_release(struct payload *p)
 {
-	size_t i, ntaken = 0;
+	size_t i;
 
-	/* p->fds, sent, gathers those taken, for one drop. */
 	for (i = 0; i < p->nitems; i++) {
 		if (p->items[i].taken)
-			p->fds[ntaken++] = p->items[i].fd;
+			dispose_fd(p->items[i].fd);
 		else if (p->items[i].owned)
 			close(p->items[i].fd);
 		free(p->items[i].name);
 	}
-	dispose_fds(p->fds, ntaken);
 	if (p->data_fd != -1 && p->data_fd != STDIN_FILENO)
 		close(p->data_fd);
 	free(p->data_buf);
