@@ -19,20 +19,26 @@ zpty -w z 'zstyle ":completion:*" insert-tab false'
 # Internal calls (-O, -A, -D) only compute; the others add matches.
 zpty -w z 'compadd() { if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then builtin compadd "$@"; return; fi; local -a hits; local h; builtin compadd -A hits "$@"; for h in $hits; do print -rn -- "<$h>"; done; builtin compadd "$@"; }'
 zpty -w z 'unsetopt auto_list list_ambiguous beep'
+# After compinit, each line zle reads is marked once the terminal is
+# raw.  Typed into a cooked one, the Control-U below would erase the line
+# and the Tab before zle saw them.
+mark='zle-line-init() { print -rn -- "<<""LINE>>" }; zle -N zle-line-init'
 if [[ -n $dump ]]; then
-	zpty -w z "autoload -U compinit && compinit -u -d ${(q)dump} && print -r '<<''READY>>'"
+	zpty -w z "autoload -U compinit; compinit -u -d ${(q)dump}; $mark"
 else
-	zpty -w z 'autoload -U compinit && compinit -u -D && print -r "<<"READY">>"'
+	zpty -w z "autoload -U compinit; compinit -u -D; $mark"
 fi
 
 # Waits up to 10 seconds for each marker.
 repeat 200; do
 	if zpty -r -t z chunk; then
-		[[ $chunk == *'<<READY>>'* ]] && break
+		out+=$chunk
+		[[ $out == *'<<LINE>>'* ]] && break
 	else
 		sleep 0.05
 	fi
 done
+out=
 # After the Tab, a command that prints a marker: zle reads it only once the
 # completion is over.
 zpty -w -n z "$line"$'\t\C-u'
