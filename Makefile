@@ -71,7 +71,8 @@ CMD_OBJS = $(CMD_SRCS:%.c=$(OBJDIR)/%.o)
 UNIT_TESTS = $(OBJDIR)/test_msg $(OBJDIR)/test_wire $(OBJDIR)/test_json \
 	$(OBJDIR)/test_sockets $(OBJDIR)/test_access $(OBJDIR)/test_placement \
 	$(OBJDIR)/test_handoff $(OBJDIR)/test_dispose $(OBJDIR)/test_haproxy_names \
-	$(OBJDIR)/test_deadline $(OBJDIR)/test_holder $(OBJDIR)/test_hold_state
+	$(OBJDIR)/test_deadline $(OBJDIR)/test_holder $(OBJDIR)/test_hold_state \
+	$(OBJDIR)/test_fds_free
 
 BIN = $(OBJDIR)/fdpass
 # The core (src/msg.c, see fdpass(3)) is the library that is installed;

@@ -2,13 +2,16 @@
  * How many descriptors this process can still open: what a receive of
  * SCM_RIGHTS needs before it starts, as the kernel closes, in the
  * receiving process and so maybe waiting (dispose.c), those it finds no
- * number for.
+ * number for.  With receives in several threads (the holder's clients),
+ * each is promised its numbers, so that two that found room for one
+ * message do not both take one into it.
  */
 #include <sys/resource.h>
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -51,4 +54,44 @@ fds_free(void)
 	if (n == -1)
 		return SIZE_MAX;
 	return used < rl.rlim_cur ? rl.rlim_cur - used : 0;
+}
+
+/* The numbers promised to receives under way, in any thread. */
+static pthread_mutex_t promise_lock = PTHREAD_MUTEX_INITIALIZER;
+static size_t promised;
+
+/*
+ * Promises n free numbers to a receive about to start, until it ends and
+ * gives them back with fds_unpromise.  -1 when there are not n besides
+ * those promised already: with errno EAGAIN when the numbers promised to
+ * other receives are what is missing, so waiting for those helps, else
+ * EMFILE.
+ */
+int
+fds_promise(size_t n)
+{
+	size_t free;
+	int ret = 0;
+
+	pthread_mutex_lock(&promise_lock);
+	free = fds_free();
+	if (free < n) {
+		errno = EMFILE;
+		ret = -1;
+	} else if (free - n < promised) {
+		errno = EAGAIN;
+		ret = -1;
+	} else
+		promised += n;
+	pthread_mutex_unlock(&promise_lock);
+	return ret;
+}
+
+/* Gives back n numbers fds_promise promised to a receive that ended. */
+void
+fds_unpromise(size_t n)
+{
+	pthread_mutex_lock(&promise_lock);
+	promised -= n;
+	pthread_mutex_unlock(&promise_lock);
 }

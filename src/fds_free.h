@@ -5,5 +5,7 @@
 #include <stddef.h>
 
 size_t	fds_free(void);
+int	fds_promise(size_t);
+void	fds_unpromise(size_t);
 
 #endif

@@ -344,23 +344,26 @@ accept_client(struct server *s)
 
 /*
  * Takes the next sd_notify datagram if there is a number for each
- * descriptor it may bring: the kernel would close here, maybe waiting,
- * those it found none for.  Otherwise it waits, as new connections do.
+ * descriptor it may bring, besides those promised to the clients' reads:
+ * the kernel would close here, maybe waiting, those it found none for.
+ * Otherwise it waits, as new connections do.
  */
 static void
 take_notice(struct server *s)
 {
-	if (fds_free() < FDP_MAX_FDS_PER_MSG) {
-		if (!s->said_short)
+	if (fds_promise(FDP_MAX_FDS_PER_MSG) == -1) {
+		if (errno == EMFILE && !s->said_short) {
 			warnx("hold %s: notify socket: no room for a "
 			    "datagram's descriptors (RLIMIT_NOFILE); it waits",
 			    s->opt->socket_arg);
-		s->said_short = 1;
+			s->said_short = 1;
+		}
 		s->short_of_fds = 1;
 		return;
 	}
 	s->said_short = 0;
 	hold_notify_take(s->notify, &s->holder, s->opt);
+	fds_unpromise(FDP_MAX_FDS_PER_MSG);
 }
 
 /*

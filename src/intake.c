@@ -13,6 +13,9 @@
 #include "intake.h"
 #include "wire.h"
 
+/* How often a read waits for numbers other threads' reads were promised. */
+#define ROOM_RETRY_MS	10
+
 /* Records a protocol failure: why for the user, EBADMSG for the caller. */
 int
 intake_fail(struct receiver *r, const char *why)
@@ -138,6 +141,43 @@ take_too_long(struct receiver *r, size_t size)
 }
 
 /*
+ * Whatever is read next may bring as many descriptors as a message can:
+ * promises a number for each, as the kernel closes here, maybe waiting,
+ * those it finds none for.  Numbers promised to other threads' reads (the
+ * holder's clients) come back as those end, so for them it waits, by r's
+ * deadline.
+ */
+static int
+promise_room(struct receiver *r)
+{
+	while (fds_promise(FDP_MAX_FDS_PER_MSG) == -1) {
+		if (errno != EAGAIN)
+			return intake_fail(r, "no room for another message's "
+			    "descriptors (RLIMIT_NOFILE)");
+		if (deadline_sleep(r->deadline, ROOM_RETRY_MS) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Reads what has come into iov, its control into *c, without waiting; a
+ * message longer than iov is taken whole and refused.
+ */
+static ssize_t
+read_waiting(struct receiver *r, struct iovec *iov,
+    struct transfer_control *c, int flags)
+{
+	ssize_t n;
+
+	/* A message's whole length; a peek without control takes no fds. */
+	if (r->type != SOCK_STREAM && (n = recv(r->sock, NULL, 0,
+	    MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT)) > (ssize_t)iov->iov_len)
+		return take_too_long(r, n);
+	return fdp_recv(r->sock, iov, 1, &c->ctl, flags | MSG_DONTWAIT);
+}
+
+/*
  * Reads up to len bytes into dst, keeping any descriptors they bring.
  * Without MSG_DONTWAIT in flags, it waits for them by r's deadline; the
  * read itself never waits, as poll may find a socket readable that a
@@ -155,19 +195,10 @@ intake_recv(struct receiver *r, void *dst, size_t len, int flags)
 		if (!(flags & MSG_DONTWAIT) &&
 		    deadline_wait(r->deadline, r->sock, POLLIN) == -1)
 			return -1;
-		/*
-		 * Whatever was sent next may bring as many descriptors as a
-		 * message can: there must be a number for each, as the
-		 * kernel closes here, maybe waiting, those it finds none for.
-		 */
-		if (fds_free() < FDP_MAX_FDS_PER_MSG)
-			return intake_fail(r, "no room for another message's "
-			    "descriptors (RLIMIT_NOFILE)");
-		/* A message's whole length; a peek without control takes no fds. */
-		if (r->type != SOCK_STREAM && (n = recv(r->sock, NULL, 0,
-		    MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT)) > (ssize_t)len)
-			return take_too_long(r, n);
-		n = fdp_recv(r->sock, &iov, 1, &c.ctl, flags | MSG_DONTWAIT);
+		if (promise_room(r) == -1)
+			return -1;
+		n = read_waiting(r, &iov, &c, flags);
+		fds_unpromise(FDP_MAX_FDS_PER_MSG);
 	} while (n == -1 && errno == EAGAIN && !(flags & MSG_DONTWAIT));
 	if (n == -1) {
 		if (errno == EMSGSIZE)

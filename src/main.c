@@ -27,6 +27,9 @@
  * stdstreams.c	closed standard streams, and checked output at exit
  * hold_serve.c	the holder: its main loop, and a thread per client
  * hold_ask.c	hold --list and --remove, asking a holder
+ * hold_notify.c	the holder's sd_notify socket: FDSTORE=1 and the rest
+ * hold_restart.c	the holder's exec of itself on SIGHUP, both ends
+ * hold_manager.c	the holder's own service manager and its fd store
  *
  * System helpers, which never print or exit.
  * access.c	who may be the peer: the access rules, as verdicts
@@ -48,6 +51,9 @@
  * children.c	recv's children: reaped, and passed the stop signals
  * held.c	the table of held descriptors, by name
  * holder.c	that table behind its lock: store, copy, remove, drop hung
+ * hold_state.c	the table as text, handed across the holder's exec
+ * fdstore.c	sd_notify's fd store messages
+ * fds_free.c	free descriptor numbers, promised to a receive
  *
  * The protocol: fdpass's transfers, framed on the wire.
  * sender.c	sending a whole transfer: header, descriptors, names, data
