@@ -463,17 +463,22 @@ open_file(const struct source_options *o, const char *path,
 	int flags = o->access_mode | (o->open_flags & O_APPEND) | O_NOCTTY |
 	    O_CLOEXEC;
 	struct stat st;
+	sigset_t held;
 	int fd;
 
 	for (;;) {
 		if (o->open_flags & O_CREAT) {
+			/* From the open that makes it to the record. */
+			cleanup_hold(&held);
 			fd = open(path, flags | O_CREAT | O_EXCL, 0666);
 			if (fd != -1) {
 				if (fstat(fd, &st) == -1)
 					err(1, "stat %s", path);
 				cleanup_made(path, st.st_dev, st.st_ino);
-				return fd;
 			}
+			cleanup_release(&held);
+			if (fd != -1)
+				return fd;
 			if (errno != EEXIST)
 				err(1, "open %s", path);
 		}

@@ -119,6 +119,17 @@ PY
 	assert_equal "$(ls -A)" ""
 }
 
+@test "send killed as --create makes its file leaves no file behind" {
+	need_package strace strace -V
+	# SIGTERM comes as the open that makes the file returns, before any
+	# other step of send.
+	run strace -o /dev/null -P made -e trace=openat \
+		-e inject=openat:signal=SIGTERM:when=1 \
+		"$FDPASS" send --write --create s made
+	assert_failure 143
+	assert_equal "$(ls -A)" ""
+}
+
 @test "--unix-listen's socket file stays once the receiver has the socket" {
 	bg "$FDPASS" recv s sleep 60
 	run "$FDPASS" send -t 1 --wait --unix-listen "$PWD/service" s
