@@ -56,29 +56,47 @@ fds_free(void)
 	return used < rl.rlim_cur ? rl.rlim_cur - used : 0;
 }
 
-/* The numbers promised to receives under way, in any thread. */
+/*
+ * The numbers promised, in any thread, and those each promise leaves
+ * free besides for what other threads open without one.
+ */
 static pthread_mutex_t promise_lock = PTHREAD_MUTEX_INITIALIZER;
 static size_t promised;
+static size_t unpromised;
 
 /*
- * Promises n free numbers to a receive about to start, until it ends and
- * gives them back with fds_unpromise.  -1 when there are not n besides
- * those promised already: with errno EAGAIN when the numbers promised to
- * other receives are what is missing, so waiting for those helps, else
- * EMFILE.
+ * Sets how many numbers threads may open without a promise, at once,
+ * which every promise from now on leaves free besides its own: none
+ * until set, as in a process with one thread.
+ */
+void
+fds_promise_leave(size_t n)
+{
+	pthread_mutex_lock(&promise_lock);
+	unpromised = n;
+	pthread_mutex_unlock(&promise_lock);
+}
+
+/*
+ * Promises n free numbers to a receive or copies about to be made, until
+ * fds_unpromise gives them back once they are made, or the receive
+ * ended.  -1 when there are not n besides those promised already and
+ * those left unpromised: with errno EAGAIN when the numbers promised to
+ * others are what is missing, so waiting for those helps, else EMFILE.
  */
 int
 fds_promise(size_t n)
 {
-	size_t free;
+	size_t free, need;
 	int ret = 0;
 
 	pthread_mutex_lock(&promise_lock);
+	need = n + unpromised;
 	free = fds_free();
-	if (free < n) {
+	if (free < need) {
 		errno = EMFILE;
 		ret = -1;
-	} else if (free - n < promised) {
+	} else if (free - need < promised) {
 		errno = EAGAIN;
 		ret = -1;
 	} else
@@ -87,7 +105,7 @@ fds_promise(size_t n)
 	return ret;
 }
 
-/* Gives back n numbers fds_promise promised to a receive that ended. */
+/* Gives back n numbers fds_promise promised. */
 void
 fds_unpromise(size_t n)
 {

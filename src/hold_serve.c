@@ -25,6 +25,7 @@
 #include "access.h"
 #include "background.h"
 #include "cleanup.h"
+#include "deadline.h"
 #include "dispose.h"
 #include "endpoint.h"
 #include "fds_free.h"
@@ -52,6 +53,14 @@
 
 /* The stack of a client's thread: its receiver is on the heap. */
 #define CLIENT_STACK		((size_t)256 * 1024)
+
+/*
+ * The most descriptor numbers the holder's threads open at once without
+ * a promise (fds_free.c), which every read's and copy's promise leaves
+ * free: an accept, the directory of a scan of the numbers, and a
+ * disposer started again (a socket pair, pidfds); with room to spare.
+ */
+#define HOLD_UNPROMISED		8
 
 /* What the main loop polls before the held descriptors. */
 enum { POLL_SIGNALS, POLL_WAKE, POLL_LISTENER, POLL_NOTIFY, POLL_FIRST };
@@ -203,11 +212,14 @@ fetch(struct client *c, char *const *names, size_t n)
 	struct outgoing out = { 0 };
 	struct copies copies;
 
-	if (holder_copies(&c->server->holder, names, n, &copies) == -1) {
-		report(c, "fetch", NULL);
-		reply(c, WIRE_DECLINED, WIRE_TOO_MANY_FDS);
-		return;
-	}
+	/* Numbers promised to another client's read come back at once. */
+	while (holder_copies(&c->server->holder, names, n, &copies) == -1)
+		if (errno != EAGAIN || deadline_sleep(&c->deadline,
+		    FDS_PROMISE_RETRY_MS) == -1) {
+			report(c, "fetch", NULL);
+			reply(c, WIRE_DECLINED, WIRE_TOO_MANY_FDS);
+			return;
+		}
 	out.fds = copies.fds;
 	out.nfds = copies.n;
 	out.names = (const char *const *)copies.names;
@@ -666,6 +678,7 @@ hold_serve(const struct hold_options *o)
 	 */
 	parent = restarted ? -1 : announce_fork(&o->announce);
 	dispose_start();
+	fds_promise_leave(HOLD_UNPROMISED);
 	if (!restarted) {
 		s.pid_fd = announce_ready(&o->announce, parent);
 		s.pid_path = o->announce.pid_file;

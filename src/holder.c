@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "dispose.h"
+#include "fds_free.h"
 #include "holder.h"
 #include "wire.h"
 
@@ -279,38 +280,62 @@ asked_before(char *const *names, size_t i)
 }
 
 /*
- * Copies into c, locked, what the n names hold (all, for none), each
- * name once however often it is asked for.
+ * Puts in sel the indexes in t of what the n names hold (all, for none),
+ * each name once however often it is asked for, and so each entry once.
+ * Returns how many.
+ */
+static size_t
+select_held(const struct held *t, char *const *names, size_t n, size_t *sel)
+{
+	size_t i, j, k = 0;
+
+	for (i = 0; i < (n > 0 ? n : 1); i++) {
+		if (asked_before(names, i))
+			continue;
+		for (j = 0; j < t->n; j++)
+			if (n == 0 || strcmp(t->entries[j].name, names[i]) == 0)
+				sel[k++] = j;
+	}
+	return k;
+}
+
+/*
+ * Copies into c, locked, what the n names hold.  The numbers for the
+ * copies are promised first, so that they are none another thread's
+ * receive counts on.
  */
 static int
 copy_held(const struct held *t, char *const *names, size_t n,
     struct copies *c)
 {
-	size_t i, j;
+	size_t i, k, *sel;
+	int ret = 0;
 
 	if (t->n == 0)
 		return 0;
-	/* Each entry once at most, as each name is. */
-	if ((c->fds = calloc(t->n, sizeof(*c->fds))) == NULL ||
-	    (c->names = calloc(t->n, sizeof(*c->names))) == NULL)
+	if ((sel = calloc(t->n, sizeof(*sel))) == NULL ||
+	    (c->fds = calloc(t->n, sizeof(*c->fds))) == NULL ||
+	    (c->names = calloc(t->n, sizeof(*c->names))) == NULL) {
+		free(sel);
 		return -1;
-	for (i = 0; i < (n > 0 ? n : 1); i++) {
-		if (asked_before(names, i))
-			continue;
-		for (j = 0; j < t->n; j++)
-			if ((n == 0 || strcmp(t->entries[j].name,
-			    names[i]) == 0) &&
-			    copy_entry(c, &t->entries[j]) == -1)
-				return -1;
 	}
-	return 0;
+	if ((k = select_held(t, names, n, sel)) > 0 && fds_promise(k) == -1) {
+		free(sel);
+		return -1;
+	}
+	for (i = 0; i < k && ret == 0; i++)
+		ret = copy_entry(c, &t->entries[sel[i]]);
+	if (k > 0)
+		fds_unpromise(k);
+	free(sel);
+	return ret;
 }
 
 /*
  * Copies of what the n names hold, in the order asked and then stored,
  * or of all that is held for no names, into *c, which copies_release
  * ends; a name that holds nothing adds nothing.  Fails with EMFILE,
- * ENOMEM.
+ * ENOMEM, or EAGAIN when the numbers they need are promised to others.
  */
 int
 holder_copies(struct holder *h, char *const *names, size_t n,

@@ -13,9 +13,6 @@
 #include "intake.h"
 #include "wire.h"
 
-/* How often a read waits for numbers other threads' reads were promised. */
-#define ROOM_RETRY_MS	10
-
 /* Records a protocol failure: why for the user, EBADMSG for the caller. */
 int
 intake_fail(struct receiver *r, const char *why)
@@ -150,13 +147,11 @@ take_too_long(struct receiver *r, size_t size)
 static int
 promise_room(struct receiver *r)
 {
-	while (fds_promise(FDP_MAX_FDS_PER_MSG) == -1) {
-		if (errno != EAGAIN)
+	while (fds_promise(FDP_MAX_FDS_PER_MSG) == -1)
+		if (errno != EAGAIN || deadline_sleep(r->deadline,
+		    FDS_PROMISE_RETRY_MS) == -1)
 			return intake_fail(r, "no room for another message's "
 			    "descriptors (RLIMIT_NOFILE)");
-		if (deadline_sleep(r->deadline, ROOM_RETRY_MS) == -1)
-			return -1;
-	}
 	return 0;
 }
 
@@ -165,7 +160,7 @@ promise_room(struct receiver *r)
  * message longer than iov is taken whole and refused.
  */
 static ssize_t
-read_waiting(struct receiver *r, struct iovec *iov,
+read_what_came(struct receiver *r, struct iovec *iov,
     struct transfer_control *c, int flags)
 {
 	ssize_t n;
@@ -181,7 +176,8 @@ read_waiting(struct receiver *r, struct iovec *iov,
  * Reads up to len bytes into dst, keeping any descriptors they bring.
  * Without MSG_DONTWAIT in flags, it waits for them by r's deadline; the
  * read itself never waits, as poll may find a socket readable that a
- * read finds nothing on.
+ * read finds nothing on.  Either way it may wait, by the deadline too,
+ * for numbers promised to other threads' reads.
  */
 ssize_t
 intake_recv(struct receiver *r, void *dst, size_t len, int flags)
@@ -197,7 +193,7 @@ intake_recv(struct receiver *r, void *dst, size_t len, int flags)
 			return -1;
 		if (promise_room(r) == -1)
 			return -1;
-		n = read_waiting(r, &iov, &c, flags);
+		n = read_what_came(r, &iov, &c, flags);
 		fds_unpromise(FDP_MAX_FDS_PER_MSG);
 	} while (n == -1 && errno == EAGAIN && !(flags & MSG_DONTWAIT));
 	if (n == -1) {

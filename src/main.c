@@ -53,7 +53,7 @@
  * holder.c	that table behind its lock: store, copy, remove, drop hung
  * hold_state.c	the table as text, handed across the holder's exec
  * fdstore.c	sd_notify's fd store messages
- * fds_free.c	free descriptor numbers, promised to a receive
+ * fds_free.c	free descriptor numbers, promised to a receive or copies
  *
  * The protocol: fdpass's transfers, framed on the wire.
  * sender.c	sending a whole transfer: header, descriptors, names, data

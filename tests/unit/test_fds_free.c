@@ -19,12 +19,12 @@ limit_room(size_t room)
 	struct rlimit rl;
 	size_t used;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_max < 1024)
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
 		return -1;
-	rl.rlim_cur = 1024;
+	rl.rlim_cur = rl.rlim_max < 1024 ? rl.rlim_max : 1024;
 	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
 		return -1;
-	used = 1024 - fds_free();
+	used = rl.rlim_cur - fds_free();
 	rl.rlim_cur = used + room;
 	return setrlimit(RLIMIT_NOFILE, &rl);
 }
@@ -63,11 +63,31 @@ test_too_few_at_all(void)
 	fds_unpromise(100);
 }
 
+static void
+test_left_unpromised(void)
+{
+	if (!CHECK(limit_room(300) == 0))
+		return;
+	fds_promise_leave(8);
+	CHECK(fds_promise(253) == 0);
+	/* 300 - 253 - 8 */
+	CHECK(fds_promise(40) == -1 && errno == EAGAIN);
+	CHECK(fds_promise(39) == 0);
+	fds_unpromise(39);
+	fds_unpromise(253);
+	CHECK(fds_promise(293) == -1 && errno == EMFILE);
+	CHECK(fds_promise(292) == 0);
+	fds_unpromise(292);
+	fds_promise_leave(0);
+}
+
 static const struct unit_test tests[] = {
 	{ "fds_free: the numbers below the limit not in use", test_free_counted },
 	{ "fds_promise: numbers promised are not promised again",
 	    test_promised_are_not_free },
 	{ "fds_promise: EMFILE when the limit leaves too few", test_too_few_at_all },
+	{ "fds_promise: what is left for threads without a promise is kept",
+	    test_left_unpromised },
 };
 
 int

@@ -5,6 +5,8 @@
  * nothing, and entries dropped on a hang-up; the descriptor count says
  * that the table owns and frees exactly what it should.
  */
+#include <sys/resource.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -12,6 +14,7 @@
 #include <unistd.h>
 
 #include "dispose.h"
+#include "fds_free.h"
 #include "holder.h"
 #include "unit.h"
 #include "wire.h"
@@ -181,6 +184,36 @@ test_copies_in_order_asked(void)
 }
 
 static void
+test_copies_not_into_promised_numbers(void)
+{
+	struct holder h;
+	struct refusal no;
+	struct copies c;
+	struct rlimit old, rl;
+	char *names[] = { "a", "a", "a" };
+	int fds[3];
+
+	holder_init(&h, 10);
+	unit_memfds(fds, 3);
+	CHECK(holder_store(&h, fds, names, 3, 1, &no) == 0);
+	/* Room for another thread's read and two numbers more. */
+	getrlimit(RLIMIT_NOFILE, &old);
+	rl = old;
+	rl.rlim_cur = old.rlim_cur < 1024 ? old.rlim_cur : 1024;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	rl.rlim_cur -= fds_free() - (FDP_MAX_FDS_PER_MSG + 2);
+	if (CHECK(setrlimit(RLIMIT_NOFILE, &rl) == 0) &&
+	    CHECK(fds_promise(FDP_MAX_FDS_PER_MSG) == 0)) {
+		CHECK(holder_copies(&h, names, 1, &c) == -1 && errno == EAGAIN);
+		fds_unpromise(FDP_MAX_FDS_PER_MSG);
+		CHECK(holder_copies(&h, names, 1, &c) == 0 && c.n == 3);
+		copies_release(&c);
+	}
+	setrlimit(RLIMIT_NOFILE, &old);
+	holder_end(&h);
+}
+
+static void
 test_remove_all_or_nothing(void)
 {
 	struct holder h;
@@ -259,6 +292,8 @@ static const struct unit_test tests[] = {
 	    test_store_own_twice_kept_once },
 	{ "holder: copies come in the order asked",
 	    test_copies_in_order_asked },
+	{ "holder: copies take no number promised to another thread's read",
+	    test_copies_not_into_promised_numbers },
 	{ "holder: a removal is all or nothing", test_remove_all_or_nothing },
 	{ "holder: what is removed waits for the main loop to dispose of it",
 	    test_removed_wait_for_main_loop },
