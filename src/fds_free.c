@@ -7,6 +7,7 @@
  * message do not both take one into it.
  */
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -19,41 +20,69 @@
 #include "fds_free.h"
 
 /*
- * How many more descriptors this process can open under RLIMIT_NOFILE:
- * the numbers below the limit not in use.  SIZE_MAX when it cannot tell.
+ * How many descriptors are open: st_size of /proc/self/fd, since Linux
+ * 6.2, which opens nothing and costs little however many are open.  -1
+ * where it does not tell.  Those at or above the soft limit, which take
+ * no number below it, are counted too: fewer free, never more.
+ */
+static long
+fds_open(void)
+{
+	struct stat st;
+
+	if (stat("/proc/self/fd", &st) == -1 || st.st_size <= 0)
+		return -1;
+	return st.st_size;
+}
+
+/*
+ * How many descriptors below limit are open, from the names in
+ * /proc/self/fd, less the directory's own; -1 when it cannot tell, 0
+ * given for limit when not one number is free for the directory.
  * getdents64 into a buffer on the stack rather than readdir, whose 32 KiB
  * buffer would cost a transfer fresh pages every time.
  */
-size_t
-fds_free(void)
+static long
+fds_listed(rlim_t limit)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct dirent64))));
 	const struct dirent64 *e;
-	struct rlimit rl;
-	size_t used = 0;
+	long used = 0, fd;
 	ssize_t n, off;
-	long fd;
 	int dir;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
-	    rl.rlim_cur == RLIM_INFINITY)
-		return SIZE_MAX;
-	/* Not one number free for the directory: none. */
 	if ((dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC)) == -1)
-		return errno == EMFILE ? 0 : SIZE_MAX;
+		return errno == EMFILE ? (long)limit : -1;
 	while ((n = getdents64(dir, buf, sizeof(buf))) > 0)
 		for (off = 0; off < n; off += e->d_reclen) {
 			e = (const struct dirent64 *)(buf + off);
 			fd = strtol(e->d_name, NULL, 10);
 			if (e->d_name[0] != '.' && fd != dir &&
-			    (rlim_t)fd < rl.rlim_cur)
+			    (rlim_t)fd < limit)
 				used++;
 		}
 	close(dir);
-	if (n == -1)
+	return n == -1 ? -1 : used;
+}
+
+/*
+ * How many more descriptors this process can open under RLIMIT_NOFILE:
+ * the numbers below the limit not in use.  SIZE_MAX when it cannot tell.
+ */
+size_t
+fds_free(void)
+{
+	struct rlimit rl;
+	long used;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    rl.rlim_cur == RLIM_INFINITY)
 		return SIZE_MAX;
-	return used < rl.rlim_cur ? rl.rlim_cur - used : 0;
+	if ((used = fds_open()) == -1 &&
+	    (used = fds_listed(rl.rlim_cur)) == -1)
+		return SIZE_MAX;
+	return (rlim_t)used < rl.rlim_cur ? rl.rlim_cur - used : 0;
 }
 
 /*
@@ -105,11 +134,14 @@ fds_promise(size_t n)
 	return ret;
 }
 
-/* Gives back n numbers fds_promise promised. */
+/* Gives back n numbers fds_promise promised; errno stays as it was. */
 void
 fds_unpromise(size_t n)
 {
+	int saved = errno;
+
 	pthread_mutex_lock(&promise_lock);
 	promised -= n;
 	pthread_mutex_unlock(&promise_lock);
+	errno = saved;
 }

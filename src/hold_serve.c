@@ -56,9 +56,9 @@
 
 /*
  * The most descriptor numbers the holder's threads open at once without
- * a promise (fds_free.c), which every read's and copy's promise leaves
- * free: an accept, the directory of a scan of the numbers, and a
- * disposer started again (a socket pair, pidfds); with room to spare.
+ * a promise (fds_free.c), which every promise leaves free: the directory
+ * of a scan of the numbers, and a disposer started again (a socket pair,
+ * pidfds); with room to spare.
  */
 #define HOLD_UNPROMISED		8
 
@@ -338,7 +338,11 @@ start_client(struct server *s, int conn, const struct fdp_peer *peer)
 	pthread_attr_destroy(&attr);
 }
 
-/* Accepts the connection waiting, if its peer may be served. */
+/*
+ * Accepts the connection waiting, if its peer may be served, with its
+ * number promised first: connections stay, and would otherwise take one
+ * by one the numbers a client's read counts on.
+ */
 static void
 accept_client(struct server *s)
 {
@@ -346,8 +350,13 @@ accept_client(struct server *s)
 	struct fdp_peer peer;
 	int conn;
 
+	if (fds_promise(1) == -1) {
+		s->short_of_fds = 1;
+		return;
+	}
 	conn = endpoint_accept_waiting(s->listener, o->socket_arg,
 	    &o->sock.access, &peer);
+	fds_unpromise(1);
 	if (conn != -1)
 		start_client(s, conn, &peer);
 	else if (errno != EACCES)

@@ -418,3 +418,34 @@ PY
 	run "$FDPASS" hold -t 2 --list "$name"
 	assert_success
 }
+
+@test "connections accepted while a client's read waits take none of the numbers it counts on" {
+	need_package strace strace -V
+	# Each read of the holder's is held up a second, to widen the moment
+	# between a client's room check and its read.
+	bg strace -f -o /dev/null -e trace=recvmsg \
+		-e inject=recvmsg:delay_enter=1000000 \
+		"$FDPASS" hold --ready-fd 4 hs 4>ready
+	wait_until test -s ready
+	HOLDER=$(pgrep -P "$BG" -x fdpass)
+	# Room for a connection, one message of 253 descriptors, and the 8
+	# the holder leaves besides: 20 connections while the read waits
+	# would leave it less.
+	used=$(find "/proc/$HOLDER/fd" -mindepth 1 | wc -l)
+	limit=$((used + 262))
+	prlimit --pid "$HOLDER" --nofile="$limit:$limit"
+	peer <<'PY'
+from peer import *
+a = connect("hs")
+null = os.open("/dev/null", os.O_RDONLY)
+socket.send_fds(a, [b"x"], [null] * 253)
+time.sleep(0.5)
+others = [connect("hs") for _ in range(20)]
+time.sleep(1.5)
+PY
+	kill "$HOLDER"
+	bg_wait
+	refute grep -q "MSG_CTRUNC" bg.err
+	# All 253 came: the message was read, and refused as it is.
+	grep -q "a plain message, not a store" bg.err
+}

@@ -1,84 +1,103 @@
 /*
  * Unit tests of src/fds_free.c: the free descriptor numbers counted, and
- * promised to receives so that two at once cannot both count on them.
+ * promised so that two threads at once cannot both count on them.  Each
+ * test sets the soft descriptor limit, and puts it back.
  */
 #include <sys/resource.h>
 
 #include <errno.h>
+#include <stdint.h>
 
 #include "fds_free.h"
 #include "unit.h"
 
+static struct rlimit saved;
+
 /*
- * Sets the soft descriptor limit to room numbers above those in use;
- * 0 when it could.
+ * Sets the soft descriptor limit to room numbers above those in use,
+ * keeping the limit it found for limit_back; 0 when it could.
  */
 static int
 limit_room(size_t room)
 {
 	struct rlimit rl;
-	size_t used;
+	size_t free;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+	if (getrlimit(RLIMIT_NOFILE, &saved) == -1)
 		return -1;
+	rl = saved;
 	rl.rlim_cur = rl.rlim_max < 1024 ? rl.rlim_max : 1024;
-	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    (free = fds_free()) == SIZE_MAX || free + room < rl.rlim_cur)
 		return -1;
-	used = rl.rlim_cur - fds_free();
-	rl.rlim_cur = used + room;
+	rl.rlim_cur -= free - room;
+	if (rl.rlim_cur > rl.rlim_max)
+		return -1;
 	return setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+static void
+limit_back(void)
+{
+	setrlimit(RLIMIT_NOFILE, &saved);
+}
+
+/* Tells whether a promise of n numbers is given; if so, gives it back. */
+static int
+promised(size_t n)
+{
+	if (fds_promise(n) == -1)
+		return 0;
+	fds_unpromise(n);
+	return 1;
 }
 
 static void
 test_free_counted(void)
 {
-	if (!CHECK(limit_room(300) == 0))
-		return;
-	CHECK(fds_free() == 300);
+	if (CHECK(limit_room(300) == 0))
+		CHECK(fds_free() == 300);
+	limit_back();
 }
 
 static void
 test_promised_are_not_free(void)
 {
-	if (!CHECK(limit_room(300) == 0))
-		return;
-	CHECK(fds_promise(253) == 0);
-	/* Others' promise is what is missing: waiting helps. */
-	CHECK(fds_promise(253) == -1 && errno == EAGAIN);
-	CHECK(fds_promise(47) == 0);
-	CHECK(fds_promise(1) == -1 && errno == EAGAIN);
-	fds_unpromise(47);
-	fds_unpromise(253);
-	CHECK(fds_promise(253) == 0);
-	fds_unpromise(253);
+	if (CHECK(limit_room(300) == 0) && CHECK(fds_promise(253) == 0)) {
+		/* Another's promise is what is missing: waiting helps. */
+		CHECK(!promised(253) && errno == EAGAIN);
+		CHECK(promised(47));
+		CHECK(!promised(48) && errno == EAGAIN);
+		fds_unpromise(253);
+		CHECK(promised(253));
+	}
+	limit_back();
 }
 
 static void
 test_too_few_at_all(void)
 {
-	if (!CHECK(limit_room(100) == 0))
-		return;
-	CHECK(fds_promise(253) == -1 && errno == EMFILE);
-	CHECK(fds_promise(100) == 0);
-	fds_unpromise(100);
+	if (CHECK(limit_room(100) == 0)) {
+		CHECK(!promised(253) && errno == EMFILE);
+		CHECK(promised(100));
+	}
+	limit_back();
 }
 
 static void
 test_left_unpromised(void)
 {
-	if (!CHECK(limit_room(300) == 0))
-		return;
 	fds_promise_leave(8);
-	CHECK(fds_promise(253) == 0);
-	/* 300 - 253 - 8 */
-	CHECK(fds_promise(40) == -1 && errno == EAGAIN);
-	CHECK(fds_promise(39) == 0);
-	fds_unpromise(39);
-	fds_unpromise(253);
-	CHECK(fds_promise(293) == -1 && errno == EMFILE);
-	CHECK(fds_promise(292) == 0);
-	fds_unpromise(292);
+	if (CHECK(limit_room(300) == 0) && CHECK(fds_promise(253) == 0)) {
+		/* 300 - 253 - 8 */
+		CHECK(!promised(40) && errno == EAGAIN);
+		CHECK(promised(39));
+		fds_unpromise(253);
+		CHECK(!promised(293) && errno == EMFILE);
+		CHECK(promised(292));
+	}
 	fds_promise_leave(0);
+	limit_back();
 }
 
 static const struct unit_test tests[] = {

@@ -197,16 +197,21 @@ test_copies_not_into_promised_numbers(void)
 	unit_memfds(fds, 3);
 	CHECK(holder_store(&h, fds, names, 3, 1, &no) == 0);
 	/* Room for another thread's read and two numbers more. */
-	getrlimit(RLIMIT_NOFILE, &old);
+	if (!CHECK(getrlimit(RLIMIT_NOFILE, &old) == 0))
+		return;
 	rl = old;
-	rl.rlim_cur = old.rlim_cur < 1024 ? old.rlim_cur : 1024;
+	rl.rlim_cur = old.rlim_max < 1024 ? old.rlim_max : 1024;
 	setrlimit(RLIMIT_NOFILE, &rl);
 	rl.rlim_cur -= fds_free() - (FDP_MAX_FDS_PER_MSG + 2);
-	if (CHECK(setrlimit(RLIMIT_NOFILE, &rl) == 0) &&
+	if (CHECK(fds_free() >= FDP_MAX_FDS_PER_MSG + 2) &&
+	    CHECK(setrlimit(RLIMIT_NOFILE, &rl) == 0) &&
 	    CHECK(fds_promise(FDP_MAX_FDS_PER_MSG) == 0)) {
-		CHECK(holder_copies(&h, names, 1, &c) == -1 && errno == EAGAIN);
+		if (!CHECK(holder_copies(&h, names, 1, &c) == -1 &&
+		    errno == EAGAIN))
+			copies_release(&c);
 		fds_unpromise(FDP_MAX_FDS_PER_MSG);
-		CHECK(holder_copies(&h, names, 1, &c) == 0 && c.n == 3);
+		if (CHECK(holder_copies(&h, names, 1, &c) == 0))
+			CHECK(c.n == 3);
 		copies_release(&c);
 	}
 	setrlimit(RLIMIT_NOFILE, &old);
