@@ -63,7 +63,7 @@ SYSTEM_SRCS = access.c address.c appear.c sockets.c resolve.c netns.c \
 	hold_state.c fdstore.c fds_free.c
 CLI_SRCS = sources.c send_data.c exchange.c serve.c turn.c record.c render.c \
 	handoff.c endpoint.c options.c background.c stdstreams.c hold_serve.c \
-	hold_ask.c hold_notify.c hold_restart.c hold_manager.c
+	hold_ask.c hold_notify.c hold_restart.c hold_manager.c log.c
 LIB_SRCS = $(CORE_SRCS) $(PROTOCOL_SRCS) $(SYSTEM_SRCS) $(CLI_SRCS)
 CMD_SRCS = main.c cmd_send.c cmd_recv.c cmd_hold.c
 LIB_OBJS = $(LIB_SRCS:%.c=$(OBJDIR)/%.o)

@@ -16,6 +16,7 @@
 #include "cleanup.h"
 #include "dispose.h"
 #include "endpoint.h"
+#include "log.h"
 #include "msg.h"
 
 /*
@@ -222,7 +223,7 @@ admit(int fd, const char *text, const struct access *acc,
 		err(1, "peer credentials on %s", text);
 	if ((why = access_refusal(acc, peer)) == NULL)
 		return fd;
-	warnx("refused peer pid %ld uid %ld gid %ld on %s: %s",
+	log_warnx("refused peer pid %ld uid %ld gid %ld on %s: %s",
 	    (long)peer->pid, (long)peer->uid, (long)peer->gid, text, why);
 	dispose_connection(fd);
 	errno = EACCES;
@@ -273,7 +274,7 @@ endpoint_accept_waiting(const struct listener *l, const char *text,
 		if (saved != EMFILE && saved != ENFILE && saved != ENOBUFS &&
 		    saved != ENOMEM)
 			err(1, "accept %s", text);
-		warn("accept %s", text);
+		log_warn("accept %s", text);
 		errno = saved;
 		return -1;
 	}

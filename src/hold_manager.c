@@ -23,6 +23,7 @@
 #include "fdstore.h"
 #include "grab.h"
 #include "hold_manager.h"
+#include "log.h"
 #include "msg.h"
 #include "wire.h"
 
@@ -40,7 +41,7 @@ tell(const struct manager *m, enum fdstore_ask what, const char *name,
 
 	if (fdp_send(m->sock, &iov, 1, &rights, fd != -1,
 	    MSG_DONTWAIT | MSG_NOSIGNAL) == -1)
-		warn("hold %s: NOTIFY_SOCKET: %s %s", m->socket_arg,
+		log_warn("hold %s: NOTIFY_SOCKET: %s %s", m->socket_arg,
 		    what == FDSTORE_REMOVE ? "FDSTOREREMOVE" : "FDSTORE", name);
 }
 
@@ -73,8 +74,8 @@ manager_mirror(struct manager *m, const char *socket_arg, const char *own)
 	    (own != NULL && strcmp(own, path) == 0))
 		return NULL;
 	if (address_parse(path, &m->notify) == -1) {
-		warnx("hold %s: NOTIFY_SOCKET %s: not a unix socket: nothing "
-		    "is mirrored to it", socket_arg, path);
+		log_warnx("hold %s: NOTIFY_SOCKET %s: not a unix socket: "
+		    "nothing is mirrored to it", socket_arg, path);
 		return NULL;
 	}
 	/*
@@ -85,7 +86,7 @@ manager_mirror(struct manager *m, const char *socket_arg, const char *own)
 	if ((m->sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1 ||
 	    connect(m->sock, (const struct sockaddr *)&m->notify.sun,
 	    m->notify.len) == -1) {
-		warn("hold %s: NOTIFY_SOCKET %s: nothing is mirrored to it",
+		log_warn("hold %s: NOTIFY_SOCKET %s: nothing is mirrored to it",
 		    socket_arg, path);
 		if (m->sock != -1)
 			close(m->sock);
@@ -132,7 +133,7 @@ next_name(char **next, const char *socket_arg)
 	if (name == NULL || *name == '\0')
 		return MANAGER_UNNAMED;
 	if (!wire_name_valid(name)) {
-		warnx("hold %s: LISTEN_FDNAMES: '%s' is not a valid name: "
+		log_warnx("hold %s: LISTEN_FDNAMES: '%s' is not a valid name: "
 		    "held as \"%s\"", socket_arg, name, MANAGER_UNNAMED);
 		return MANAGER_UNNAMED;
 	}
@@ -170,7 +171,7 @@ manager_take_listen_fds(struct held *t, size_t max, const char *socket_arg)
 	if (count != NULL && listen_fds_mine()) {
 		n = strtonum(count, 0, INT32_MAX - 3, &errstr);
 		if (errstr != NULL)
-			warnx("hold %s: LISTEN_FDS is '%s', not a number of "
+			log_warnx("hold %s: LISTEN_FDS is '%s', not a number of "
 			    "descriptors: none is taken", socket_arg, count);
 	}
 	if ((names = getenv("LISTEN_FDNAMES")) != NULL && n > 0 &&
@@ -180,13 +181,13 @@ manager_take_listen_fds(struct held *t, size_t max, const char *socket_arg)
 	for (i = 0; i < n; i++) {
 		name = next_name(&next, socket_arg);
 		if (fcntl(3 + i, F_GETFD) == -1)
-			warn("hold %s: LISTEN_FDS: descriptor %lld", socket_arg,
-			    3 + i);
+			log_warn("hold %s: LISTEN_FDS: descriptor %lld",
+			    socket_arg, 3 + i);
 		else if (take_one(t, max, 3 + i, name) == -1)
 			lost++;
 	}
 	if (lost > 0)
-		warnx("hold %s: LISTEN_FDS: %lld past --max-fds %zu, closed",
+		log_warnx("hold %s: LISTEN_FDS: %lld past --max-fds %zu, closed",
 		    socket_arg, lost, max);
 	free(copy);
 	unsetenv("LISTEN_FDS");

@@ -21,6 +21,7 @@
 #include "dispose.h"
 #include "endpoint.h"
 #include "hold_notify.h"
+#include "log.h"
 #include "msg.h"
 #include "transfer.h"
 #include "wire.h"
@@ -183,10 +184,10 @@ static void
 report(const struct hold_options *o, const struct notice *n, const char *why)
 {
 	if (n->sender_known)
-		warnx("hold %s: notify from pid %ld: %s", o->socket_arg,
+		log_warnx("hold %s: notify from pid %ld: %s", o->socket_arg,
 		    (long)n->sender.pid, why);
 	else
-		warnx("hold %s: notify: %s", o->socket_arg, why);
+		log_warnx("hold %s: notify: %s", o->socket_arg, why);
 }
 
 /* Stores n's descriptors under f's name; the table owns them from then on. */
@@ -237,7 +238,7 @@ hold_notify_take(int sock, struct holder *h, const struct hold_options *o)
 
 	if (receive(sock, &n) == -1) {
 		if (errno != EAGAIN)
-			warn("hold %s: notify socket", o->socket_arg);
+			log_warn("hold %s: notify socket", o->socket_arg);
 		return;
 	}
 	read_fields(n.text, &f);

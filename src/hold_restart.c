@@ -23,6 +23,7 @@
 #include "dispose.h"
 #include "handoff.h"
 #include "hold_restart.h"
+#include "log.h"
 
 extern char **environ;
 
@@ -285,32 +286,32 @@ restart_exec(const char *binary, const struct hold_options *o,
 	 * and exit, losing every entry: better to serve on.
 	 */
 	if ((why = files_refusal(o, st)) != NULL) {
-		warnx("hold %s: restart: not done, the new holder would refuse "
-		    "the state: %s", socket_arg, why);
+		log_warnx("hold %s: restart: not done, the new holder would "
+		    "refuse the state: %s", socket_arg, why);
 		return;
 	}
 	if (binary == NULL) {
-		warnx("hold %s: restart: the path of fdpass is not known",
+		log_warnx("hold %s: restart: the path of fdpass is not known",
 		    socket_arg);
 		return;
 	}
 	if (dispose_before_exec() == -1) {
-		warn("hold %s: restart: no process to close what refused "
+		log_warn("hold %s: restart: no process to close what refused "
 		    "clients sent", socket_arg);
 		return;
 	}
 	if ((fd = hold_state_write(st)) == -1) {
-		warn("hold %s: restart: the state", socket_arg);
+		log_warn("hold %s: restart: the state", socket_arg);
 		return;
 	}
 	if ((args = arguments(binary, o->argv)) == NULL ||
 	    (env = environment_with(fd)) == NULL ||
 	    hold_state_fds_cloexec(st, 0) == -1 ||
 	    fcntl(fd, F_SETFD, 0) == -1)
-		warn("hold %s: restart", socket_arg);
+		log_warn("hold %s: restart", socket_arg);
 	else {
 		execve(binary, args, env);
-		warn("hold %s: restart: %s", socket_arg, binary);
+		log_warn("hold %s: restart: %s", socket_arg, binary);
 	}
 	hold_state_fds_cloexec(st, 1);
 	close(fd);

@@ -34,6 +34,7 @@
 #include "hold_notify.h"
 #include "hold_restart.h"
 #include "holder.h"
+#include "log.h"
 #include "request.h"
 #include "signals.h"
 #include "transfer.h"
@@ -173,10 +174,10 @@ static void
 report(const struct client *c, const char *what, const char *why)
 {
 	if (why != NULL)
-		warnx("hold %s: %s from pid %ld: %s", c->server->opt->socket_arg,
-		    what, (long)c->peer.pid, why);
+		log_warnx("hold %s: %s from pid %ld: %s",
+		    c->server->opt->socket_arg, what, (long)c->peer.pid, why);
 	else
-		warn("hold %s: %s from pid %ld", c->server->opt->socket_arg,
+		log_warn("hold %s: %s from pid %ld", c->server->opt->socket_arg,
 		    what, (long)c->peer.pid);
 }
 
@@ -316,7 +317,7 @@ start_client(struct server *s, int conn, const struct fdp_peer *peer)
 	pthread_t t;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
-		warn("hold %s: a client", s->opt->socket_arg);
+		log_warn("hold %s: a client", s->opt->socket_arg);
 		dispose_connection(conn);
 		return;
 	}
@@ -330,7 +331,7 @@ start_client(struct server *s, int conn, const struct fdp_peer *peer)
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, CLIENT_STACK);
 	if ((errno = pthread_create(&t, &attr, serve_client, c)) != 0) {
-		warn("hold %s: a thread", s->opt->socket_arg);
+		log_warn("hold %s: a thread", s->opt->socket_arg);
 		atomic_fetch_sub(&s->clients, 1);
 		dispose_connection(conn);
 		free(c);
@@ -374,7 +375,7 @@ take_notice(struct server *s)
 {
 	if (fds_promise(FDP_MAX_FDS_PER_MSG) == -1) {
 		if (errno == EMFILE && !s->said_short) {
-			warnx("hold %s: notify socket: no room for a "
+			log_warnx("hold %s: notify socket: no room for a "
 			    "datagram's descriptors (RLIMIT_NOFILE); it waits",
 			    s->opt->socket_arg);
 			s->said_short = 1;
@@ -635,7 +636,7 @@ take_over(struct server *s)
 	memset(&st.table, 0, sizeof(st.table));
 	hold_state_free(&st);
 	if (s->holder.table.n > s->holder.max_fds)
-		warnx("hold %s: restart: %zu held, more than --max-fds %zu",
+		log_warnx("hold %s: restart: %zu held, more than --max-fds %zu",
 		    s->opt->socket_arg, s->holder.table.n, s->holder.max_fds);
 	return 1;
 }

@@ -25,6 +25,7 @@
  * options.c	options the subcommands share, usage errors
  * background.c	--background, --ready-fd and --pid-file
  * stdstreams.c	closed standard streams, and checked output at exit
+ * log.c	warnings, each line in one write
  * hold_serve.c	the holder: its main loop, and a thread per client
  * hold_ask.c	hold --list and --remove, asking a holder
  * hold_notify.c	the holder's sd_notify socket: FDSTORE=1 and the rest
@@ -73,6 +74,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "log.h"
 #include "stdstreams.h"
 
 struct command {
@@ -129,7 +131,7 @@ main(int argc, char **argv)
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].run(argc - 1, argv + 1);
-	warnx("unknown command '%s'", argv[1]);
+	log_warnx("unknown command '%s'", argv[1]);
 	fputs("Try 'fdpass --help'.\n", stderr);
 	return 2;
 }

@@ -19,6 +19,7 @@
 #include "children.h"
 #include "describe.h"
 #include "dispose.h"
+#include "log.h"
 #include "request.h"
 #include "serve.h"
 #include "turn.h"
@@ -300,7 +301,7 @@ serve_forever(struct recv_run *run, const struct listener *l)
 			continue;
 		if (o->sock.type == SOCK_DGRAM) {
 			if (serve_datagram(run, l) == -1) {
-				warn("serve %s: a datagram waits",
+				log_warn("serve %s: a datagram waits",
 				    o->socket_arg);
 				ms = 1000;
 			}
@@ -315,7 +316,7 @@ serve_forever(struct recv_run *run, const struct listener *l)
 		}
 		run->have_peer = 1;
 		if (serve_in_child(run, l, conn, -1) == -1) {
-			warn("serve %s: refused a sender", o->socket_arg);
+			log_warn("serve %s: refused a sender", o->socket_arg);
 			dispose_connection(conn);
 		}
 	}

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "stdstreams.h"
 
 static int closed_at_start[3];
@@ -49,7 +50,7 @@ close_stdout(void)
 	else if (failed)
 		errno = EIO;
 	if (failed) {
-		warn("write error on standard output");
+		log_warn("write error on standard output");
 		_exit(1);
 	}
 }
@@ -59,7 +60,7 @@ static int
 output_failed(void)
 {
 	if (!stdout_failed)
-		warn("write error on standard output");
+		log_warn("write error on standard output");
 	stdout_failed = 1;
 	return -1;
 }

@@ -21,6 +21,7 @@
 #include "commands.h"
 #include "fds_free.h"
 #include "forward.h"
+#include "log.h"
 #include "render.h"
 #include "signals.h"
 #include "turn.h"
@@ -550,7 +551,7 @@ deliver(struct recv_run *run)
 	case RECORD_OUT:
 		break;
 	case RECORD_SENDER_GONE:
-		warnx("receive on %s: the sender left before its transfer "
+		log_warnx("receive on %s: the sender left before its transfer "
 		    "was printed", run->opt->socket_arg);
 		return 1;
 	case RECORD_FAILED:
@@ -610,10 +611,10 @@ turn_end(struct recv_run *run, enum turn t)
 		break;
 	}
 	if (run->why != NULL) {
-		warnx("receive on %s: %s", arg, run->why);
+		log_warnx("receive on %s: %s", arg, run->why);
 		return 1;
 	}
 	errno = run->errnum;
-	warn("receive on %s", arg);
+	log_warn("receive on %s", arg);
 	return 1;
 }

@@ -449,3 +449,26 @@ PY
 	# All 253 came: the message was read, and refused as it is.
 	grep -q "a plain message, not a store" bg.err
 }
+
+@test "the holder's threads log whole lines, one each" {
+	bg_hold hs
+	# Forty clients at once, each refused for a plain message.
+	peer <<'PY'
+from peer import *
+import threading
+socks = [connect("hs") for _ in range(40)]
+go = threading.Barrier(40)
+def plain(s):
+    go.wait()
+    s.sendall(b"x")
+    s.recv(1)
+threads = [threading.Thread(target=plain, args=(s,)) for s in socks]
+for t in threads: t.start()
+for t in threads: t.join()
+PY
+	wait_until test "$(grep -o "not a store" bg.err | wc -l)" -ge 40
+	line="fdpass: hold hs: request from pid [0-9]*: a plain message, not a store"
+	run grep -cx "$line (fdpass send --name)" bg.err
+	assert_output 40
+	assert_equal "$(wc -l <bg.err)" 40
+}
