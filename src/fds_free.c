@@ -8,6 +8,9 @@
  */
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+
+#include <linux/magic.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -22,15 +25,19 @@
 /*
  * How many descriptors are open: st_size of /proc/self/fd, since Linux
  * 6.2, which opens nothing and costs little however many are open.  -1
- * where it does not tell.  Those at or above the soft limit, which take
+ * where it does not tell, or /proc is no procfs.  Those at or above the soft limit, which take
  * no number below it, are counted too: fewer free, never more.
  */
 static long
 fds_open(void)
 {
+	struct statfs fs;
 	struct stat st;
 
-	if (stat("/proc/self/fd", &st) == -1 || st.st_size <= 0)
+	/* Another file system's directory size counts nothing. */
+	if (statfs("/proc/self/fd", &fs) == -1 ||
+	    fs.f_type != PROC_SUPER_MAGIC ||
+	    stat("/proc/self/fd", &st) == -1 || st.st_size <= 0)
 		return -1;
 	return st.st_size;
 }
@@ -68,7 +75,8 @@ fds_listed(rlim_t limit)
 
 /*
  * How many more descriptors this process can open under RLIMIT_NOFILE:
- * the numbers below the limit not in use.  SIZE_MAX when it cannot tell.
+ * the limit less those open, or, where only the names of those tell,
+ * less those open below it.  SIZE_MAX when it cannot tell.
  */
 size_t
 fds_free(void)

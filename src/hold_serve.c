@@ -80,7 +80,8 @@ struct server {
 	int				 pid_fd;	/* locks the pid file */
 	const char			*pid_path;
 	int				 short_of_fds;	/* till the next poll */
-	int				 said_short;
+	int				 said_short;	/* of the notify socket */
+	int				 said_no_room;	/* for connections */
 };
 
 /* One connection, served by a thread of its own. */
@@ -352,9 +353,15 @@ accept_client(struct server *s)
 	int conn;
 
 	if (fds_promise(1) == -1) {
+		if (errno == EMFILE && !s->said_no_room) {
+			log_warnx("hold %s: no room for a connection "
+			    "(RLIMIT_NOFILE); connections wait", o->socket_arg);
+			s->said_no_room = 1;
+		}
 		s->short_of_fds = 1;
 		return;
 	}
+	s->said_no_room = 0;
 	conn = endpoint_accept_waiting(s->listener, o->socket_arg,
 	    &o->sock.access, &peer);
 	fds_unpromise(1);

@@ -421,10 +421,11 @@ PY
 
 @test "connections accepted while a client's read waits take none of the numbers it counts on" {
 	need_package strace strace -V
-	# Each read of the holder's is held up a second, to widen the moment
-	# between a client's room check and its read.
-	bg strace -f -o /dev/null -e trace=recvmsg \
-		-e inject=recvmsg:delay_enter=1000000 \
+	# Each read of the holder's is held up two seconds, to widen the
+	# moment between a client's room check and its read; strace stops
+	# the holder at its reads alone.
+	bg strace -f --seccomp-bpf -o /dev/null -e trace=recvmsg \
+		-e inject=recvmsg:delay_enter=2000000 \
 		"$FDPASS" hold --ready-fd 4 hs 4>ready
 	wait_until test -s ready
 	HOLDER=$(pgrep -P "$BG" -x fdpass)
@@ -434,14 +435,27 @@ PY
 	used=$(find "/proc/$HOLDER/fd" -mindepth 1 | wc -l)
 	limit=$((used + 262))
 	prlimit --pid "$HOLDER" --nofile="$limit:$limit"
-	peer <<'PY'
+	peer "$HOLDER" <<'PY'
 from peer import *
+import glob, sys
 a = connect("hs")
 null = os.open("/dev/null", os.O_RDONLY)
 socket.send_fds(a, [b"x"], [null] * 253)
-time.sleep(0.5)
+# The client's thread has its room and waits in its read, stopped by
+# strace ("t"), before the others connect.
+def reading():
+    for stat in glob.glob(f"/proc/{sys.argv[1]}/task/*/stat"):
+        if open(stat).read().rsplit(")", 1)[1].split()[0] == "t":
+            return True
+    return False
+for _ in range(1000):
+    if reading():
+        break
+    time.sleep(0.01)
+else:
+    sys.exit("the holder's read never waited")
 others = [connect("hs") for _ in range(20)]
-time.sleep(1.5)
+time.sleep(2.5)
 PY
 	kill "$HOLDER"
 	bg_wait
@@ -452,23 +466,25 @@ PY
 
 @test "the holder's threads log whole lines, one each" {
 	bg_hold hs
-	# Forty clients at once, each refused for a plain message.
+	# Three times forty clients at once, each refused for a plain
+	# message.
 	peer <<'PY'
 from peer import *
 import threading
-socks = [connect("hs") for _ in range(40)]
-go = threading.Barrier(40)
-def plain(s):
+def plain(s, go):
     go.wait()
     s.sendall(b"x")
     s.recv(1)
-threads = [threading.Thread(target=plain, args=(s,)) for s in socks]
-for t in threads: t.start()
-for t in threads: t.join()
+for _ in range(3):
+    socks = [connect("hs") for _ in range(40)]
+    go = threading.Barrier(40)
+    threads = [threading.Thread(target=plain, args=(s, go)) for s in socks]
+    for t in threads: t.start()
+    for t in threads: t.join()
 PY
-	wait_until test "$(grep -o "not a store" bg.err | wc -l)" -ge 40
+	wait_until test "$(grep -o "not a store" bg.err | wc -l)" -ge 120
 	line="fdpass: hold hs: request from pid [0-9]*: a plain message, not a store"
 	run grep -cx "$line (fdpass send --name)" bg.err
-	assert_output 40
-	assert_equal "$(wc -l <bg.err)" 40
+	assert_output 120
+	assert_equal "$(wc -l <bg.err)" 120
 }

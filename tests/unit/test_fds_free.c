@@ -6,34 +6,17 @@
 #include <sys/resource.h>
 
 #include <errno.h>
-#include <stdint.h>
 
 #include "fds_free.h"
 #include "unit.h"
 
 static struct rlimit saved;
 
-/*
- * Sets the soft descriptor limit to room numbers above those in use,
- * keeping the limit it found for limit_back; 0 when it could.
- */
+/* Sets the soft descriptor limit to room numbers above those in use. */
 static int
 limit_room(size_t room)
 {
-	struct rlimit rl;
-	size_t free;
-
-	if (getrlimit(RLIMIT_NOFILE, &saved) == -1)
-		return -1;
-	rl = saved;
-	rl.rlim_cur = rl.rlim_max < 1024 ? rl.rlim_max : 1024;
-	if (setrlimit(RLIMIT_NOFILE, &rl) == -1 ||
-	    (free = fds_free()) == SIZE_MAX || free + room < rl.rlim_cur)
-		return -1;
-	rl.rlim_cur -= free - room;
-	if (rl.rlim_cur > rl.rlim_max)
-		return -1;
-	return setrlimit(RLIMIT_NOFILE, &rl);
+	return unit_limit_room(room, &saved);
 }
 
 static void

@@ -189,23 +189,16 @@ test_copies_not_into_promised_numbers(void)
 	struct holder h;
 	struct refusal no;
 	struct copies c;
-	struct rlimit old, rl;
+	struct rlimit old;
 	char *names[] = { "a", "a", "a" };
 	int fds[3];
 
 	holder_init(&h, 10);
 	unit_memfds(fds, 3);
 	CHECK(holder_store(&h, fds, names, 3, 1, &no) == 0);
-	/* Room for another thread's read and two numbers more. */
-	if (!CHECK(getrlimit(RLIMIT_NOFILE, &old) == 0))
-		return;
-	rl = old;
-	rl.rlim_cur = old.rlim_max < 1024 ? old.rlim_max : 1024;
-	setrlimit(RLIMIT_NOFILE, &rl);
-	rl.rlim_cur -= fds_free() - (FDP_MAX_FDS_PER_MSG + 2);
-	if (CHECK(fds_free() >= FDP_MAX_FDS_PER_MSG + 2) &&
-	    CHECK(setrlimit(RLIMIT_NOFILE, &rl) == 0) &&
+	if (CHECK(unit_limit_room(FDP_MAX_FDS_PER_MSG + 2, &old) == 0) &&
 	    CHECK(fds_promise(FDP_MAX_FDS_PER_MSG) == 0)) {
+		/* Another thread's read has its room, two numbers are left. */
 		if (!CHECK(holder_copies(&h, names, 1, &c) == -1 &&
 		    errno == EAGAIN))
 			copies_release(&c);

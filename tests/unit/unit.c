@@ -11,10 +11,12 @@
 #include <dirent.h>
 #include <err.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "fds_free.h"
 #include "unit.h"
 
 /* The first failed check of the running test and how many failed. */
@@ -130,6 +132,30 @@ unit_want_fds(size_t n)
 		return 0;
 	return rl.rlim_cur == RLIM_INFINITY ||
 	    rl.rlim_cur >= n + must_count_fds();
+}
+
+/*
+ * Sets the soft RLIMIT_NOFILE to room numbers above those fds_free finds
+ * in use, the limit it found in *old for the test to put back; 0 when it
+ * could.
+ */
+int
+unit_limit_room(size_t room, struct rlimit *old)
+{
+	struct rlimit rl;
+	size_t avail;
+
+	if (getrlimit(RLIMIT_NOFILE, old) == -1)
+		return -1;
+	rl = *old;
+	rl.rlim_cur = rl.rlim_max < 1024 ? rl.rlim_max : 1024;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    (avail = fds_free()) == SIZE_MAX)
+		return -1;
+	rl.rlim_cur = rl.rlim_cur - avail + room;
+	if (rl.rlim_cur > rl.rlim_max)
+		return -1;
+	return setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 /* Opens n descriptors, each on a file of its own; 0 or -1, nothing open. */

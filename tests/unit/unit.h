@@ -6,6 +6,8 @@
 #ifndef FDPASS_UNIT_H
 #define FDPASS_UNIT_H
 
+#include <sys/resource.h>
+
 #include <stddef.h>
 
 struct unit_test {
@@ -20,6 +22,7 @@ int	unit_check(int, const char *, int, const char *);
 int	unit_run(const struct unit_test *, size_t);
 
 int	unit_want_fds(size_t);
+int	unit_limit_room(size_t, struct rlimit *);
 int	unit_memfds(int *, size_t);
 int	unit_socketpair(int, int *);
 void	unit_close_all(const int *, size_t);
