@@ -25,8 +25,9 @@
 /*
  * How many descriptors are open: st_size of /proc/self/fd, since Linux
  * 6.2, which opens nothing and costs little however many are open.  -1
- * where it does not tell, or /proc is no procfs.  Those at or above the soft limit, which take
- * no number below it, are counted too: fewer free, never more.
+ * where it does not tell, or /proc is no procfs.  Those at or above the
+ * soft limit, which take no number below it, are counted too: fewer
+ * free, never more.
  */
 static long
 fds_open(void)
@@ -44,8 +45,8 @@ fds_open(void)
 
 /*
  * How many descriptors below limit are open, from the names in
- * /proc/self/fd, less the directory's own; -1 when it cannot tell, 0
- * given for limit when not one number is free for the directory.
+ * /proc/self/fd, less the directory's own; limit itself when not one
+ * number is free for the directory, -1 when it cannot tell.
  * getdents64 into a buffer on the stack rather than readdir, whose 32 KiB
  * buffer would cost a transfer fresh pages every time.
  */
@@ -124,16 +125,16 @@ fds_promise_leave(size_t n)
 int
 fds_promise(size_t n)
 {
-	size_t free, need;
+	size_t avail, need;
 	int ret = 0;
 
 	pthread_mutex_lock(&promise_lock);
 	need = n + unpromised;
-	free = fds_free();
-	if (free < need) {
+	avail = fds_free();
+	if (avail < need) {
 		errno = EMFILE;
 		ret = -1;
-	} else if (free - need < promised) {
+	} else if (avail - need < promised) {
 		errno = EAGAIN;
 		ret = -1;
 	} else

@@ -1,7 +1,7 @@
 /*
  * Warnings as warn(3) and warnx(3) print them, but each line in one
- * write(2): glibc's write the program's name, the message and the
- * newline apart, so that the holder's threads, or recv's children
+ * write(2): glibc's functions write the program's name, the message and
+ * the newline apart, so that the holder's threads, or recv's children
  * beside their parent, mixed their lines up.  A line longer than the
  * buffer is cut short, its newline kept.
  */
@@ -28,7 +28,8 @@ log_line(int errnum, const char *fmt, va_list ap)
 	ssize_t n;
 	int saved = errno;
 
-	len = (size_t)snprintf(line, sizeof(line), "%s: ", getprogname());
+	len = (size_t)snprintf(line, sizeof(line), "%s: ",
+	    program_invocation_short_name);
 	if (len < sizeof(line))
 		len += (size_t)vsnprintf(line + len, sizeof(line) - len, fmt, ap);
 	if (errnum != -1 && len < sizeof(line))
