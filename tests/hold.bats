@@ -442,10 +442,16 @@ a = connect("hs")
 null = os.open("/dev/null", os.O_RDONLY)
 socket.send_fds(a, [b"x"], [null] * 253)
 # The client's thread has its room and waits in its read, stopped by
-# strace ("t"), before the others connect.
+# strace ("t") in a recvmsg with MSG_CMSG_CLOEXEC | MSG_DONTWAIT, before
+# the others connect: a thread stopped as it is made is no sign.
 def reading():
-    for stat in glob.glob(f"/proc/{sys.argv[1]}/task/*/stat"):
-        if open(stat).read().rsplit(")", 1)[1].split()[0] == "t":
+    for task in glob.glob(f"/proc/{sys.argv[1]}/task/*"):
+        try:
+            state = open(f"{task}/stat").read().rsplit(")", 1)[1].split()[0]
+            call = open(f"{task}/syscall").read().split()
+        except OSError:
+            continue
+        if state == "t" and len(call) > 3 and call[3] == "0x40000040":
             return True
     return False
 for _ in range(1000):
