@@ -309,15 +309,11 @@ FDNAME=before"
 	hard=$(prlimit --pid "$HOLDER" --nofile --raw --noheadings | awk '{print $3}')
 	prlimit --pid "$HOLDER" --nofile="$fd:"
 	cat "$BATS_TEST_DIRNAME/peer.py" - >lingerer.py <<'PY'
-import array, sys
-end, far = lingering_socket()
+import sys
 sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-sock.sendmsg([b"FDSTORE=1\nFDNAME=theirs"],
-             [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
-               array.array("i", [end.fileno()]))], 0, "\0" + sys.argv[1][1:])
-end.close()
-print("sent", flush=True)
-time.sleep(60)
+far = send_lingering(sock, [b"FDSTORE=1\nFDNAME=theirs"], 1, 0,
+                     "\0" + sys.argv[1][1:])
+say_sent_and_stay()
 PY
 	setpriv --reuid=65534 --regid=65534 --clear-groups \
 		/usr/bin/python3 - "$NOTIFY" <lingerer.py >lingerer.out 3>&- &

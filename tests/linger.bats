@@ -25,12 +25,9 @@ lingerer_as_nobody() {
 	# not search: it reads peer.py and the script on standard input.
 	cat "$BATS_TEST_DIRNAME/peer.py" - >lingerer.py <<'PY'
 import sys
-end, far = lingering_socket()
 sock = connect(sys.argv[1])
-socket.send_fds(sock, [b"\0"], [end.fileno()] * int(sys.argv[2]))
-end.close()
-print("sent", flush=True)
-time.sleep(60)
+far = send_lingering(sock, [b"\0"], int(sys.argv[2]))
+say_sent_and_stay()
 PY
 	kill -STOP "$BG"
 	setpriv --reuid=65534 --regid=65534 --clear-groups \
@@ -53,6 +50,14 @@ sent_in_background() {
 		>"${file%.py}.out" 2>"${file%.py}.err" 3>&- &
 	BG_PIDS+=($!)
 	wait_until grep -q sent "${file%.py}.out"
+}
+
+# resume_bg: continues $BG, which is stopped, and waits for it, with
+# SECONDS counting from the continue.
+resume_bg() {
+	SECONDS=0
+	kill -CONT "$BG"
+	bg_wait
 }
 
 # send_from_haproxy_in_time: send -t 3 --from-haproxy from admin.sock to s,
@@ -139,13 +144,10 @@ PY
 	sent_in_background big.py "$name" <<'PY'
 from peer import *
 import sys
-end, far = lingering_socket()
 sock = connect(sys.argv[1], socket.SOCK_DGRAM)
 sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
-socket.send_fds(sock, [bytes(100000)], [end.fileno()])
-end.close()
-print("sent", flush=True)
-time.sleep(60)
+far = send_lingering(sock, [bytes(100000)])
+say_sent_and_stay()
 PY
 	kill -CONT "$recv"
 	bg_wait
@@ -249,17 +251,12 @@ PY
 	kill -STOP "$BG"
 	sent_in_background hangup.py <<'PY'
 from peer import *
-end, far = lingering_socket()
 sock = connect("s")
-socket.send_fds(sock, [b"x"], [end.fileno()])
-end.close()
+far = send_lingering(sock)
 sock.close()
-print("sent", flush=True)
-time.sleep(60)
+say_sent_and_stay()
 PY
-	SECONDS=0
-	kill -CONT "$BG"
-	bg_wait
+	resume_bg
 	assert [ "$SECONDS" -lt 8 ]
 	assert_equal "$BG_STATUS" 1
 	assert_equal "$(cat bg.err)" "fdpass: listen s: no sender came within --timeout"
@@ -366,14 +363,10 @@ os.execv(sys.argv[1], sys.argv[1:])' "$FDPASS" recv --ready-fd 4 "$name" \
 	# byte brought are closed in recv.
 	sent_in_background oob.py "$name" <<'PY'
 from peer import *
-import array, sys
-end, far = lingering_socket()
+import sys
 sock = connect(sys.argv[1])
-sock.sendmsg([b"x"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
-                       array.array("i", [end.fileno()]))], socket.MSG_OOB)
-end.close()
-print("sent", flush=True)
-time.sleep(60)
+far = send_lingering(sock, flags=socket.MSG_OOB)
+say_sent_and_stay()
 PY
 	bg_wait
 	assert [ "$SECONDS" -lt 8 ]
@@ -388,18 +381,13 @@ PY
 	sent_in_background extra.py "$name" <<'PY'
 from peer import *
 import sys
-end, far = lingering_socket()
 sock = connect(sys.argv[1])
 null = os.open("/dev/null", os.O_RDONLY)
 socket.send_fds(sock, [header(1)], [null])
-socket.send_fds(sock, [b"\0"], [end.fileno()])
-end.close()
-print("sent", flush=True)
-time.sleep(60)
+far = send_lingering(sock, [b"\0"])
+say_sent_and_stay()
 PY
-	SECONDS=0
-	kill -CONT "$BG"
-	bg_wait
+	resume_bg
 	assert [ "$SECONDS" -lt 5 ]
 	assert_equal "$BG_STATUS" 3
 	assert_equal "$(cat bg.err)" "fdpass: receive on $name: more came after the transfer"
@@ -432,20 +420,14 @@ PY
 	kill -STOP "$BG"
 	sent_in_background empty.py "$name" <<'PY'
 from peer import *
-import array, sys
-end, far = lingering_socket()
+import sys
 sock = connect(sys.argv[1], socket.SOCK_SEQPACKET)
 null = os.open("/dev/null", os.O_RDONLY)
 socket.send_fds(sock, [b"x"], [null])
-sock.sendmsg([], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
-                   array.array("i", [end.fileno()]))])
-end.close()
-print("sent", flush=True)
-time.sleep(60)
+far = send_lingering(sock, [])
+say_sent_and_stay()
 PY
-	SECONDS=0
-	kill -CONT "$BG"
-	bg_wait
+	resume_bg
 	assert [ "$SECONDS" -lt 5 ]
 	assert_equal "$BG_STATUS" 3
 	assert_equal "$(cat bg.out)" ""

@@ -2,6 +2,7 @@
 so a test can send what fdpass itself never would.  Imported by the
 /usr/bin/python3 snippets in tests/*.bats (PYTHONPATH is tests/)."""
 
+import array
 import os
 import select
 import signal
@@ -164,3 +165,23 @@ def lingering_socket(seconds=30):
     end.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                    struct.pack("ii", 1, seconds))
     return end, far
+
+
+def send_lingering(sock, buffers=(b"x",), n=1, flags=0, *address):
+    """Sends on sock n copies of a lingering socket (lingering_socket),
+    with buffers, flags and address as sendmsg(2) takes them, then closes
+    this end: the receiver's copies hold its last reference.  Returns the
+    peer, which must stay open."""
+    end, far = lingering_socket()
+    sock.sendmsg(list(buffers), [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
+                                  array.array("i", [end.fileno()] * n))],
+                 flags, *address)
+    end.close()
+    return far
+
+
+def say_sent_and_stay():
+    """Says "sent", which sent_in_background waits for, and stays, so that
+    the peers of the lingering sockets sent stay open."""
+    print("sent", flush=True)
+    time.sleep(60)
