@@ -37,15 +37,16 @@ static void
 close_stdout(void)
 {
 	struct stat st;
-	int failed = ferror(stdout);
+	int failed = ferror(stdout), ended;
 
 	if (stdout_failed)
 		_exit(1);
 
-	if (fstat(STDOUT_FILENO, &st) == 0 && S_ISSOCK(st.st_mode)) {
-		if (fflush(stdout) == EOF)
-			failed = 1;
-	} else if (fclose(stdout) == EOF)
+	if (fstat(STDOUT_FILENO, &st) == 0 && S_ISSOCK(st.st_mode))
+		ended = fflush(stdout);
+	else
+		ended = fclose(stdout);
+	if (ended == EOF)
 		failed = 1;
 	else if (failed)
 		errno = EIO;

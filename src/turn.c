@@ -489,12 +489,13 @@ hand_over(struct recv_run *run)
 		return t;
 	if ((plan = handoff_plan(&h, r->names, r->nfds, &np, &why)) == NULL)
 		return refuse(run, "%s", why);
-	if (!(r->flags & WIRE_WAIT) && more_came(run)) {
-		free(plan);
-		return refuse(run, "more came after the transfer");
-	}
-	if (!(r->flags & WIRE_WAIT))
+	if (!(r->flags & WIRE_WAIT)) {
+		if (more_came(run)) {
+			free(plan);
+			return refuse(run, "more came after the transfer");
+		}
 		handoff_exec(&h, r->fds, r->names, r->nfds, plan, np, reply);
+	}
 	if (children_init(1, 0) == -1)
 		err(1, "signals");
 	if ((run->child = children_fork()) == -1)
