@@ -265,41 +265,53 @@ arguments(const char *binary, char *const *argv)
 }
 
 /*
+ * Tells whether a restart can go ahead, saying why not when it cannot,
+ * before anything is changed for the exec.  A file removed or replaced
+ * since the start (rm of the socket file, of the pid file) would make
+ * the new holder refuse the state and exit, losing every entry: better
+ * to serve on.  So would descriptors still waiting for a disposer
+ * (dispose.c), which would make the exec wait.  0, or -1.
+ */
+int
+restart_ready(const char *binary, const struct hold_options *o,
+    const struct hold_state *st)
+{
+	const char *why;
+
+	if ((why = files_refusal(o, st)) != NULL) {
+		log_warnx("hold %s: restart: not done, the new holder would "
+		    "refuse the state: %s", o->socket_arg, why);
+		return -1;
+	}
+	if (binary == NULL) {
+		log_warnx("hold %s: restart: the path of fdpass is not known",
+		    o->socket_arg);
+		return -1;
+	}
+	if (dispose_before_exec() == -1) {
+		log_warn("hold %s: restart: no process to close what refused "
+		    "clients sent", o->socket_arg);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Execs binary with "hold" and the holder's arguments in o, handing it
  * st: every descriptor in it passes the exec, and the state goes in a
- * memfd (hold_state.c).  The caller has put the signals back as found.
- * Descriptors still waiting for a disposer (dispose.c) would make the
- * exec wait: then there is none.  Returns only on failure, having said
- * why; everything is as it was then, the descriptors close-on-exec again.
+ * memfd (hold_state.c).  The caller has found it ready (restart_ready)
+ * and put the signals back as found.  Returns only on failure, having
+ * said why; everything is as it was then, the descriptors close-on-exec
+ * again.
  */
 void
 restart_exec(const char *binary, const struct hold_options *o,
     const struct hold_state *st)
 {
-	const char *socket_arg = o->socket_arg, *why;
+	const char *socket_arg = o->socket_arg;
 	char **args = NULL, **env = NULL;
 	int fd;
 
-	/*
-	 * A file removed or replaced since the start (rm of the socket
-	 * file, of the pid file) would make the new holder refuse the state
-	 * and exit, losing every entry: better to serve on.
-	 */
-	if ((why = files_refusal(o, st)) != NULL) {
-		log_warnx("hold %s: restart: not done, the new holder would "
-		    "refuse the state: %s", socket_arg, why);
-		return;
-	}
-	if (binary == NULL) {
-		log_warnx("hold %s: restart: the path of fdpass is not known",
-		    socket_arg);
-		return;
-	}
-	if (dispose_before_exec() == -1) {
-		log_warn("hold %s: restart: no process to close what refused "
-		    "clients sent", socket_arg);
-		return;
-	}
 	if ((fd = hold_state_write(st)) == -1) {
 		log_warn("hold %s: restart: the state", socket_arg);
 		return;

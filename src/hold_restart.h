@@ -14,6 +14,8 @@ int	restarting(void);
 char	*restart_binary(void);
 const struct listener *restart_take(const struct hold_options *,
 	    struct hold_state *);
+int	restart_ready(const char *, const struct hold_options *,
+	    const struct hold_state *);
 void	restart_exec(const char *, const struct hold_options *,
 	    const struct hold_state *);
 

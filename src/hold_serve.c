@@ -608,6 +608,8 @@ start_anew(struct server *s)
 	st.pid_fd = s->pid_fd;
 	st.pid_path = (char *)s->pid_path;
 	st.table = s->holder.table;
+	if (restart_ready(s->binary, s->opt, &st) == -1)
+		return;
 	cleanup_before_exec();
 	if (signals_mask(SIG_BLOCK, stop_signals(&stop)) == -1)
 		err(1, "signals");

@@ -214,6 +214,16 @@ runs_file() {
 	assert_output "$(cat /etc/hostname)"
 }
 
+@test "SIGHUP refused for a file gone leaves the holder's signals as they were" {
+	start_holder
+	before=$(grep -E '^Sig(Blk|Ign|Cgt):' "/proc/$HOLDER/status")
+	rm hp
+	kill -HUP "$HOLDER"
+	wait_until grep -q "restart: not done" bg.err
+	assert_equal "$(grep -E '^Sig(Blk|Ign|Cgt):' "/proc/$HOLDER/status")" \
+		"$before"
+}
+
 @test "SIGHUP with the socket file gone: the holder serves on, cleans up at exit" {
 	start_holder --notify-socket "$PWD/hn"
 	"$FDPASS" send --name x hs /etc/hostname
