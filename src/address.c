@@ -232,7 +232,7 @@ in_the_way(const struct address *a, int type, struct listener *l,
 	if (connect(probe, (const struct sockaddr *)&a->sun, a->len) == 0) {
 		holder = listening_pid(probe);
 		/* Whoever listens may have queued descriptors on it already. */
-		dispose_connection(probe);
+		dispose_own_socket(probe, type);
 	} else {
 		holder = errno == ECONNREFUSED ? -1 : 0;
 		close(probe);

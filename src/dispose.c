@@ -527,6 +527,25 @@ dispose_connection(int sock)
 }
 
 /*
+ * Lets go of a socket this process made and connected, as type: a
+ * datagram one it never bound has no address (nor SO_PASSCRED, which
+ * would bind it to one), so no peer can queue anything on it, and it is
+ * closed here without starting a disposer.  Any other is
+ * dispose_connection's.  errno is kept.
+ */
+void
+dispose_own_socket(int sock, int type)
+{
+	int saved = errno;
+
+	if (type == SOCK_DGRAM)
+		close(sock);
+	else
+		dispose_connection(sock);
+	errno = saved;
+}
+
+/*
  * dispose_fds for the descriptors of every SCM_RIGHTS item fdp_recv
  * found, as fdp_close_rights closes them.
  */

@@ -13,6 +13,7 @@
 void	dispose_fds(const int *, size_t);
 void	dispose_fd(int);
 void	dispose_connection(int);
+void	dispose_own_socket(int, int);
 void	dispose_rights(const struct fdp_control *);
 int	dispose_start(void);
 int	dispose_before_exec(void);

@@ -59,25 +59,6 @@ connected_socket(const struct send_options *o, const struct deadline *d,
 	    NULL);
 }
 
-/*
- * Lets go of the socket to the receiver.  What the receiver queued on it
- * past the answers read goes with it, and could make the close wait
- * (dispose.c); but a datagram socket of send's has no address, so
- * nothing can come to it, and it saves starting a disposer.
- */
-static void
-drop_socket(int sock)
-{
-	socklen_t len = sizeof(int);
-	int type;
-
-	if (getsockopt(sock, SOL_SOCKET, SO_TYPE, &type, &len) == 0 &&
-	    type == SOCK_DGRAM)
-		close(sock);
-	else
-		dispose_connection(sock);
-}
-
 /* Reports a failed transfer_send and exits 1. */
 static void __attribute__((noreturn))
 send_failed(const struct send_options *o)
@@ -311,7 +292,7 @@ send_listening(const struct send_options *o, const struct payload *p,
 		sock = endpoint_accept(l, o->socket_arg, &o->sock.access, d,
 		    &peer);
 		status = send_on(o, p, out, sock, d, NULL);
-		drop_socket(sock);
+		dispose_connection(sock);
 		if (status != -1)
 			break;
 		if (out->data_fd != -1 && lseek(out->data_fd, p->data_fd_start,
@@ -341,6 +322,7 @@ send_connected(const struct send_options *o, const struct payload *p,
 		    "descriptors", o->socket_arg);
 	/* --stdout's socket is closed, and checked, at exit (stdstreams.c). */
 	if (sock != STDOUT_FILENO)
-		drop_socket(sock);
+		dispose_own_socket(sock, o->fdstore_name != NULL ? SOCK_DGRAM :
+		    o->sock.type);
 	return status;
 }
