@@ -241,10 +241,12 @@ send_on(const struct send_options *o, const struct payload *p,
 	if ((out->flags & WIRE_PROVE) && offer(o, out, sock, d, &answer) == -1)
 		return -1;
 	/*
-	 * The offer found that it fits; without one, that is checked here,
-	 * as a send that fails so must leave the files whole.
+	 * The offer found that it fits; without one, that is checked here
+	 * before any file is emptied, as a send that fails so must leave the
+	 * files whole.
 	 */
-	if (!(out->flags & WIRE_PROVE) && transfer_check(sock, out) == -1)
+	if (!(out->flags & WIRE_PROVE) && payload_truncates(p) &&
+	    transfer_check(sock, out) == -1)
 		send_failed(o);
 	payload_truncate(p);
 	if (transfer_send(sock, out, &answer) == -1) {

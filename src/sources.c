@@ -494,6 +494,18 @@ open_file(const struct source_options *o, const char *path,
 	}
 }
 
+/* Tells whether p has files for --truncate to empty. */
+int
+payload_truncates(const struct payload *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->nitems; i++)
+		if (p->items[i].truncate != NULL)
+			return 1;
+	return 0;
+}
+
 /*
  * Truncates the files --truncate names: only now that the receiver has
  * been reached and checked, so that a send that reaches nobody leaves

@@ -88,6 +88,7 @@ int	source_given(const struct source_options *, enum source_kind);
 void	payload_gather(struct payload *, const struct source_options *,
 	    const struct socket_options *, char *const *, size_t,
 	    const struct deadline *);
+int	payload_truncates(const struct payload *);
 void	payload_truncate(const struct payload *);
 void	payload_release(struct payload *);
 
