@@ -22,6 +22,19 @@
 
 #include "fds_free.h"
 
+/* Whether /proc is procfs: another file system's sizes count nothing. */
+static pthread_once_t proc_once = PTHREAD_ONCE_INIT;
+static int proc_is_procfs;
+
+static void
+find_proc(void)
+{
+	struct statfs fs;
+
+	proc_is_procfs = statfs("/proc/self/fd", &fs) == 0 &&
+	    fs.f_type == PROC_SUPER_MAGIC;
+}
+
 /*
  * How many descriptors are open: st_size of /proc/self/fd, since Linux
  * 6.2, which opens nothing and costs little however many are open.  -1
@@ -32,13 +45,11 @@
 static long
 fds_open(void)
 {
-	struct statfs fs;
 	struct stat st;
 
-	/* Another file system's directory size counts nothing. */
-	if (statfs("/proc/self/fd", &fs) == -1 ||
-	    fs.f_type != PROC_SUPER_MAGIC ||
-	    stat("/proc/self/fd", &st) == -1 || st.st_size <= 0)
+	pthread_once(&proc_once, find_proc);
+	if (!proc_is_procfs || stat("/proc/self/fd", &st) == -1 ||
+	    st.st_size <= 0)
 		return -1;
 	return st.st_size;
 }
